@@ -1,0 +1,443 @@
+//! The model of a `#[gen_server]` impl block, built from syn with every
+//! per-method problem reported as it is found. A method with a problem is
+//! left out of the model (and keeps its place in the re-emitted impl), so the
+//! rest still expands.
+
+use proc_macro2::Ident;
+use syn::{FnArg, GenericArgument, ImplItem, ImplItemFn, ItemImpl, Pat, PathArguments, ReturnType, Type};
+
+use crate::attr::{self, Kind};
+use crate::errors::Errors;
+use crate::names;
+
+pub(crate) struct Server<'a> {
+    pub(crate) item: &'a ItemImpl,
+    /// The last segment of the self type: `Stack` for `Stack<T>`.
+    pub(crate) name: Ident,
+    pub(crate) handlers: Vec<Handler<'a>>,
+    pub(crate) init: Option<Init<'a>>,
+    pub(crate) terminate: Option<Terminate<'a>>,
+}
+
+/// A `#[call]`, `#[cast]` or `#[info]` method.
+pub(crate) struct Handler<'a> {
+    pub(crate) kind: Kind,
+    pub(crate) method: &'a ImplItemFn,
+    pub(crate) variant: Ident,
+    pub(crate) params: Vec<Param<'a>>,
+    /// For calls: what the caller gets back.
+    pub(crate) reply: Reply<'a>,
+    /// The name of the reply field in the call variant: `reply`, unless an
+    /// argument already has that name.
+    pub(crate) reply_field: Ident,
+}
+
+pub(crate) enum Param<'a> {
+    /// A message argument, stored in the variant under its own name.
+    Value { ident: &'a Ident, ty: &'a Type },
+    /// `&mut Context<Self>` or `&Context<Self>`.
+    Context,
+    /// `ReplyTo<T>`: the handler answers the call itself.
+    ReplyTo,
+}
+
+pub(crate) enum Reply<'a> {
+    /// Not a call.
+    None,
+    /// The method returns the reply (`()` when it has no return type).
+    Returned(Option<&'a Type>),
+    /// The method takes a `ReplyTo<T>`; this is `T`.
+    Deferred(&'a Type),
+}
+
+pub(crate) struct Init<'a> {
+    pub(crate) method: &'a ImplItemFn,
+    /// The start argument, if the function takes one.
+    pub(crate) arg: Option<&'a Type>,
+    /// Whether it returns `Self` (an init that cannot fail).
+    pub(crate) returns_self: bool,
+}
+
+pub(crate) struct Terminate<'a> {
+    pub(crate) method: &'a ImplItemFn,
+    pub(crate) takes_reason: bool,
+}
+
+impl<'a> Server<'a> {
+    pub(crate) fn from_syn(item: &'a ItemImpl, errors: &mut Errors) -> Option<Server<'a>> {
+        if let Some((_, path, _)) = &item.trait_ {
+            errors.spanned(
+                path,
+                "#[gen_server] goes on an inherent impl block of your server type (`impl MyServer { ... }`), not on a trait impl",
+            );
+            return None;
+        }
+        for param in item.generics.lifetimes() {
+            errors.spanned(
+                param,
+                "a server runs in its own task, so its type cannot borrow: remove the lifetime parameter and own the data",
+            );
+        }
+        let name = match &*item.self_ty {
+            Type::Path(path) if path.qself.is_none() => path.path.segments.last()?.ident.clone(),
+            other => {
+                errors.spanned(
+                    other,
+                    "#[gen_server] needs a named server type: write `impl MyServer { ... }`",
+                );
+                return None;
+            }
+        };
+        let mut server = Server {
+            item,
+            name,
+            handlers: Vec::new(),
+            init: None,
+            terminate: None,
+        };
+        for impl_item in &item.items {
+            let ImplItem::Fn(method) = impl_item else {
+                continue;
+            };
+            match attr::kind(method, errors) {
+                None => {}
+                Some(kind @ (Kind::Call | Kind::Cast | Kind::Info)) => {
+                    if let Some(handler) = Handler::from_syn(kind, method, errors) {
+                        server.handlers.push(handler);
+                    }
+                }
+                Some(Kind::Init) => {
+                    if let Some(init) = Init::from_syn(method, &item.self_ty, errors) {
+                        if server.init.is_some() {
+                            errors.spanned(
+                                &method.sig.ident,
+                                "a server has one #[init]; remove this one or merge the two",
+                            );
+                        } else {
+                            server.init = Some(init);
+                        }
+                    }
+                }
+                Some(Kind::Terminate) => {
+                    if let Some(terminate) = Terminate::from_syn(method, errors) {
+                        if server.terminate.is_some() {
+                            errors.spanned(
+                                &method.sig.ident,
+                                "a server has one #[terminate]; remove this one or merge the two",
+                            );
+                        } else {
+                            server.terminate = Some(terminate);
+                        }
+                    }
+                }
+            }
+        }
+        Some(server)
+    }
+
+    pub(crate) fn handlers(&self, kind: Kind) -> impl Iterator<Item = &Handler<'a>> {
+        self.handlers.iter().filter(move |handler| handler.kind == kind)
+    }
+}
+
+impl<'a> Handler<'a> {
+    fn from_syn(kind: Kind, method: &'a ImplItemFn, errors: &mut Errors) -> Option<Handler<'a>> {
+        let sig = &method.sig;
+        let before = errors.len();
+        check_not_generic(method, kind, errors);
+        match sig.receiver() {
+            Some(receiver) if receiver.reference.is_some() && receiver.colon_token.is_none() => {}
+            Some(receiver) => errors.spanned(
+                receiver,
+                format!(
+                    "a #[{}] handler takes `&self` or `&mut self`: the server keeps its state between messages",
+                    kind.name()
+                ),
+            ),
+            None => errors.spanned(
+                &sig.ident,
+                format!(
+                    "a #[{}] handler needs a receiver: add `&self` or `&mut self` as its first argument",
+                    kind.name()
+                ),
+            ),
+        }
+
+        let mut params = Vec::new();
+        let mut reply = Reply::None;
+        for input in &sig.inputs {
+            let FnArg::Typed(typed) = input else {
+                continue;
+            };
+            let ty = &*typed.ty;
+            if is_context(ty) {
+                if params.iter().any(|p| matches!(p, Param::Context)) {
+                    errors.spanned(ty, "a handler takes at most one context argument");
+                }
+                params.push(Param::Context);
+                continue;
+            }
+            if let Some(reply_ty) = reply_to(ty) {
+                if kind != Kind::Call {
+                    errors.spanned(
+                        ty,
+                        format!(
+                            "only a #[call] handler has a caller to reply to; a #[{}] handler cannot take a `ReplyTo`",
+                            kind.name()
+                        ),
+                    );
+                } else if matches!(reply, Reply::Deferred(_)) {
+                    errors.spanned(ty, "a #[call] handler takes at most one `ReplyTo` argument");
+                }
+                reply = Reply::Deferred(reply_ty);
+                params.push(Param::ReplyTo);
+                continue;
+            }
+            check_owned(ty, errors);
+            match &*typed.pat {
+                Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                    params.push(Param::Value { ident: &pat.ident, ty });
+                }
+                other => errors.spanned(
+                    other,
+                    "a handler argument needs a plain name (it becomes a field of the message): write `name: Type`",
+                ),
+            }
+        }
+
+        let returns = match &sig.output {
+            ReturnType::Default => None,
+            ReturnType::Type(_, ty) if is_unit(ty) => None,
+            ReturnType::Type(_, ty) => Some(&**ty),
+        };
+        match kind {
+            Kind::Call => match (&reply, returns) {
+                (Reply::Deferred(_), Some(ty)) => errors.spanned(
+                    ty,
+                    "a #[call] handler that takes a `ReplyTo` answers through it; remove the return type",
+                ),
+                (Reply::Deferred(_), None) => {}
+                _ => reply = Reply::Returned(returns),
+            },
+            Kind::Cast => {
+                if let Some(ty) = returns {
+                    errors.spanned(
+                        ty,
+                        "a #[cast] handler cannot return a value, nobody waits for it: remove the return type, or make the handler a #[call]",
+                    );
+                }
+            }
+            Kind::Info => {
+                if let Some(ty) = returns {
+                    errors.spanned(
+                        ty,
+                        "an #[info] handler cannot return a value, nobody waits for it: remove the return type",
+                    );
+                }
+                let values = params.iter().filter(|p| matches!(p, Param::Value { .. })).count();
+                if values != 1 {
+                    errors.spanned(
+                        &sig.ident,
+                        format!(
+                            "an #[info] handler takes exactly one message argument, found {values}: write `fn {}(&mut self, message: MyMessage)`",
+                            sig.ident
+                        ),
+                    );
+                }
+            }
+            Kind::Init | Kind::Terminate => unreachable!("handlers are calls, casts and infos"),
+        }
+
+        if errors.len() > before {
+            return None;
+        }
+        let taken = |name: &str| {
+            params
+                .iter()
+                .any(|p| matches!(p, Param::Value { ident, .. } if *ident == name))
+        };
+        let mut reply_field = String::from("reply");
+        while taken(&reply_field) {
+            reply_field.insert(0, '_');
+        }
+        Some(Handler {
+            kind,
+            method,
+            variant: names::variant(&sig.ident),
+            params,
+            reply,
+            reply_field: names::internal(&reply_field),
+        })
+    }
+
+    pub(crate) fn ident(&self) -> &'a Ident {
+        &self.method.sig.ident
+    }
+
+    pub(crate) fn is_async(&self) -> bool {
+        self.method.sig.asyncness.is_some()
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = (&'a Ident, &'a Type)> + '_ {
+        self.params.iter().filter_map(|param| match param {
+            Param::Value { ident, ty } => Some((*ident, *ty)),
+            _ => None,
+        })
+    }
+}
+
+impl<'a> Init<'a> {
+    fn from_syn(method: &'a ImplItemFn, self_ty: &Type, errors: &mut Errors) -> Option<Init<'a>> {
+        let sig = &method.sig;
+        let before = errors.len();
+        check_not_generic(method, Kind::Init, errors);
+        if let Some(receiver) = sig.receiver() {
+            errors.spanned(
+                receiver,
+                "#[init] builds the state, so it takes no `self`: write `fn init(arg: Arg) -> Self`",
+            );
+        }
+        let mut args = sig.inputs.iter().filter_map(|input| match input {
+            FnArg::Typed(typed) => Some(typed),
+            FnArg::Receiver(_) => None,
+        });
+        let arg = args.next().map(|typed| &*typed.ty);
+        if let Some(extra) = args.next() {
+            errors.spanned(
+                extra,
+                "#[init] takes at most one argument, the start argument: bundle several in a tuple or a struct",
+            );
+        }
+        if let Some(ty) = arg {
+            check_owned(ty, errors);
+        }
+        let returns_self = match &sig.output {
+            ReturnType::Default => {
+                errors.spanned(
+                    &sig.ident,
+                    "#[init] returns the initial state: add `-> Self` (or `-> Result<Self, E>`, or `-> Init<Self>`)",
+                );
+                false
+            }
+            ReturnType::Type(_, ty) => is_self(ty, self_ty),
+        };
+        (errors.len() == before).then_some(Init {
+            method,
+            arg,
+            returns_self,
+        })
+    }
+}
+
+impl<'a> Terminate<'a> {
+    fn from_syn(method: &'a ImplItemFn, errors: &mut Errors) -> Option<Terminate<'a>> {
+        let sig = &method.sig;
+        let before = errors.len();
+        check_not_generic(method, Kind::Terminate, errors);
+        match sig.receiver() {
+            Some(receiver) if receiver.reference.is_some() && receiver.colon_token.is_none() => {}
+            Some(receiver) => errors.spanned(receiver, "#[terminate] takes `&mut self` or `&self`"),
+            None => errors.spanned(
+                &sig.ident,
+                "#[terminate] needs a receiver: write `fn terminate(&mut self, reason: &ExitReason)`",
+            ),
+        }
+        let typed: Vec<_> = sig
+            .inputs
+            .iter()
+            .filter(|input| matches!(input, FnArg::Typed(_)))
+            .collect();
+        let takes_reason = match typed.as_slice() {
+            [] => false,
+            [FnArg::Typed(arg)] if matches!(&*arg.ty, Type::Reference(r) if r.mutability.is_none()) => true,
+            [first, ..] => {
+                errors.spanned(
+                    first,
+                    "#[terminate] takes `&mut self` and optionally the exit reason: write `fn terminate(&mut self, reason: &ExitReason)`",
+                );
+                false
+            }
+        };
+        if let ReturnType::Type(_, ty) = &sig.output {
+            if !is_unit(ty) {
+                errors.spanned(ty, "#[terminate] returns nothing: remove the return type");
+            }
+        }
+        (errors.len() == before).then_some(Terminate {
+            method,
+            takes_reason,
+        })
+    }
+}
+
+fn check_not_generic(method: &ImplItemFn, kind: Kind, errors: &mut Errors) {
+    let generics = &method.sig.generics;
+    if !generics.params.is_empty() {
+        errors.spanned(
+            generics,
+            format!(
+                "a #[{}] method cannot be generic: its arguments become a message type; put type parameters on the impl block (`impl<T> MyServer<T>`)",
+                kind.name()
+            ),
+        );
+    } else if let Some(clause) = &generics.where_clause {
+        errors.spanned(
+            clause,
+            format!(
+                "a #[{}] method cannot have a where clause; put bounds on the impl block",
+                kind.name()
+            ),
+        );
+    }
+}
+
+/// Messages cross to another task, so their fields must be owned.
+fn check_owned(ty: &Type, errors: &mut Errors) {
+    match ty {
+        Type::Reference(reference) => errors.spanned(
+            reference,
+            "a message argument must be owned, since it is sent to the server's task: take e.g. `String` instead of `&str`, `Vec<T>` instead of `&[T]`",
+        ),
+        Type::ImplTrait(_) => errors.spanned(
+            ty,
+            "`impl Trait` cannot be stored in a message: use a concrete type, or a type parameter of the impl block",
+        ),
+        _ => {}
+    }
+}
+
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last(),
+        _ => None,
+    }
+}
+
+/// `&mut Context<..>` or `&Context<..>`.
+fn is_context(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(reference)
+        if last_segment(&reference.elem).is_some_and(|segment| segment.ident == "Context"))
+}
+
+/// `T` of `ReplyTo<T>`.
+fn reply_to(ty: &Type) -> Option<&Type> {
+    let segment = last_segment(ty).filter(|segment| segment.ident == "ReplyTo")?;
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(ty) if args.args.len() == 1 => Some(ty),
+        _ => None,
+    }
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
+}
+
+/// `Self`, or the self type written out.
+fn is_self(ty: &Type, self_ty: &Type) -> bool {
+    let tokens = |ty: &Type| quote::quote!(#ty).to_string();
+    matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.is_ident("Self"))
+        || tokens(ty) == tokens(self_ty)
+}

@@ -1,0 +1,82 @@
+//! The helper attributes on methods: `#[call]`, `#[cast]`, `#[info]`,
+//! `#[init]` and `#[terminate]`.
+
+use syn::{Attribute, ImplItemFn};
+
+use crate::errors::Errors;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    Call,
+    Cast,
+    Info,
+    Init,
+    Terminate,
+}
+
+impl Kind {
+    const ALL: [(&'static str, Kind); 5] = [
+        ("call", Kind::Call),
+        ("cast", Kind::Cast),
+        ("info", Kind::Info),
+        ("init", Kind::Init),
+        ("terminate", Kind::Terminate),
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        Kind::ALL
+            .iter()
+            .find(|(_, kind)| *kind == self)
+            .map_or("", |(name, _)| name)
+    }
+
+    fn of(attr: &Attribute) -> Option<Kind> {
+        let ident = attr.path().get_ident()?;
+        Kind::ALL
+            .iter()
+            .find(|(name, _)| ident == name)
+            .map(|(_, kind)| *kind)
+    }
+}
+
+/// Whether `attr` is one of ours.
+pub(crate) fn is_helper(attr: &Attribute) -> bool {
+    Kind::of(attr).is_some()
+}
+
+/// The kind a method is marked with, if any. Reports a marker with
+/// arguments, a duplicate marker, and two different kinds on one method.
+pub(crate) fn kind(method: &ImplItemFn, errors: &mut Errors) -> Option<Kind> {
+    let mut found: Option<(Kind, &Attribute)> = None;
+    for attr in &method.attrs {
+        let Some(kind) = Kind::of(attr) else {
+            continue;
+        };
+        if let Err(error) = attr.meta.require_path_only() {
+            errors.spanned(
+                &attr.meta,
+                format!(
+                    "#[{}] takes no options; write `#[{}]`",
+                    kind.name(),
+                    kind.name()
+                ),
+            );
+            drop(error);
+        }
+        match found {
+            None => found = Some((kind, attr)),
+            Some((first, _)) if first == kind => {
+                errors.spanned(attr, format!("duplicate #[{}] attribute", kind.name()));
+            }
+            Some((first, _)) => errors.spanned(
+                attr,
+                format!(
+                    "a method is either #[{}] or #[{}], not both; keep one attribute",
+                    first.name(),
+                    kind.name()
+                ),
+            ),
+        }
+    }
+    found.map(|(kind, _)| kind)
+}

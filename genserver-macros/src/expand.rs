@@ -1,0 +1,564 @@
+//! Code generation. The output, in order:
+//!
+//! 1. the user's impl block, unchanged but for our helper attributes;
+//! 2. the message enums `{Server}Call`, `{Server}Cast`, `{Server}Info`;
+//! 3. `impl GenServer for Server`: the dispatch `match`es and the defaults;
+//! 4. the client `{Server}Client`, one method per call and cast handler;
+//! 5. `Server::start` and `Server::start_with`;
+//! 6. any errors.
+
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::{parse_quote, Attribute, Generics, ImplItem, Item, ItemImpl, Type};
+
+use crate::args::Args;
+use crate::ast::{Handler, Param, Reply, Server};
+use crate::attr::{self, Kind};
+use crate::errors::Errors;
+use crate::names;
+use crate::valid;
+
+pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = Args::parse(args, &mut errors);
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(Item::Impl(item)) => item,
+        Ok(other) => {
+            errors.spanned(
+                item_keyword(&other),
+                "#[gen_server] goes on an impl block of handler methods: `#[gen_server] impl MyServer { ... }`",
+            );
+            return with_errors(input, &errors);
+        }
+        // Half-typed code: hand it back as it is so the IDE can still work
+        // with it, and let rustc report the syntax error.
+        Err(_) => return input,
+    };
+    let mut output = strip_helpers(item.clone()).into_token_stream();
+    if let Some(mut server) = Server::from_syn(&item, &mut errors) {
+        valid::validate(&mut server, &mut errors);
+        Expander::new(&server, &args).expand(&mut output);
+    }
+    output.extend(errors.to_compile_errors());
+    output
+}
+
+fn with_errors(mut tokens: TokenStream, errors: &Errors) -> TokenStream {
+    tokens.extend(errors.to_compile_errors());
+    tokens
+}
+
+/// The first tokens of an item, for an error that points at its keyword
+/// rather than at the whole body.
+fn item_keyword(item: &Item) -> TokenStream {
+    item.to_token_stream().into_iter().take(2).collect()
+}
+
+/// The impl block as the user wrote it, without `#[call]` and friends, which
+/// are not real attributes outside the macro. Handlers get the allows for the
+/// pedantic lints that the handler signature forces on them (owned arguments,
+/// a receiver that a stateless handler does not use).
+fn strip_helpers(mut item: ItemImpl) -> ItemImpl {
+    for impl_item in &mut item.items {
+        if let ImplItem::Fn(method) = impl_item {
+            let before = method.attrs.len();
+            method.attrs.retain(|attr| !attr::is_helper(attr));
+            if method.attrs.len() != before && method.sig.receiver().is_some() {
+                method.attrs.push(parse_quote!(
+                    #[allow(clippy::needless_pass_by_value, clippy::unused_self)]
+                ));
+            }
+        }
+    }
+    item
+}
+
+struct Expander<'s, 'a> {
+    server: &'s Server<'a>,
+    krate: &'s syn::Path,
+    /// The impl's generics plus `T: Send + 'static` for every type parameter,
+    /// which every generated item needs.
+    generics: Generics,
+    self_ty: &'a Type,
+    call: Ident,
+    cast: Ident,
+    info: Ident,
+    client: Ident,
+}
+
+impl<'s, 'a> Expander<'s, 'a> {
+    fn new(server: &'s Server<'a>, args: &'s Args) -> Self {
+        let mut generics = server.item.generics.clone();
+        let params: Vec<Ident> = generics.type_params().map(|p| p.ident.clone()).collect();
+        if !params.is_empty() {
+            let clause = generics.make_where_clause();
+            for param in params {
+                clause
+                    .predicates
+                    .push(parse_quote!(#param: ::core::marker::Send + 'static));
+            }
+        }
+        Expander {
+            server,
+            krate: &args.krate,
+            generics,
+            self_ty: &server.item.self_ty,
+            call: names::generated(&server.name, "Call"),
+            cast: names::generated(&server.name, "Cast"),
+            info: names::generated(&server.name, "Info"),
+            client: names::generated(&server.name, "Client"),
+        }
+    }
+
+    fn expand(&self, output: &mut TokenStream) {
+        output.extend(self.message_enum(Kind::Call, &self.call));
+        output.extend(self.message_enum(Kind::Cast, &self.cast));
+        output.extend(self.message_enum(Kind::Info, &self.info));
+        output.extend(self.gen_server_impl());
+        output.extend(self.info_impls());
+        output.extend(self.client());
+        output.extend(self.start());
+    }
+
+    // ------------------------------------------------------------ messages
+
+    fn message_enum(&self, kind: Kind, name: &Ident) -> TokenStream {
+        let krate = self.krate;
+        let server = &self.server.name;
+        let handlers: Vec<&Handler<'_>> = self.server.handlers(kind).collect();
+        let variants = handlers.iter().map(|handler| {
+            let docs = docs(handler);
+            let variant = &handler.variant;
+            if kind == Kind::Info {
+                let (_, ty) = handler.values().next().expect("validated: one argument");
+                return quote! { #(#docs)* #variant(#ty), };
+            }
+            let fields = handler.values().map(|(ident, ty)| {
+                let doc = format!(" The `{ident}` argument.");
+                quote!(#[doc = #doc] #ident: #ty)
+            });
+            let reply = match handler.reply {
+                Reply::Returned(ty) => {
+                    let ty = ty.map_or_else(|| quote!(()), ToTokens::to_token_stream);
+                    Some(quote!(#krate::ReplyTo<#ty>))
+                }
+                Reply::Deferred(ty) => Some(quote!(#krate::ReplyTo<#ty>)),
+                Reply::None => None,
+            };
+            let reply = reply.map(|ty| {
+                let field = &handler.reply_field;
+                quote!(#[doc = " Where the reply goes."] #field: #ty)
+            });
+            let fields = fields.chain(reply);
+            quote! { #(#docs)* #variant { #(#fields),* }, }
+        });
+        let phantom = self.phantom(&handlers);
+        let doc = format!(
+            " {} messages of [`{server}`], one variant per `#[{}]` handler.",
+            match kind {
+                Kind::Call => "Call",
+                Kind::Cast => "Cast",
+                _ => "Info",
+            },
+            kind.name(),
+        );
+        let generics = &self.generics;
+        let where_clause = &generics.where_clause;
+        let (impl_generics, ty_generics, _) = generics.split_for_impl();
+        let names = handlers.iter().map(|handler| {
+            let variant = &handler.variant;
+            let text = format!("{name}::{variant}");
+            if kind == Kind::Info {
+                quote!(Self::#variant(..) => #text,)
+            } else {
+                quote!(Self::#variant { .. } => #text,)
+            }
+        });
+        let never = phantom
+            .is_some()
+            .then(|| quote!(Self::__Phantom(never, _) => match *never {},));
+        let body = if handlers.is_empty() && phantom.is_none() {
+            quote!(match *self {})
+        } else {
+            quote!(match self { #(#names)* #never })
+        };
+        quote! {
+            #[doc = #doc]
+            pub enum #name #generics #where_clause {
+                #(#variants)*
+                #phantom
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #krate::Message for #name #ty_generics #where_clause {
+                fn name(&self) -> &'static str {
+                    #body
+                }
+            }
+        }
+    }
+
+    /// An uninhabited variant that mentions the type parameters no handler
+    /// of this kind uses (a type parameter must be used).
+    fn phantom(&self, handlers: &[&Handler<'_>]) -> Option<TokenStream> {
+        let mut used = TokenStream::new();
+        for handler in handlers {
+            for (_, ty) in handler.values() {
+                ty.to_tokens(&mut used);
+            }
+            if let Reply::Returned(Some(ty)) | Reply::Deferred(ty) = handler.reply {
+                ty.to_tokens(&mut used);
+            }
+        }
+        let mut mentioned = Vec::new();
+        collect_idents(used, &mut mentioned);
+        let unused: Vec<&Ident> = self
+            .generics
+            .type_params()
+            .map(|param| &param.ident)
+            .filter(|ident| !mentioned.contains(ident))
+            .collect();
+        if unused.is_empty() {
+            return None;
+        }
+        Some(quote! {
+            #[doc(hidden)]
+            __Phantom(::core::convert::Infallible, ::core::marker::PhantomData<fn() -> (#(#unused,)*)>),
+        })
+    }
+
+    // ------------------------------------------------------------ dispatch
+
+    fn gen_server_impl(&self) -> TokenStream {
+        let krate = self.krate;
+        let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
+        let self_ty = self.self_ty;
+        let (call, cast, info, client) = (&self.call, &self.cast, &self.info, &self.client);
+        let ctx = names::internal("ctx");
+        let arg = names::internal("arg");
+        let (arg_ty, init) = self.init(&arg);
+        let handle_call = self.dispatch(Kind::Call, call);
+        let handle_cast = self.dispatch(Kind::Cast, cast);
+        let handle_info = self.dispatch(Kind::Info, info);
+        let terminate = self.terminate();
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::GenServer for #self_ty #where_clause {
+                type Arg = #arg_ty;
+                type Call = #call #ty_generics;
+                type Cast = #cast #ty_generics;
+                type Info = #info #ty_generics;
+                type Client = #client #ty_generics;
+
+                async fn init(#arg: Self::Arg) -> #krate::Init<Self> {
+                    #init
+                }
+
+                async fn handle_call(&mut self, request: Self::Call, #ctx: &mut #krate::Context<Self>) {
+                    #handle_call
+                }
+
+                async fn handle_cast(&mut self, request: Self::Cast, #ctx: &mut #krate::Context<Self>) {
+                    #handle_cast
+                }
+
+                async fn handle_info(&mut self, request: Self::Info, #ctx: &mut #krate::Context<Self>) {
+                    #handle_info
+                }
+
+                #terminate
+            }
+        }
+    }
+
+    /// The start argument's type and the body of `init`.
+    fn init(&self, arg: &Ident) -> (TokenStream, TokenStream) {
+        let krate = self.krate;
+        let Some(init) = &self.server.init else {
+            return (quote!(Self), quote!(#krate::Init::Ok(#arg)));
+        };
+        let ident = &init.method.sig.ident;
+        let (arg_ty, call) = match init.arg {
+            Some(ty) => (ty.to_token_stream(), quote!(Self::#ident(#arg))),
+            None => (quote!(()), quote!({ let () = #arg; Self::#ident() })),
+        };
+        let call = if init.method.sig.asyncness.is_some() {
+            quote!(#call.await)
+        } else {
+            call
+        };
+        let body = if init.returns_self {
+            quote!(#krate::Init::Ok(#call))
+        } else {
+            let span = match &init.method.sig.output {
+                syn::ReturnType::Type(_, ty) => syn::spanned::Spanned::span(ty),
+                syn::ReturnType::Default => init.method.sig.ident.span(),
+            };
+            quote_spanned!(span=> #krate::IntoInit::into_init(#call))
+        };
+        (arg_ty, body)
+    }
+
+    fn dispatch(&self, kind: Kind, enum_name: &Ident) -> TokenStream {
+        let ctx = names::internal("ctx");
+        let handlers: Vec<&Handler<'_>> = self.server.handlers(kind).collect();
+        let arms = handlers.iter().map(|handler| {
+            let variant = &handler.variant;
+            let ident = handler.ident();
+            let args = handler.params.iter().map(|param| match param {
+                Param::Value { ident, .. } => ident.to_token_stream(),
+                Param::Context => ctx.to_token_stream(),
+                Param::ReplyTo => handler.reply_field.to_token_stream(),
+            });
+            let await_ = handler.is_async().then(|| quote!(.await));
+            let invoke = quote!(self.#ident(#(#args),*)#await_);
+            if kind == Kind::Info {
+                let (binding, _) = handler.values().next().expect("validated: one argument");
+                return quote!(#enum_name::#variant(#binding) => #invoke,);
+            }
+            let mut fields: Vec<TokenStream> =
+                handler.values().map(|(ident, _)| ident.to_token_stream()).collect();
+            let reply = &handler.reply_field;
+            match handler.reply {
+                Reply::Returned(_) => {
+                    fields.push(reply.to_token_stream());
+                    let value = names::internal("value");
+                    quote! {
+                        #enum_name::#variant { #(#fields),* } => {
+                            let #value = #invoke;
+                            #ctx.reply(#reply, #value);
+                        }
+                    }
+                }
+                Reply::Deferred(_) => {
+                    fields.push(reply.to_token_stream());
+                    quote!(#enum_name::#variant { #(#fields),* } => #invoke,)
+                }
+                Reply::None => quote!(#enum_name::#variant { #(#fields),* } => #invoke,),
+            }
+        });
+        let phantom = self
+            .phantom(&handlers)
+            .map(|_| quote!(#enum_name::__Phantom(never, _) => match never {},));
+        let used_ctx = handlers.iter().any(|handler| {
+            matches!(handler.reply, Reply::Returned(_))
+                || handler.params.iter().any(|p| matches!(p, Param::Context))
+        });
+        let unused = (!used_ctx).then(|| quote!(let _ = #ctx;));
+        if handlers.is_empty() && phantom.is_none() {
+            return quote!(#unused match request {});
+        }
+        quote! {
+            #unused
+            match request {
+                #(#arms)*
+                #phantom
+            }
+        }
+    }
+
+    fn terminate(&self) -> Option<TokenStream> {
+        let krate = self.krate;
+        let terminate = self.server.terminate.as_ref()?;
+        let ident = &terminate.method.sig.ident;
+        let reason = names::internal("reason");
+        let await_ = terminate.method.sig.asyncness.map(|_| quote!(.await));
+        let call = if terminate.takes_reason {
+            quote!(self.#ident(#reason)#await_)
+        } else {
+            quote!({ let _ = #reason; self.#ident()#await_ })
+        };
+        Some(quote! {
+            async fn terminate(&mut self, #reason: &#krate::ExitReason) {
+                #call
+            }
+        })
+    }
+
+    /// `impl HandleInfo<M> for Server`, one per info handler, so that
+    /// `server.send(message)` finds its handler by the message's type.
+    fn info_impls(&self) -> TokenStream {
+        let krate = self.krate;
+        let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
+        let self_ty = self.self_ty;
+        let info = &self.info;
+        let message = names::internal("message");
+        self.server
+            .handlers(Kind::Info)
+            .map(|handler| {
+                let (_, ty) = handler.values().next().expect("validated: one argument");
+                let variant = &handler.variant;
+                quote! {
+                    #[automatically_derived]
+                    impl #impl_generics #krate::HandleInfo<#ty> for #self_ty #where_clause {
+                        fn into_info(#message: #ty) -> #info #ty_generics {
+                            #info::#variant(#message)
+                        }
+                    }
+                }
+            })
+            .collect()
+    }
+
+    // ------------------------------------------------------------ client
+
+    fn client(&self) -> TokenStream {
+        let krate = self.krate;
+        let generics = &self.generics;
+        let where_clause = &generics.where_clause;
+        let (impl_generics, ty_generics, _) = generics.split_for_impl();
+        let self_ty = self.self_ty;
+        let client = &self.client;
+        let server = &self.server.name;
+        let doc = format!(
+            " The client API of [`{server}`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<{server}>` dereferences to it."
+        );
+        let methods = self
+            .server
+            .handlers
+            .iter()
+            .filter(|handler| handler.kind != Kind::Info)
+            .map(|handler| self.client_method(handler));
+        quote! {
+            #[doc = #doc]
+            pub struct #client #generics #where_clause {
+                handle: #krate::Handle<#self_ty>,
+            }
+
+            impl #impl_generics #client #ty_generics #where_clause {
+                #(#methods)*
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #krate::Client<#self_ty> for #client #ty_generics #where_clause {
+                fn from_handle(handle: #krate::Handle<#self_ty>) -> Self {
+                    Self { handle }
+                }
+
+                fn handle(&self) -> &#krate::Handle<#self_ty> {
+                    &self.handle
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics ::core::clone::Clone for #client #ty_generics #where_clause {
+                fn clone(&self) -> Self {
+                    Self { handle: ::core::clone::Clone::clone(&self.handle) }
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics ::core::fmt::Debug for #client #ty_generics #where_clause {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::fmt::Debug::fmt(&self.handle, f)
+                }
+            }
+        }
+    }
+
+    fn client_method(&self, handler: &Handler<'_>) -> TokenStream {
+        let krate = self.krate;
+        let vis = &handler.method.vis;
+        let ident = handler.ident();
+        let variant = &handler.variant;
+        let docs = docs(handler);
+        let params = handler.values().map(|(ident, ty)| quote!(#ident: #ty));
+        let fields: Vec<&Ident> = handler.values().map(|(ident, _)| ident).collect();
+        if handler.kind == Kind::Cast {
+            let cast = &self.cast;
+            return quote! {
+                #(#docs)*
+                #vis fn #ident(&self, #(#params),*) {
+                    self.handle.cast(#cast::#variant { #(#fields),* });
+                }
+            };
+        }
+        let call = &self.call;
+        let reply = &handler.reply_field;
+        let reply_ty = match handler.reply {
+            Reply::Returned(Some(ty)) | Reply::Deferred(ty) => ty.to_token_stream(),
+            Reply::Returned(None) | Reply::None => quote!(()),
+        };
+        let errors_doc = errors_doc();
+        quote! {
+            #(#docs)*
+            #errors_doc
+            #vis async fn #ident(&self, #(#params),*) -> ::core::result::Result<#reply_ty, #krate::CallError> {
+                self.handle.call(|#reply| #call::#variant { #(#fields,)* #reply }).await
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ start
+
+    fn start(&self) -> TokenStream {
+        let krate = self.krate;
+        let (impl_generics, _, where_clause) = self.generics.split_for_impl();
+        let self_ty = self.self_ty;
+        let arg = names::internal("arg");
+        let options = names::internal("options");
+        let errors = quote! {
+            #[doc = ""]
+            #[doc = " # Errors"]
+            #[doc = ""]
+            #[doc = " A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out."]
+        };
+        quote! {
+            impl #impl_generics #self_ty #where_clause {
+                #[doc = " Starts the server and waits until its init has run (`GenServer.start/2`)."]
+                #errors
+                pub async fn start(
+                    #arg: <Self as #krate::GenServer>::Arg,
+                ) -> ::core::result::Result<#krate::ServerRef<Self>, #krate::StartError> {
+                    #krate::start(#arg, #krate::StartOptions::new()).await
+                }
+
+                #[doc = " Starts the server with options, such as an init timeout, and waits until its init has run."]
+                #errors
+                pub async fn start_with(
+                    #arg: <Self as #krate::GenServer>::Arg,
+                    #options: #krate::StartOptions,
+                ) -> ::core::result::Result<#krate::ServerRef<Self>, #krate::StartError> {
+                    #krate::start(#arg, #options).await
+                }
+            }
+        }
+    }
+}
+
+/// The handler's doc comments, forwarded to its variant and client method;
+/// a line of our own when it has none, so `missing_docs` stays quiet.
+fn docs(handler: &Handler<'_>) -> Vec<Attribute> {
+    let docs: Vec<Attribute> = handler
+        .method
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .cloned()
+        .collect();
+    if !docs.is_empty() {
+        return docs;
+    }
+    let text = format!(" Sends `{}` to the server.", handler.ident());
+    vec![parse_quote!(#[doc = #text])]
+}
+
+fn errors_doc() -> TokenStream {
+    quote! {
+        #[doc = ""]
+        #[doc = " # Errors"]
+        #[doc = ""]
+        #[doc = " A `CallError` if no reply comes: the call timed out, the server is not running,"]
+        #[doc = " or it exited before replying."]
+    }
+}
+
+fn collect_idents(tokens: TokenStream, out: &mut Vec<Ident>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) => out.push(ident),
+            TokenTree::Group(group) => collect_idents(group.stream(), out),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The context a handler can ask for: who it is, and how to stop.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::ExitReason;
+use crate::handle::{Handle, ReplyTo, ServerId, ServerRef};
+use crate::mailbox::Shared;
+use crate::server::GenServer;
+
+/// What a handler can ask of the runtime while it runs.
+///
+/// Take it as an argument of type `&mut Context<Self>` (or `&Context<Self>`)
+/// in any handler:
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Session { open: bool }
+///
+/// #[gen_server]
+/// impl Session {
+///     /// Closes the session: replies `true`, then the server stops.
+///     #[call]
+///     fn close(&mut self, ctx: &mut Context<Self>) -> bool {
+///         self.open = false;
+///         ctx.stop(ExitReason::Normal);
+///         true
+///     }
+/// }
+/// ```
+pub struct Context<S: GenServer> {
+    shared: Arc<Shared<S>>,
+    /// Set by [`Context::stop`]; the loop stops after the current handler.
+    stop: Option<ExitReason>,
+    /// A reply held back until `terminate` has run (`{:stop, reason, reply, state}`).
+    held_reply: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl<S: GenServer> Context<S> {
+    pub(crate) fn new(shared: Arc<Shared<S>>) -> Self {
+        Context {
+            shared,
+            stop: None,
+            held_reply: None,
+        }
+    }
+
+    /// This server's id.
+    pub fn id(&self) -> ServerId {
+        self.shared.id
+    }
+
+    /// A new reference to this server, for example to hand to a task that
+    /// will cast back to it.
+    ///
+    /// A server lives as long as references to it exist, so storing this in
+    /// the server's own state keeps it alive until it stops itself.
+    pub fn server_ref(&self) -> ServerRef<S> {
+        ServerRef::from_handle(Handle::new(Arc::clone(&self.shared)))
+    }
+
+    /// Stops the server once the current handler returns: `terminate` runs
+    /// with `reason`, then the server exits with it.
+    ///
+    /// In a call handler that returns a value, the caller gets that value
+    /// *after* `terminate` has run (`{:stop, reason, reply, state}`). A call
+    /// handler that takes a [`ReplyTo`] and does not answer leaves its caller
+    /// with [`CallError::Exit`](crate::CallError::Exit) (`{:stop, reason, state}`).
+    pub fn stop(&mut self, reason: ExitReason) {
+        self.stop = Some(reason);
+    }
+
+    /// Whether [`stop`](Context::stop) was called in this handler.
+    pub fn is_stopping(&self) -> bool {
+        self.stop.is_some()
+    }
+
+    /// Answers a call. Generated code uses this for handlers that return their
+    /// reply; it holds the reply back until `terminate` ran if the handler
+    /// asked to stop.
+    #[doc(hidden)]
+    pub fn reply<T: Send + 'static>(&mut self, to: ReplyTo<T>, value: T) {
+        if self.stop.is_some() {
+            self.held_reply = Some(Box::new(move || to.send(value)));
+        } else {
+            to.send(value);
+        }
+    }
+
+    pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {
+        self.stop.take()
+    }
+
+    pub(crate) fn take_held_reply(&mut self) -> Option<Box<dyn FnOnce() + Send>> {
+        self.held_reply.take()
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared<S>> {
+        &self.shared
+    }
+}
+
+impl<S: GenServer> fmt::Debug for Context<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("server", &std::any::type_name::<S>())
+            .field("id", &self.shared.id)
+            .field("stop", &self.stop)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,335 @@
+//! Handles: how clients reach a server.
+//!
+//! [`ServerRef<S>`] is what `start` returns and what you keep: cheap to
+//! clone, and it dereferences to the generated client (`KeyValueStoreClient`),
+//! so `kv.get(key)` works on it directly. Both wrap a [`Handle<S>`], which does
+//! the actual sending and waiting.
+//!
+//! A server lives while at least one handle exists (or until it stops). When
+//! the last handle is dropped nobody can reach it any more: it handles what is
+//! still in its mailbox, runs `terminate` with [`ExitReason::Normal`] and exits.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use crate::error::{CallError, ExitReason, StopError};
+use crate::mailbox::{Envelope, Shared};
+use crate::process::current_server;
+use crate::server::{Client, GenServer, HandleInfo};
+
+/// The default call timeout, as in Elixir: 5 seconds.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server's identity: unique within the process, never reused.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServerId(pub(crate) u64);
+
+impl ServerId {
+    pub(crate) fn next() -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        ServerId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The number behind the id.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Debug for ServerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+impl fmt::Display for ServerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// The untyped core of a reference to a server: its mailbox and the call
+/// timeout to use. Generated clients wrap one; you rarely touch it directly.
+pub struct Handle<S: GenServer> {
+    shared: Arc<Shared<S>>,
+    timeout: Duration,
+}
+
+impl<S: GenServer> Handle<S> {
+    pub(crate) fn new(shared: Arc<Shared<S>>) -> Self {
+        shared.add_handle();
+        Handle {
+            shared,
+            timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+
+    /// The server's id.
+    pub fn id(&self) -> ServerId {
+        self.shared.id
+    }
+
+    /// Whether the server is still running. Like `Process.alive?`, the answer
+    /// may be stale by the time you act on it.
+    pub fn is_alive(&self) -> bool {
+        self.shared.exit_reason().is_none()
+    }
+
+    /// The call timeout this handle uses.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// A copy of this handle whose calls time out after `timeout`.
+    /// `Duration::MAX` waits forever (`:infinity`).
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        let mut handle = self.clone();
+        handle.timeout = timeout;
+        handle
+    }
+
+    /// Sends a call request built by `request` around the reply handle and
+    /// waits for the reply. Generated client methods are one line around this.
+    pub async fn call<R: Send + 'static>(
+        &self,
+        request: impl FnOnce(ReplyTo<R>) -> S::Call,
+    ) -> Result<R, CallError> {
+        if current_server() == Some(self.shared.id) {
+            return Err(CallError::CallingSelf);
+        }
+        let (tx, rx) = oneshot::channel();
+        if self
+            .shared
+            .send(Envelope::Call(request(ReplyTo { tx })))
+            .is_err()
+        {
+            return Err(CallError::NoProc);
+        }
+        // `None`: no deadline (`Duration::MAX`, or a deadline past the end of time).
+        let deadline = Instant::now().checked_add(self.timeout);
+        let reply = match deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, rx).await {
+                Ok(reply) => reply,
+                Err(_) => return Err(CallError::Timeout),
+            },
+            None => rx.await,
+        };
+        match reply {
+            Ok(value) => Ok(value),
+            // The reply handle was dropped unanswered. If that is because the
+            // server is exiting, report its reason; a deferred reply dropped by
+            // a server that lives on leaves the caller waiting out its
+            // timeout, as in Elixir.
+            Err(_) => match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline, self.shared.exited())
+                    .await
+                    .map(CallError::Exit)
+                    .map_or(Err(CallError::Timeout), Err),
+                None => Err(CallError::Exit(self.shared.exited().await)),
+            },
+        }
+    }
+
+    /// Sends a cast request. Like `GenServer.cast`, it never fails and never
+    /// waits: if the server is gone the request is dropped.
+    pub fn cast(&self, request: S::Cast) {
+        let _ = self.shared.send(Envelope::Cast(request));
+    }
+
+    /// Sends an info message. Never fails; dropped if the server is gone.
+    pub fn send<I>(&self, message: I)
+    where
+        S: HandleInfo<I>,
+    {
+        let _ = self.shared.send(Envelope::Info(S::into_info(message)));
+    }
+
+    /// Stops the server with `reason` and waits until it has exited: the
+    /// request is queued behind what was sent before it, then `terminate`
+    /// runs. Waits at most `timeout` (`Duration::MAX`: no limit).
+    pub async fn stop_with_timeout(
+        &self,
+        reason: ExitReason,
+        timeout: Duration,
+    ) -> Result<(), StopError> {
+        if current_server() == Some(self.shared.id) {
+            return Err(StopError::CallingSelf);
+        }
+        if self.shared.send(Envelope::Stop(reason.clone())).is_err() {
+            return Err(StopError::NoProc);
+        }
+        let exited = match Instant::now().checked_add(timeout) {
+            Some(deadline) => tokio::time::timeout_at(deadline, self.shared.exited())
+                .await
+                .map_err(|_| StopError::Timeout)?,
+            None => self.shared.exited().await,
+        };
+        if exited.same_as(&reason) {
+            Ok(())
+        } else {
+            Err(StopError::Exit(exited))
+        }
+    }
+
+    /// Waits until the server has exited, and returns why.
+    pub async fn exited(&self) -> ExitReason {
+        self.shared.exited().await
+    }
+}
+
+impl<S: GenServer> Clone for Handle<S> {
+    fn clone(&self) -> Self {
+        self.shared.add_handle();
+        Handle {
+            shared: Arc::clone(&self.shared),
+            timeout: self.timeout,
+        }
+    }
+}
+
+impl<S: GenServer> Drop for Handle<S> {
+    fn drop(&mut self) {
+        self.shared.drop_handle();
+    }
+}
+
+impl<S: GenServer> fmt::Debug for Handle<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("server", &std::any::type_name::<S>())
+            .field("id", &self.shared.id)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// A reference to a running server: what `start` returns.
+///
+/// It dereferences to the server's generated client, so the handler methods
+/// are available on it directly (`kv.get(key).await`). Cloning is cheap and
+/// every clone talks to the same server.
+pub struct ServerRef<S: GenServer> {
+    client: S::Client,
+}
+
+impl<S: GenServer> ServerRef<S> {
+    pub(crate) fn from_handle(handle: Handle<S>) -> Self {
+        ServerRef {
+            client: S::Client::from_handle(handle),
+        }
+    }
+
+    /// The underlying untyped handle.
+    pub fn handle(&self) -> &Handle<S> {
+        self.client.handle()
+    }
+
+    /// The server's id.
+    pub fn id(&self) -> ServerId {
+        self.handle().id()
+    }
+
+    /// Whether the server is still running.
+    pub fn is_alive(&self) -> bool {
+        self.handle().is_alive()
+    }
+
+    /// The client API with another call timeout (`Duration::MAX` waits forever):
+    /// `kv.with_timeout(Duration::from_millis(50)).get(key).await`.
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> S::Client {
+        S::Client::from_handle(self.handle().with_timeout(timeout))
+    }
+
+    /// Sends an info message to an `#[info]` handler that takes an `I`. Never
+    /// fails; dropped if the server is gone.
+    pub fn send<I>(&self, message: I)
+    where
+        S: HandleInfo<I>,
+    {
+        self.handle().send(message);
+    }
+
+    /// Stops the server with [`ExitReason::Normal`] and waits until `terminate`
+    /// has run and the server has exited (`GenServer.stop/1`). Messages sent
+    /// before the stop are handled first.
+    pub async fn stop(&self) -> Result<(), StopError> {
+        self.stop_with(ExitReason::Normal).await
+    }
+
+    /// Stops the server with `reason` (`GenServer.stop/2`). A reason other than
+    /// normal or shutdown is logged as a crash, as in Elixir.
+    pub async fn stop_with(&self, reason: ExitReason) -> Result<(), StopError> {
+        self.handle().stop_with_timeout(reason, Duration::MAX).await
+    }
+
+    /// Waits until the server has exited, and returns why.
+    pub async fn exited(&self) -> ExitReason {
+        self.handle().exited().await
+    }
+}
+
+impl<S: GenServer> Deref for ServerRef<S> {
+    type Target = S::Client;
+
+    fn deref(&self) -> &S::Client {
+        &self.client
+    }
+}
+
+impl<S: GenServer> Clone for ServerRef<S> {
+    fn clone(&self) -> Self {
+        ServerRef {
+            client: self.client.clone(),
+        }
+    }
+}
+
+impl<S: GenServer> fmt::Debug for ServerRef<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerRef")
+            .field("server", &std::any::type_name::<S>())
+            .field("id", &self.id())
+            .finish()
+    }
+}
+
+/// Where a call's reply goes: Elixir's `from`.
+///
+/// Every call variant carries one. A call handler that returns a value has it
+/// answered for it; a handler that takes a `ReplyTo<T>` argument answers
+/// itself, now or later, from any task (`GenServer.reply/2`). It can be
+/// answered only once, since [`send`](ReplyTo::send) takes it by value.
+/// Answering a caller that timed out or went away does nothing. Dropping it
+/// unanswered leaves the caller to its timeout, unless the server exits first,
+/// in which case the caller gets the exit reason.
+pub struct ReplyTo<T> {
+    tx: oneshot::Sender<T>,
+}
+
+impl<T> ReplyTo<T> {
+    /// Sends the reply. Silent if the caller is no longer waiting.
+    pub fn send(self, value: T) {
+        let _ = self.tx.send(value);
+    }
+
+    /// Whether the caller has stopped waiting (it timed out or was dropped).
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+impl<T> fmt::Debug for ReplyTo<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReplyTo")
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

@@ -1,0 +1,89 @@
+//! Elixir's `GenServer` for Rust.
+//!
+//! Annotate an impl block with [`#[gen_server]`](macro@gen_server), write the
+//! handlers as plain methods, and get a server process: a tokio task with one
+//! ordered mailbox, typed client methods, call timeouts and crash isolation.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use genserver::prelude::*;
+//!
+//! #[derive(Default)]
+//! struct KeyValueStore {
+//!     map: HashMap<String, String>,
+//! }
+//!
+//! #[gen_server]
+//! impl KeyValueStore {
+//!     /// Stores `value` under `key`.
+//!     #[cast]
+//!     fn put(&mut self, key: String, value: String) {
+//!         self.map.insert(key, value);
+//!     }
+//!
+//!     /// The value stored under `key`.
+//!     #[call]
+//!     fn get(&self, key: String) -> Option<String> {
+//!         self.map.get(&key).cloned()
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let kv = KeyValueStore::start(KeyValueStore::default()).await?;
+//! kv.put("a".into(), "1".into());
+//! assert_eq!(kv.get("a".into()).await?, Some("1".into()));
+//! kv.stop().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The README walks through everything the macro accepts, the error model
+//! and what the generated code looks like.
+//!
+//! # Layout
+//!
+//! * [`GenServer`] (`server`): the trait the macro implements.
+//! * [`ServerRef`], [`Handle`], [`ReplyTo`] (`handle`): how clients reach a
+//!   server and how replies travel back.
+//! * [`Context`] (`context`): what a running handler can ask for.
+//! * [`start`] (`process`): init, the receive loop, terminate.
+//! * `mailbox`: the one FIFO queue per server.
+//! * [`ExitReason`], [`CallError`], [`StartError`], [`StopError`] (`error`).
+
+#![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+// Lets `::genserver::...` paths in generated code resolve inside this crate too.
+#[allow(unused_extern_crates)]
+extern crate self as genserver;
+
+mod context;
+mod error;
+mod handle;
+mod mailbox;
+mod process;
+mod server;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use crate::context::Context;
+pub use crate::error::{CallError, ExitReason, StartError, StopError};
+pub use crate::handle::{Handle, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};
+pub use crate::process::{start, StartOptions};
+pub use crate::server::{Client, GenServer, HandleInfo, Init, IntoInit, Message};
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use genserver_macros::gen_server;
+
+/// Everything a server module needs: `use genserver::prelude::*;`.
+pub mod prelude {
+    #[cfg(feature = "macros")]
+    pub use crate::gen_server;
+    pub use crate::{
+        CallError, Context, ExitReason, GenServer, Init, ReplyTo, ServerRef, StartError,
+        StartOptions, StopError,
+    };
+}

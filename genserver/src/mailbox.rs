@@ -1,0 +1,224 @@
+//! The mailbox: one FIFO queue per server, shared by every handle.
+//!
+//! Erlang gives each process one ordered mailbox, and calls, casts, plain
+//! messages and system messages all travel through it. Splitting them over
+//! several channels would let a `cast(push)` overtake the `call(pop)` sent
+//! after it, so here everything is one [`Envelope`] in one queue.
+//!
+//! The queue is a `Mutex<VecDeque>` with the receiver's waker beside it, in the
+//! same allocation as the rest of the server's shared state. Two properties
+//! matter for performance (see `BENCHMARKS.md`):
+//!
+//! * Nothing is allocated until the first message arrives. A tokio mpsc
+//!   channel allocates its first block of 32 slots up front (about 1 KB), which
+//!   would be most of an idle server's memory.
+//! * The server swaps the whole queue out under one lock and then works
+//!   through its private copy, so a burst of casts costs one lock per batch on
+//!   the server side, not one per message.
+//!
+//! The same lock guards the server's lifecycle ([`Status`]), which makes "send
+//! unless exited" and "exit and take what is queued" atomic with respect to
+//! each other: a message is either handled, or dropped by the exiting server
+//! after its exit reason was published, never lost in between.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use tokio::sync::Notify;
+
+use crate::error::ExitReason;
+use crate::server::GenServer;
+use crate::ServerId;
+
+/// What travels through a mailbox: the typed request of one handler kind, or
+/// a system request from the runtime itself.
+pub(crate) enum Envelope<S: GenServer> {
+    /// A `#[call]` request; its variant carries the typed reply handle.
+    Call(S::Call),
+    /// A `#[cast]` request.
+    Cast(S::Cast),
+    /// A `#[info]` message.
+    Info(S::Info),
+    /// `stop(reason)`: run `terminate` and exit with `reason`.
+    Stop(ExitReason),
+}
+
+/// Where a server is in its life.
+pub(crate) enum Status {
+    /// Serving (or still in `init`).
+    Running,
+    /// Gone, with this reason. Set exactly once.
+    Exited(ExitReason),
+}
+
+/// The part of a server that its handles share.
+pub(crate) struct Shared<S: GenServer> {
+    /// The server's identity, for self-call detection and crash reports.
+    pub(crate) id: ServerId,
+    /// Queue, waker and status, under one lock (see the module docs).
+    state: Mutex<State<S>>,
+    /// How many [`Handle`](crate::Handle)s exist. When it drops to zero nobody
+    /// can send to the server any more, and it exits once its queue is empty.
+    handles: AtomicUsize,
+    /// Woken once, when the server exits.
+    exited: Notify,
+}
+
+struct State<S: GenServer> {
+    queue: VecDeque<Envelope<S>>,
+    /// The server task's waker while it waits for mail.
+    waker: Option<Waker>,
+    status: Status,
+}
+
+impl<S: GenServer> Shared<S> {
+    pub(crate) fn new(id: ServerId) -> Self {
+        Shared {
+            id,
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                waker: None,
+                status: Status::Running,
+            }),
+            handles: AtomicUsize::new(0),
+            exited: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<S>> {
+        // No code runs user callbacks while holding this lock, so a poisoned
+        // lock can only come from a panic inside the queue operations
+        // themselves; the state is still consistent then.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Queues `envelope`, or hands it back if the server has exited.
+    pub(crate) fn send(&self, envelope: Envelope<S>) -> Result<(), Envelope<S>> {
+        let mut state = self.lock();
+        if let Status::Exited(_) = state.status {
+            return Err(envelope);
+        }
+        state.queue.push_back(envelope);
+        let waker = state.waker.take();
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// The exit reason, once the server has exited.
+    pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
+        match &self.lock().status {
+            Status::Running => None,
+            Status::Exited(reason) => Some(reason.clone()),
+        }
+    }
+
+    /// Waits until the server has exited and returns its reason.
+    pub(crate) async fn exited(&self) -> ExitReason {
+        let notified = self.exited.notified();
+        tokio::pin!(notified);
+        // Register before looking, so an exit between the look and the wait
+        // still wakes us.
+        notified.as_mut().enable();
+        if let Some(reason) = self.exit_reason() {
+            return reason;
+        }
+        notified.await;
+        self.exit_reason()
+            .expect("the exit notification is sent after the status is set")
+    }
+
+    /// Publishes the exit reason, wakes everyone waiting for it, and returns
+    /// what was still queued so the caller can drop it (which fails the
+    /// pending calls with this reason). Only the first call has an effect.
+    pub(crate) fn exit(&self, reason: ExitReason) -> Option<VecDeque<Envelope<S>>> {
+        let mut state = self.lock();
+        if let Status::Exited(_) = state.status {
+            return None;
+        }
+        state.status = Status::Exited(reason);
+        let queue = std::mem::take(&mut state.queue);
+        state.waker = None;
+        drop(state);
+        self.exited.notify_waiters();
+        Some(queue)
+    }
+
+    pub(crate) fn add_handle(&self) {
+        self.handles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn drop_handle(&self) {
+        if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // The last handle is gone: wake the server so it notices.
+            let waker = self.lock().waker.take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Takes the next batch of mail into `buf` (which must be empty).
+    /// `Ready(false)` means the mailbox is closed: it is empty and no handle
+    /// is left to fill it.
+    pub(crate) fn poll_batch(
+        &self,
+        buf: &mut VecDeque<Envelope<S>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<bool> {
+        let mut state = self.lock();
+        if !state.queue.is_empty() {
+            std::mem::swap(&mut state.queue, buf);
+            return Poll::Ready(true);
+        }
+        // Checked under the lock that `drop_handle` takes before waking, so
+        // the last handle's drop cannot slip between this check and the
+        // waker registration.
+        if self.handles.load(Ordering::Acquire) == 0 {
+            return Poll::Ready(false);
+        }
+        match &mut state.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+/// The server side of a mailbox: a private buffer that batches are swapped into.
+pub(crate) struct Receiver<S: GenServer> {
+    buf: VecDeque<Envelope<S>>,
+}
+
+impl<S: GenServer> Receiver<S> {
+    pub(crate) fn new() -> Self {
+        Receiver {
+            buf: VecDeque::new(),
+        }
+    }
+
+    /// The next message, or `None` once the mailbox is closed.
+    pub(crate) async fn recv(&mut self, shared: &Shared<S>) -> Option<Envelope<S>> {
+        if let Some(envelope) = self.buf.pop_front() {
+            return Some(envelope);
+        }
+        let open = std::future::poll_fn(|cx| shared.poll_batch(&mut self.buf, cx)).await;
+        if open {
+            self.buf.pop_front()
+        } else {
+            None
+        }
+    }
+
+    /// Takes the messages already swapped out but not yet handled, so the
+    /// exiting server drops them with the rest of its queue.
+    pub(crate) fn take_buffered(&mut self) -> VecDeque<Envelope<S>> {
+        std::mem::take(&mut self.buf)
+    }
+}

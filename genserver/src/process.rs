@@ -1,0 +1,235 @@
+//! Starting a server and running it: init, the receive loop, terminate.
+//!
+//! A server is one tokio task running [`run`]. Its life has three parts:
+//!
+//! 1. **init.** `S::init(arg)` runs inside the task. `start` waits for it and
+//!    learns the outcome through a one-shot ack: the server is serving, or
+//!    init failed and the server has already exited (so a name it held would
+//!    already be free again, as in OTP 26).
+//! 2. **the loop.** One message at a time, in mailbox order. Every handler is
+//!    polled inside `catch_unwind`, so a panic ends the loop with
+//!    [`ExitReason::Panic`] instead of tearing down the task and losing the
+//!    state `terminate` needs.
+//! 3. **exit.** `terminate(reason)` runs (unless the server was killed), then
+//!    the reason is published, and only after that is the rest of the mailbox
+//!    dropped. Dropping a queued call drops its reply handle, which wakes its
+//!    caller; the caller then reads the published reason. That order is what
+//!    gives every caller `CallError::Exit(reason)` rather than a timeout.
+//!
+//! If the task is dropped half-way (aborted, or its runtime shut down), the
+//! [`ExitGuard`] publishes [`ExitReason::Killed`] so nobody waits forever.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::context::Context;
+use crate::error::{ExitReason, StartError};
+use crate::handle::{Handle, ServerId, ServerRef};
+use crate::mailbox::{Envelope, Receiver, Shared};
+use crate::server::{GenServer, Init, Message};
+
+tokio::task_local! {
+    /// The id of the server whose task is running, for self-call detection.
+    static CURRENT: ServerId;
+}
+
+/// The id of the server running the current task, if any.
+pub(crate) fn current_server() -> Option<ServerId> {
+    CURRENT.try_with(|id| *id).ok()
+}
+
+/// Options for [`start_with`](crate::GenServer) (generated as `Type::start_with`).
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct StartOptions {
+    /// The longest `init` may take; past it the server is killed and `start`
+    /// returns [`StartError::Timeout`]. `None` (the default) waits forever, as
+    /// Elixir's `:infinity`.
+    pub timeout: Option<Duration>,
+}
+
+impl StartOptions {
+    /// The defaults: no init timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the init timeout (Elixir's `:timeout` start option).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+/// Starts a server and waits until its `init` has run.
+///
+/// This is what the generated `Type::start` and `Type::start_with` call.
+pub async fn start<S: GenServer>(
+    arg: S::Arg,
+    options: StartOptions,
+) -> Result<ServerRef<S>, StartError> {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return Err(StartError::NoRuntime);
+    };
+    let id = ServerId::next();
+    let shared = Arc::new(Shared::<S>::new(id));
+    let handle = Handle::new(Arc::clone(&shared));
+    let (ack_tx, ack_rx) = oneshot::channel();
+    let task = runtime.spawn(CURRENT.scope(id, run(shared, arg, ack_tx)));
+    let ack = match options.timeout {
+        Some(timeout) => {
+            if let Ok(ack) = tokio::time::timeout(timeout, ack_rx).await {
+                ack
+            } else {
+                task.abort();
+                return Err(StartError::Timeout);
+            }
+        }
+        None => ack_rx.await,
+    };
+    match ack {
+        Ok(Ok(())) => Ok(ServerRef::from_handle(handle)),
+        Ok(Err(error)) => Err(error),
+        // The task was dropped during init: aborted, or the runtime is
+        // shutting down.
+        Err(_) => Err(StartError::Init(ExitReason::Killed)),
+    }
+}
+
+/// The server task.
+async fn run<S: GenServer>(
+    shared: Arc<Shared<S>>,
+    arg: S::Arg,
+    ack: oneshot::Sender<Result<(), StartError>>,
+) {
+    let guard = ExitGuard {
+        shared: Arc::clone(&shared),
+    };
+    let mut state = match catch_panic(S::init(arg)).await {
+        Ok(Init::Ok(state)) => state,
+        Ok(Init::Ignore) => {
+            guard.exit(ExitReason::Normal, None);
+            let _ = ack.send(Err(StartError::Ignored));
+            return;
+        }
+        Ok(Init::Stop(reason)) | Err(reason) => {
+            guard.exit(reason.clone(), Some("init"));
+            let _ = ack.send(Err(StartError::Init(reason)));
+            return;
+        }
+    };
+    let _ = ack.send(Ok(()));
+
+    let mut ctx = Context::new(shared);
+    let mut mailbox = Receiver::new();
+    let mut last: &'static str = "none";
+    let reason = loop {
+        let Some(envelope) = mailbox.recv(ctx.shared()).await else {
+            // Every handle is gone and the mailbox is empty.
+            break ExitReason::Normal;
+        };
+        let handled = match envelope {
+            Envelope::Call(request) => {
+                last = request.name();
+                catch_panic(state.handle_call(request, &mut ctx)).await
+            }
+            Envelope::Cast(request) => {
+                last = request.name();
+                catch_panic(state.handle_cast(request, &mut ctx)).await
+            }
+            Envelope::Info(message) => {
+                last = message.name();
+                catch_panic(state.handle_info(message, &mut ctx)).await
+            }
+            Envelope::Stop(reason) => {
+                last = "stop";
+                break reason;
+            }
+        };
+        if let Err(reason) = handled {
+            break reason;
+        }
+        if let Some(reason) = ctx.take_stop() {
+            break reason;
+        }
+    };
+
+    let reason = match catch_panic(state.terminate(&reason)).await {
+        Ok(()) => {
+            if let Some(reply) = ctx.take_held_reply() {
+                reply();
+            }
+            reason
+        }
+        // A crashing terminate replaces the reason, as in OTP.
+        Err(crash) => crash,
+    };
+    // Messages swapped out of the shared queue but not handled yet are
+    // dropped with the rest, after the reason is published.
+    let unhandled = mailbox.take_buffered();
+    guard.exit(reason, Some(last));
+    drop(unhandled);
+}
+
+/// Publishes the exit reason exactly once, even if the task is dropped.
+struct ExitGuard<S: GenServer> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S: GenServer> ExitGuard<S> {
+    /// Publishes `reason`, logs a crash report if it is abnormal, and drops
+    /// the messages still queued (failing their calls with `reason`).
+    fn exit(&self, reason: ExitReason, last: Option<&'static str>) {
+        if !reason.is_normal() {
+            tracing::error!(
+                server = std::any::type_name::<S>(),
+                id = self.shared.id.as_u64(),
+                reason = %reason,
+                last_message = last.unwrap_or("none"),
+                "GenServer {}{} terminating: {}",
+                std::any::type_name::<S>(),
+                self.shared.id,
+                reason,
+            );
+        }
+        drop(self.shared.exit(reason));
+    }
+}
+
+impl<S: GenServer> Drop for ExitGuard<S> {
+    fn drop(&mut self) {
+        // Normal paths exit before the guard goes; this catches an aborted task.
+        drop(self.shared.exit(ExitReason::Killed));
+    }
+}
+
+/// Polls `future` to completion, turning a panic into [`ExitReason::Panic`].
+async fn catch_panic<F: Future>(future: F) -> Result<F::Output, ExitReason> {
+    let mut future = pin!(future);
+    std::future::poll_fn(|cx| {
+        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(ExitReason::Panic(panic_message(&*payload).into()))),
+        }
+    })
+    .await
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(message) = payload.downcast_ref::<&'static str>() {
+        message
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message
+    } else {
+        "Box<dyn Any>"
+    }
+}

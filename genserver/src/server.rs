@@ -1,0 +1,142 @@
+//! The `GenServer` trait: what `#[gen_server]` implements for your type.
+
+use std::future::Future;
+
+use crate::context::Context;
+use crate::error::ExitReason;
+use crate::handle::Handle;
+
+/// A server process: state plus the callbacks that handle its messages.
+///
+/// You normally do not implement this trait by hand: `#[gen_server]` does it
+/// from an impl block of handler methods, the way `use GenServer` fills in a
+/// module's callbacks in Elixir. What it generates maps onto the trait like this:
+///
+/// | Elixir                         | this trait                                  |
+/// |--------------------------------|---------------------------------------------|
+/// | `init/1`                       | [`init`](GenServer::init) (your `#[init]`, or the start argument as the state) |
+/// | `handle_call/3` clauses        | [`handle_call`](GenServer::handle_call), one match arm per `#[call]` |
+/// | `handle_cast/2` clauses        | [`handle_cast`](GenServer::handle_cast), one arm per `#[cast]` |
+/// | `handle_info/2` clauses        | [`handle_info`](GenServer::handle_info), one arm per `#[info]` |
+/// | `terminate/2`                  | [`terminate`](GenServer::terminate) (your `#[terminate]`, or nothing) |
+///
+/// The message types are enums with one variant per handler, so a request the
+/// server cannot handle does not compile, where Elixir's injected defaults
+/// raise at run time.
+pub trait GenServer: Sized + Send + 'static {
+    /// What `start` takes: the argument of the `#[init]` function, or the
+    /// state itself when there is no `#[init]`.
+    type Arg: Send + 'static;
+    /// Call requests, one variant per `#[call]` handler; each variant carries
+    /// its own typed [`ReplyTo`](crate::ReplyTo).
+    type Call: Message;
+    /// Cast requests, one variant per `#[cast]` handler.
+    type Cast: Message;
+    /// Info messages, one variant per `#[info]` handler.
+    type Info: Message;
+    /// The typed client API: one method per handler. A
+    /// [`ServerRef<Self>`](crate::ServerRef) dereferences to it.
+    type Client: Client<Self>;
+
+    /// Builds the state inside the new server's task, before it serves
+    /// anything. `start` waits for it.
+    fn init(arg: Self::Arg) -> impl Future<Output = Init<Self>> + Send;
+
+    /// Handles one call request. The handler replies through the request's
+    /// [`ReplyTo`](crate::ReplyTo), now or later.
+    fn handle_call(
+        &mut self,
+        request: Self::Call,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// Handles one cast request.
+    fn handle_cast(
+        &mut self,
+        request: Self::Cast,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// Handles one info message.
+    fn handle_info(
+        &mut self,
+        message: Self::Info,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// Runs once when the server stops: on [`ServerRef::stop`](crate::ServerRef::stop),
+    /// when a handler calls [`Context::stop`], after a handler panicked, and when
+    /// the last handle is dropped. It does not run when `init` fails or when the
+    /// server is killed. The default does nothing.
+    fn terminate(&mut self, reason: &ExitReason) -> impl Future<Output = ()> + Send {
+        let _ = reason;
+        std::future::ready(())
+    }
+}
+
+/// A message enum generated for one handler kind.
+pub trait Message: Send + 'static {
+    /// The variant's name, for crash reports ("last message: Get").
+    fn name(&self) -> &'static str;
+}
+
+/// The typed client API generated for a server (`KeyValueStoreClient` for
+/// `KeyValueStore`): a thin wrapper around a [`Handle`].
+pub trait Client<S: GenServer>: Clone + Send + Sync + 'static {
+    /// Wraps a handle.
+    fn from_handle(handle: Handle<S>) -> Self;
+    /// The wrapped handle.
+    fn handle(&self) -> &Handle<S>;
+}
+
+/// A server that has an `#[info]` handler for messages of type `I`, so
+/// [`ServerRef::send`](crate::ServerRef::send) accepts an `I`.
+pub trait HandleInfo<I>: GenServer {
+    /// Wraps `message` into the server's info enum.
+    fn into_info(message: I) -> Self::Info;
+}
+
+/// What `init` decided: Elixir's `{:ok, state}`, `:ignore` and `{:stop, reason}`.
+///
+/// An `#[init]` function can return `Self`, `Result<Self, E>` (where `E` converts
+/// into `Box<dyn Error + Send + Sync>`, as `String`, `&str` and every error type do),
+/// or `Init<Self>` when it needs [`Init::Ignore`].
+#[derive(Debug)]
+pub enum Init<S> {
+    /// Start serving with this state (`{:ok, state}`).
+    Ok(S),
+    /// Do not start, and do not treat it as a failure (`:ignore`): `start`
+    /// returns [`StartError::Ignored`](crate::StartError::Ignored).
+    Ignore,
+    /// Do not start (`{:stop, reason}`): `start` returns
+    /// [`StartError::Init`](crate::StartError::Init) with this reason.
+    Stop(ExitReason),
+}
+
+/// The return types an `#[init]` function may have, besides `Self`.
+#[diagnostic::on_unimplemented(
+    message = "an `#[init]` function must return `Self`, `Result<Self, E>` or `Init<Self>`",
+    label = "`{Self}` is not a valid init result for `{S}`"
+)]
+pub trait IntoInit<S> {
+    /// Converts into the [`Init`] outcome.
+    fn into_init(self) -> Init<S>;
+}
+
+impl<S> IntoInit<S> for Init<S> {
+    fn into_init(self) -> Init<S> {
+        self
+    }
+}
+
+impl<S, E> IntoInit<S> for Result<S, E>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn into_init(self) -> Init<S> {
+        match self {
+            Ok(state) => Init::Ok(state),
+            Err(error) => Init::Stop(ExitReason::error(error)),
+        }
+    }
+}

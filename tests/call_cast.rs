@@ -1,0 +1,1 @@
+//! Calls, casts and infos: replies, ordering, async handlers.

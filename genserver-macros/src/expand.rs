@@ -182,8 +182,12 @@ impl<'s, 'a> Expander<'s, 'a> {
         } else {
             quote!(match self { #(#names)* #never })
         };
+        // `pub`, because it is an associated type of `GenServer` and the
+        // server type may be public; its fields are the handler arguments,
+        // which may be private, hence the allow.
         quote! {
             #[doc = #doc]
+            #[allow(private_interfaces, unreachable_pub)]
             pub enum #name #generics #where_clause {
                 #(#variants)*
                 #phantom
@@ -421,6 +425,7 @@ impl<'s, 'a> Expander<'s, 'a> {
             .map(|handler| self.client_method(handler));
         quote! {
             #[doc = #doc]
+            #[allow(unreachable_pub)]
             pub struct #client #generics #where_clause {
                 handle: #krate::Handle<#self_ty>,
             }

@@ -1,0 +1,145 @@
+//! An abnormal exit is logged once, at error level, with the server, the
+//! reason and the last message; normal exits are not logged.
+
+use std::sync::{Arc, Mutex};
+
+use genserver::prelude::*;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
+
+/// One captured event: its level and its fields as text.
+#[derive(Debug, Clone)]
+struct Captured {
+    level: Level,
+    fields: Vec<(String, String)>,
+}
+
+impl Captured {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// A minimal subscriber that records every event.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<Captured>>>);
+
+struct Fields<'a>(&'a mut Vec<(String, String)>);
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.push((field.name().to_string(), value.to_string()));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push((field.name().to_string(), format!("{value:?}")));
+    }
+}
+
+impl Subscriber for Capture {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = Vec::new();
+        event.record(&mut Fields(&mut fields));
+        self.0.lock().unwrap().push(Captured {
+            level: *event.metadata().level(),
+            fields,
+        });
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+struct Fragile;
+
+#[gen_server]
+impl Fragile {
+    #[call]
+    fn get_value(&self) -> u32 {
+        panic!("value exploded")
+    }
+
+    #[call]
+    fn fine(&self) -> u32 {
+        1
+    }
+}
+
+/// Runs `test` on a current-thread runtime with `Capture` as the subscriber,
+/// so the server's task logs into it too.
+fn captured<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) -> Vec<Captured> {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(test());
+    let events = capture.0.lock().unwrap().clone();
+    events
+}
+
+#[test]
+fn a_crash_is_logged_once_with_reason_and_last_message() {
+    let events = captured(|| async {
+        let server = Fragile::start(Fragile).await.unwrap();
+        server.fine().await.unwrap();
+        assert!(server.get_value().await.is_err());
+        server.exited().await;
+    });
+    let errors: Vec<&Captured> = events.iter().filter(|e| e.level == Level::ERROR).collect();
+    assert_eq!(errors.len(), 1, "one crash report, got {events:?}");
+    let report = errors[0];
+    assert!(report.field("server").unwrap().ends_with("Fragile"));
+    assert_eq!(report.field("reason"), Some("panicked: value exploded"));
+    assert_eq!(report.field("last_message"), Some("FragileCall::GetValue"));
+    assert!(report
+        .field("message")
+        .unwrap()
+        .contains("terminating: panicked: value exploded"));
+}
+
+#[test]
+fn normal_and_shutdown_exits_are_not_logged() {
+    let events = captured(|| async {
+        let first = Fragile::start(Fragile).await.unwrap();
+        first.stop().await.unwrap();
+        let second = Fragile::start(Fragile).await.unwrap();
+        second.stop_with(ExitReason::Shutdown).await.unwrap();
+        let third = Fragile::start(Fragile).await.unwrap();
+        third
+            .stop_with(ExitReason::shutdown_with("done"))
+            .await
+            .unwrap();
+    });
+    assert!(
+        events.iter().all(|e| e.level != Level::ERROR),
+        "no crash reports, got {events:?}"
+    );
+}
+
+#[test]
+fn an_abnormal_stop_is_logged() {
+    let events = captured(|| async {
+        let server = Fragile::start(Fragile).await.unwrap();
+        server
+            .stop_with(ExitReason::error("operator said so"))
+            .await
+            .unwrap();
+    });
+    let errors: Vec<&Captured> = events.iter().filter(|e| e.level == Level::ERROR).collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field("reason"), Some("error: operator said so"));
+    assert_eq!(errors[0].field("last_message"), Some("stop"));
+}

@@ -1,0 +1,17 @@
+use std::rc::Rc;
+
+use genserver::prelude::*;
+
+struct Counter {
+    n: u32,
+}
+
+#[gen_server]
+impl Counter {
+    #[call]
+    fn get(&self) -> Rc<u32> {
+        Rc::new(self.n)
+    }
+}
+
+fn main() {}

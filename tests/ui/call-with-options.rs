@@ -1,0 +1,15 @@
+use genserver::prelude::*;
+
+struct Counter {
+    n: u32,
+}
+
+#[gen_server]
+impl Counter {
+    #[call(timeout = 5)]
+    fn get(&self) -> u32 {
+        self.n
+    }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use genserver::prelude::*;
+
+#[gen_server]
+struct Counter {
+    n: u32,
+}
+
+fn main() {}

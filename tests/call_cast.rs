@@ -36,7 +36,9 @@ impl KeyValueStore {
     #[call]
     fn parse(&self, key: String) -> Result<i64, String> {
         let value = self.map.get(&key).ok_or_else(|| format!("no key {key}"))?;
-        value.parse().map_err(|_| format!("{value} is not a number"))
+        value
+            .parse()
+            .map_err(|_| format!("{value} is not a number"))
     }
 
     /// Removes every key, asynchronously.
@@ -56,7 +58,9 @@ impl KeyValueStore {
 
 #[tokio::test]
 async fn call_and_cast() {
-    let kv = KeyValueStore::start(KeyValueStore::default()).await.unwrap();
+    let kv = KeyValueStore::start(KeyValueStore::default())
+        .await
+        .unwrap();
     kv.put("a".into(), "1".into());
     assert_eq!(kv.get("a".into()).await.unwrap(), Some("1".into()));
     assert_eq!(kv.get("b".into()).await.unwrap(), None);
@@ -66,7 +70,9 @@ async fn call_and_cast() {
 
 #[tokio::test]
 async fn error_replies_do_not_stop_the_server() {
-    let kv = KeyValueStore::start(KeyValueStore::default()).await.unwrap();
+    let kv = KeyValueStore::start(KeyValueStore::default())
+        .await
+        .unwrap();
     kv.put("n".into(), "42".into());
     kv.put("s".into(), "forty-two".into());
     assert_eq!(kv.parse("n".into()).await.unwrap(), Ok(42));
@@ -74,14 +80,19 @@ async fn error_replies_do_not_stop_the_server() {
         kv.parse("s".into()).await.unwrap(),
         Err("forty-two is not a number".to_string())
     );
-    assert_eq!(kv.parse("x".into()).await.unwrap(), Err("no key x".to_string()));
+    assert_eq!(
+        kv.parse("x".into()).await.unwrap(),
+        Err("no key x".to_string())
+    );
     assert!(kv.is_alive());
     assert_eq!(kv.len().await.unwrap(), 2);
 }
 
 #[tokio::test]
 async fn async_cast_handlers_run_in_order() {
-    let kv = KeyValueStore::start(KeyValueStore::default()).await.unwrap();
+    let kv = KeyValueStore::start(KeyValueStore::default())
+        .await
+        .unwrap();
     kv.put("a".into(), "1".into());
     kv.clear();
     kv.put("b".into(), "2".into());
@@ -254,11 +265,16 @@ async fn generic_server_with_nested_generic_types() {
     stack.push(2);
     stack.extend(vec![3, 4]);
     assert_eq!(stack.pop().await.unwrap(), Some(4));
-    let index = stack.index(vec!["a".into(), "z".into(), "q".into(), "w".into()]).await.unwrap();
+    let index = stack
+        .index(vec!["a".into(), "z".into(), "q".into(), "w".into()])
+        .await
+        .unwrap();
     assert_eq!(index["a"], Some(1));
     assert_eq!(index["w"], None);
 
-    let strings = Stack::start(Stack::new(vec![String::from("x")])).await.unwrap();
+    let strings = Stack::start(Stack::new(vec![String::from("x")]))
+        .await
+        .unwrap();
     assert_eq!(strings.pop().await.unwrap().as_deref(), Some("x"));
 }
 

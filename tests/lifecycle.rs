@@ -131,14 +131,19 @@ async fn init_outcomes() {
     assert_eq!(err, StartError::Init(ExitReason::error("no config")));
     assert_eq!(err.to_string(), "init failed (error: no config)");
 
-    let err = Worker::start((Plan::Ignore, log.clone())).await.unwrap_err();
+    let err = Worker::start((Plan::Ignore, log.clone()))
+        .await
+        .unwrap_err();
     assert_eq!(err, StartError::Ignored);
 
     let err = Worker::start((Plan::Stop, log.clone())).await.unwrap_err();
     assert_eq!(err, StartError::Init(ExitReason::Shutdown));
 
     let err = Worker::start((Plan::Panic, log.clone())).await.unwrap_err();
-    assert_eq!(err, StartError::Init(ExitReason::Panic("init exploded".into())));
+    assert_eq!(
+        err,
+        StartError::Init(ExitReason::Panic("init exploded".into()))
+    );
 
     // terminate never runs for a failed init.
     assert!(entries(&log).iter().all(|entry| entry == "init"));
@@ -241,7 +246,10 @@ async fn a_panicking_call_fails_the_caller_and_everyone_queued() {
     assert_eq!(crash, Err(CallError::Exit(boom.clone())));
     assert_eq!(first, Err(CallError::Exit(boom.clone())));
     assert_eq!(second, Err(CallError::Exit(boom.clone())));
-    assert_eq!(entries(&log), ["init", "terminate panicked: handler exploded"]);
+    assert_eq!(
+        entries(&log),
+        ["init", "terminate panicked: handler exploded"]
+    );
     // Later calls find no process; casts are dropped without a sound.
     assert_eq!(worker.echo(3).await, Err(CallError::NoProc));
     worker.crash_later();
@@ -255,7 +263,10 @@ async fn a_panicking_cast_fails_the_call_behind_it() {
     let worker = serving(&log).await;
     worker.crash_later();
     let err = worker.echo(1).await.unwrap_err();
-    assert_eq!(err, CallError::Exit(ExitReason::Panic("cast exploded".into())));
+    assert_eq!(
+        err,
+        CallError::Exit(ExitReason::Panic("cast exploded".into()))
+    );
     assert_eq!(
         err.to_string(),
         "the server exited before it replied (panicked: cast exploded)"
@@ -330,7 +341,6 @@ async fn dropping_every_handle_stops_the_server_normally() {
 
 #[tokio::test]
 async fn casts_sent_before_the_last_handle_drops_are_still_handled() {
-    let (tx, mut rx) = mpsc::unbounded_channel();
     struct Sink(mpsc::UnboundedSender<u32>);
     #[gen_server]
     impl Sink {
@@ -339,6 +349,7 @@ async fn casts_sent_before_the_last_handle_drops_are_still_handled() {
             self.0.send(n).unwrap();
         }
     }
+    let (tx, mut rx) = mpsc::unbounded_channel();
     let sink = Sink::start(Sink(tx)).await.unwrap();
     for n in 0..10 {
         sink.put(n);

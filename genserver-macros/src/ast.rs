@@ -4,7 +4,9 @@
 //! rest still expands.
 
 use proc_macro2::Ident;
-use syn::{FnArg, GenericArgument, ImplItem, ImplItemFn, ItemImpl, Pat, PathArguments, ReturnType, Type};
+use syn::{
+    FnArg, GenericArgument, ImplItem, ImplItemFn, ItemImpl, Pat, PathArguments, ReturnType, Type,
+};
 
 use crate::attr::{self, Kind};
 use crate::errors::Errors;
@@ -136,7 +138,9 @@ impl<'a> Server<'a> {
     }
 
     pub(crate) fn handlers(&self, kind: Kind) -> impl Iterator<Item = &Handler<'a>> {
-        self.handlers.iter().filter(move |handler| handler.kind == kind)
+        self.handlers
+            .iter()
+            .filter(move |handler| handler.kind == kind)
     }
 }
 
@@ -163,90 +167,9 @@ impl<'a> Handler<'a> {
             ),
         }
 
-        let mut params = Vec::new();
-        let mut reply = Reply::None;
-        for input in &sig.inputs {
-            let FnArg::Typed(typed) = input else {
-                continue;
-            };
-            let ty = &*typed.ty;
-            if is_context(ty) {
-                if params.iter().any(|p| matches!(p, Param::Context)) {
-                    errors.spanned(ty, "a handler takes at most one context argument");
-                }
-                params.push(Param::Context);
-                continue;
-            }
-            if let Some(reply_ty) = reply_to(ty) {
-                if kind != Kind::Call {
-                    errors.spanned(
-                        ty,
-                        format!(
-                            "only a #[call] handler has a caller to reply to; a #[{}] handler cannot take a `ReplyTo`",
-                            kind.name()
-                        ),
-                    );
-                } else if matches!(reply, Reply::Deferred(_)) {
-                    errors.spanned(ty, "a #[call] handler takes at most one `ReplyTo` argument");
-                }
-                reply = Reply::Deferred(reply_ty);
-                params.push(Param::ReplyTo);
-                continue;
-            }
-            check_owned(ty, errors);
-            match &*typed.pat {
-                Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
-                    params.push(Param::Value { ident: &pat.ident, ty });
-                }
-                other => errors.spanned(
-                    other,
-                    "a handler argument needs a plain name (it becomes a field of the message): write `name: Type`",
-                ),
-            }
-        }
+        let (params, mut reply) = params(kind, sig, errors);
 
-        let returns = match &sig.output {
-            ReturnType::Default => None,
-            ReturnType::Type(_, ty) if is_unit(ty) => None,
-            ReturnType::Type(_, ty) => Some(&**ty),
-        };
-        match kind {
-            Kind::Call => match (&reply, returns) {
-                (Reply::Deferred(_), Some(ty)) => errors.spanned(
-                    ty,
-                    "a #[call] handler that takes a `ReplyTo` answers through it; remove the return type",
-                ),
-                (Reply::Deferred(_), None) => {}
-                _ => reply = Reply::Returned(returns),
-            },
-            Kind::Cast => {
-                if let Some(ty) = returns {
-                    errors.spanned(
-                        ty,
-                        "a #[cast] handler cannot return a value, nobody waits for it: remove the return type, or make the handler a #[call]",
-                    );
-                }
-            }
-            Kind::Info => {
-                if let Some(ty) = returns {
-                    errors.spanned(
-                        ty,
-                        "an #[info] handler cannot return a value, nobody waits for it: remove the return type",
-                    );
-                }
-                let values = params.iter().filter(|p| matches!(p, Param::Value { .. })).count();
-                if values != 1 {
-                    errors.spanned(
-                        &sig.ident,
-                        format!(
-                            "an #[info] handler takes exactly one message argument, found {values}: write `fn {}(&mut self, message: MyMessage)`",
-                            sig.ident
-                        ),
-                    );
-                }
-            }
-            Kind::Init | Kind::Terminate => unreachable!("handlers are calls, casts and infos"),
-        }
+        check_returns(kind, sig, &params, &mut reply, errors);
 
         if errors.len() > before {
             return None;
@@ -349,7 +272,9 @@ impl<'a> Terminate<'a> {
             .collect();
         let takes_reason = match typed.as_slice() {
             [] => false,
-            [FnArg::Typed(arg)] if matches!(&*arg.ty, Type::Reference(r) if r.mutability.is_none()) => true,
+            [FnArg::Typed(arg)] if matches!(&*arg.ty, Type::Reference(r) if r.mutability.is_none()) => {
+                true
+            }
             [first, ..] => {
                 errors.spanned(
                     first,
@@ -367,6 +292,108 @@ impl<'a> Terminate<'a> {
             method,
             takes_reason,
         })
+    }
+}
+
+/// The arguments of a handler, and whether it replies through a `ReplyTo`.
+fn params<'a>(
+    kind: Kind,
+    sig: &'a syn::Signature,
+    errors: &mut Errors,
+) -> (Vec<Param<'a>>, Reply<'a>) {
+    let mut params = Vec::new();
+    let mut reply = Reply::None;
+    for input in &sig.inputs {
+        let FnArg::Typed(typed) = input else {
+            continue;
+        };
+        let ty = &*typed.ty;
+        if is_context(ty) {
+            if params.iter().any(|p| matches!(p, Param::Context)) {
+                errors.spanned(ty, "a handler takes at most one context argument");
+            }
+            params.push(Param::Context);
+            continue;
+        }
+        if let Some(reply_ty) = reply_to(ty) {
+            if kind != Kind::Call {
+                errors.spanned(
+                    ty,
+                    format!(
+                        "only a #[call] handler has a caller to reply to; a #[{}] handler cannot take a `ReplyTo`",
+                        kind.name()
+                    ),
+                );
+            } else if matches!(reply, Reply::Deferred(_)) {
+                errors.spanned(ty, "a #[call] handler takes at most one `ReplyTo` argument");
+            }
+            reply = Reply::Deferred(reply_ty);
+            params.push(Param::ReplyTo);
+            continue;
+        }
+        check_owned(ty, errors);
+        match &*typed.pat {
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                params.push(Param::Value { ident: &pat.ident, ty });
+            }
+            other => errors.spanned(
+                other,
+                "a handler argument needs a plain name (it becomes a field of the message): write `name: Type`",
+            ),
+        }
+    }
+    (params, reply)
+}
+
+/// What a handler returns must fit its kind.
+fn check_returns<'a>(
+    kind: Kind,
+    sig: &'a syn::Signature,
+    params: &[Param<'a>],
+    reply: &mut Reply<'a>,
+    errors: &mut Errors,
+) {
+    let returns = match &sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) if is_unit(ty) => None,
+        ReturnType::Type(_, ty) => Some(&**ty),
+    };
+    match kind {
+        Kind::Call => match (&*reply, returns) {
+            (Reply::Deferred(_), Some(ty)) => errors.spanned(
+                ty,
+                "a #[call] handler that takes a `ReplyTo` answers through it; remove the return type",
+            ),
+            (Reply::Deferred(_), None) => {}
+            _ => *reply = Reply::Returned(returns),
+        },
+        Kind::Cast => {
+            if let Some(ty) = returns {
+                errors.spanned(
+                    ty,
+                    "a #[cast] handler cannot return a value, nobody waits for it: remove the return type, or make the handler a #[call]",
+                );
+            }
+        }
+        Kind::Info => {
+            if let Some(ty) = returns {
+                errors.spanned(
+                    ty,
+                    "an #[info] handler cannot return a value, nobody waits for it: remove the return type",
+                );
+            }
+            let values = params.iter().filter(|p| matches!(p, Param::Value { .. })).count();
+            if values != 1 {
+                errors.spanned(
+                    &sig.ident,
+                    format!(
+                        "an #[info] handler takes exactly one message argument, found {values}: write `fn {}(&mut self, message: MyMessage)`",
+                        sig.ident
+                    ),
+                );
+            }
+        }
+        Kind::Init | Kind::Terminate => unreachable!("handlers are calls, casts and infos"),
     }
 }
 

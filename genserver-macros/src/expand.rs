@@ -65,7 +65,7 @@ fn strip_helpers(mut item: ItemImpl) -> ItemImpl {
             method.attrs.retain(|attr| !attr::is_helper(attr));
             if method.attrs.len() != before && method.sig.receiver().is_some() {
                 method.attrs.push(parse_quote!(
-                    #[allow(clippy::needless_pass_by_value, clippy::unused_self)]
+                    #[allow(clippy::needless_pass_by_value, clippy::unused_self, clippy::must_use_candidate)]
                 ));
             }
         }
@@ -320,8 +320,10 @@ impl<'s, 'a> Expander<'s, 'a> {
                 let (binding, _) = handler.values().next().expect("validated: one argument");
                 return quote!(#enum_name::#variant(#binding) => #invoke,);
             }
-            let mut fields: Vec<TokenStream> =
-                handler.values().map(|(ident, _)| ident.to_token_stream()).collect();
+            let mut fields: Vec<TokenStream> = handler
+                .values()
+                .map(|(ident, _)| ident.to_token_stream())
+                .collect();
             let reply = &handler.reply_field;
             match handler.reply {
                 Reply::Returned(_) => {
@@ -484,7 +486,10 @@ impl<'s, 'a> Expander<'s, 'a> {
             Reply::Returned(Some(ty)) | Reply::Deferred(ty) => ty.to_token_stream(),
             Reply::Returned(None) | Reply::None => quote!(()),
         };
-        let errors_doc = errors_doc();
+        let documents_errors = docs.iter().any(|attr| {
+            matches!(&attr.meta, syn::Meta::NameValue(nv) if quote!(#nv).to_string().contains("# Errors"))
+        });
+        let errors_doc = (!documents_errors).then(errors_doc);
         quote! {
             #(#docs)*
             #errors_doc

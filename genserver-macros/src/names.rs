@@ -39,7 +39,15 @@ pub(crate) fn internal(name: &str) -> Ident {
 /// Names the client API and the server type already use, which a handler
 /// cannot take.
 pub(crate) const RESERVED_CLIENT: &[&str] = &[
-    "handle", "id", "is_alive", "with_timeout", "send", "stop", "stop_with", "exited", "clone",
+    "handle",
+    "id",
+    "is_alive",
+    "with_timeout",
+    "send",
+    "stop",
+    "stop_with",
+    "exited",
+    "clone",
     "from_handle",
 ];
 pub(crate) const RESERVED_SERVER: &[&str] = &["start", "start_with"];

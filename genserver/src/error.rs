@@ -120,7 +120,9 @@ impl fmt::Debug for ExitReason {
         match self {
             ExitReason::Normal => f.write_str("Normal"),
             ExitReason::Shutdown => f.write_str("Shutdown"),
-            ExitReason::ShutdownWith(detail) => f.debug_tuple("ShutdownWith").field(detail).finish(),
+            ExitReason::ShutdownWith(detail) => {
+                f.debug_tuple("ShutdownWith").field(detail).finish()
+            }
             ExitReason::Panic(message) => f.debug_tuple("Panic").field(message).finish(),
             ExitReason::Error(error) => f.debug_tuple("Error").field(error).finish(),
             ExitReason::Killed => f.write_str("Killed"),
@@ -234,7 +236,9 @@ impl fmt::Display for StopError {
                 "calling self: a server cannot wait for its own stop, use Context::stop",
             ),
             StopError::Timeout => f.write_str("the server did not stop within the timeout"),
-            StopError::Exit(reason) => write!(f, "the server exited with another reason ({reason})"),
+            StopError::Exit(reason) => {
+                write!(f, "the server exited with another reason ({reason})")
+            }
         }
     }
 }
@@ -248,8 +252,14 @@ mod tests {
     #[test]
     fn display_texts() {
         assert_eq!(ExitReason::Normal.to_string(), "normal");
-        assert_eq!(ExitReason::shutdown_with("bye").to_string(), "shutdown: bye");
-        assert_eq!(ExitReason::Panic("boom".into()).to_string(), "panicked: boom");
+        assert_eq!(
+            ExitReason::shutdown_with("bye").to_string(),
+            "shutdown: bye"
+        );
+        assert_eq!(
+            ExitReason::Panic("boom".into()).to_string(),
+            "panicked: boom"
+        );
         assert_eq!(
             CallError::Exit(ExitReason::Killed).to_string(),
             "the server exited before it replied (killed)"

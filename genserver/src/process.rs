@@ -214,13 +214,13 @@ impl<S: GenServer> Drop for ExitGuard<S> {
 /// Polls `future` to completion, turning a panic into [`ExitReason::Panic`].
 async fn catch_panic<F: Future>(future: F) -> Result<F::Output, ExitReason> {
     let mut future = pin!(future);
-    std::future::poll_fn(|cx| {
-        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+    std::future::poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => Poll::Ready(Err(ExitReason::Panic(panic_message(&*payload).into()))),
-        }
-    })
+        },
+    )
     .await
 }
 

@@ -1,5 +1,3 @@
-use std::rc::Rc;
-
 use genserver::prelude::*;
 
 struct Counter {
@@ -9,8 +7,8 @@ struct Counter {
 #[gen_server]
 impl Counter {
     #[cast]
-    fn set(&mut self, n: Rc<u32>) {
-        self.n = *n;
+    fn add(&mut self, by: Amount) {
+        self.n += by.0;
     }
 }
 

@@ -1,0 +1,119 @@
+//! The generated code passes the strictest lints a user might turn on:
+//! `missing_docs`, every warning as an error, `unsafe_code` forbidden, and
+//! clippy's pedantic group (checked by `cargo clippy` in `.ci/run`).
+
+#![forbid(unsafe_code)]
+#![deny(
+    warnings,
+    missing_docs,
+    missing_debug_implementations,
+    unused_qualifications,
+    unreachable_pub,
+    clippy::pedantic
+)]
+
+/// A public server in a public module, as a library would have it.
+pub mod counter {
+    use genserver::prelude::*;
+
+    /// A message for the info handler.
+    #[derive(Debug)]
+    pub struct Reset;
+
+    /// Counts.
+    #[derive(Debug, Default)]
+    pub struct Counter {
+        count: u64,
+    }
+
+    #[gen_server]
+    impl Counter {
+        /// Starts counting from `start`.
+        #[init]
+        fn init(start: u64) -> Self {
+            Counter { count: start }
+        }
+
+        /// Adds `n`.
+        #[cast]
+        pub fn add(&mut self, n: u64) {
+            self.count += n;
+        }
+
+        /// The count so far.
+        #[call]
+        pub fn get(&self) -> u64 {
+            self.count
+        }
+
+        /// Adds `n` and returns the new count.
+        ///
+        /// # Errors
+        ///
+        /// A message if the count would overflow.
+        #[call]
+        pub fn checked_add(&mut self, n: u64) -> Result<u64, String> {
+            self.count = self.count.checked_add(n).ok_or("overflow")?;
+            Ok(self.count)
+        }
+
+        /// The count, after letting other tasks run.
+        #[call]
+        pub async fn get_later(&self) -> u64 {
+            tokio::task::yield_now().await;
+            self.count
+        }
+
+        /// Back to zero.
+        #[info]
+        fn reset(&mut self, _reset: Reset) {
+            self.count = 0;
+        }
+    }
+}
+
+/// A private server whose handler takes a private message type.
+mod private {
+    use genserver::prelude::*;
+
+    struct Tick;
+
+    pub(crate) struct Clock {
+        ticks: u32,
+    }
+
+    #[gen_server]
+    impl Clock {
+        #[info]
+        fn tick(&mut self, _tick: Tick) {
+            self.ticks += 1;
+        }
+
+        #[call]
+        fn ticks(&self) -> u32 {
+            self.ticks
+        }
+    }
+
+    pub(crate) async fn run() -> u32 {
+        let clock = Clock::start(Clock { ticks: 0 }).await.unwrap();
+        clock.send(Tick);
+        clock.send(Tick);
+        clock.ticks().await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn strict_lints_compile_and_run() {
+    let counter = counter::Counter::start(40).await.unwrap();
+    counter.add(1);
+    assert_eq!(counter.checked_add(1).await.unwrap(), Ok(42));
+    assert_eq!(
+        counter.checked_add(u64::MAX).await.unwrap(),
+        Err("overflow".to_string())
+    );
+    counter.send(counter::Reset);
+    assert_eq!(counter.get().await.unwrap(), 0);
+    assert_eq!(counter.get_later().await.unwrap(), 0);
+    assert_eq!(private::run().await, 2);
+}

@@ -74,11 +74,12 @@ impl<'a> Server<'a> {
             );
             return None;
         }
-        for param in item.generics.lifetimes() {
+        if let Some(param) = item.generics.lifetimes().next() {
             errors.spanned(
                 param,
                 "a server runs in its own task, so its type cannot borrow: remove the lifetime parameter and own the data",
             );
+            return None;
         }
         let name = match &*item.self_ty {
             Type::Path(path) if path.qself.is_none() => path.path.segments.last()?.ident.clone(),

@@ -4,7 +4,7 @@
 //! 2. the message enums `{Server}Call`, `{Server}Cast`, `{Server}Info`;
 //! 3. `impl GenServer for Server`: the dispatch `match`es and the defaults;
 //! 4. the client `{Server}Client`, one method per call and cast handler;
-//! 5. `Server::start` and `Server::start_with`;
+//! 5. `Server::start` (`start_with` is a provided method of the trait);
 //! 6. any errors.
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
@@ -51,7 +51,26 @@ fn with_errors(mut tokens: TokenStream, errors: &Errors) -> TokenStream {
 /// The first tokens of an item, for an error that points at its keyword
 /// rather than at the whole body.
 fn item_keyword(item: &Item) -> TokenStream {
-    item.to_token_stream().into_iter().take(2).collect()
+    let mut tokens = item.to_token_stream().into_iter().peekable();
+    // Skip outer attributes: `#` followed by a bracketed group.
+    while matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '#') {
+        tokens.next();
+        tokens.next();
+    }
+    // Skip a visibility, then take the keyword and the name.
+    let mut out = TokenStream::new();
+    for tree in tokens {
+        let is_vis = matches!(&tree, TokenTree::Ident(i) if i == "pub")
+            || matches!(&tree, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
+        if is_vis && out.is_empty() {
+            continue;
+        }
+        out.extend([tree]);
+        if out.clone().into_iter().count() == 2 {
+            break;
+        }
+    }
+    out
 }
 
 /// The impl block as the user wrote it, without `#[call]` and friends, which
@@ -64,13 +83,37 @@ fn strip_helpers(mut item: ItemImpl) -> ItemImpl {
             let before = method.attrs.len();
             method.attrs.retain(|attr| !attr::is_helper(attr));
             if method.attrs.len() != before && method.sig.receiver().is_some() {
-                method.attrs.push(parse_quote!(
-                    #[allow(clippy::needless_pass_by_value, clippy::unused_self, clippy::must_use_candidate)]
-                ));
+                if let Some(allow) = forced_lints(method) {
+                    method.attrs.push(allow);
+                }
             }
         }
     }
     item
+}
+
+/// The pedantic lints a handler's shape forces on it, whatever its body:
+/// message arguments are owned, a stateless handler still takes `&self`, and
+/// a public call handler's result goes to the caller, not to `#[must_use]`.
+fn forced_lints(method: &syn::ImplItemFn) -> Option<Attribute> {
+    let mut lints: Vec<TokenStream> = Vec::new();
+    let owned_args = method.sig.inputs.iter().any(
+        |input| matches!(input, syn::FnArg::Typed(arg) if !matches!(&*arg.ty, Type::Reference(_))),
+    );
+    if owned_args {
+        lints.push(quote!(clippy::needless_pass_by_value));
+    }
+    let mut body = Vec::new();
+    collect_idents(method.block.to_token_stream(), &mut body);
+    if !body.iter().any(|ident| ident == "self") {
+        lints.push(quote!(clippy::unused_self));
+    }
+    if matches!(method.vis, syn::Visibility::Public(_))
+        && matches!(method.sig.output, syn::ReturnType::Type(..))
+    {
+        lints.push(quote!(clippy::must_use_candidate));
+    }
+    (!lints.is_empty()).then(|| parse_quote!(#[allow(#(#lints),*)]))
 }
 
 struct Expander<'s, 'a> {
@@ -111,13 +154,30 @@ impl<'s, 'a> Expander<'s, 'a> {
     }
 
     fn expand(&self, output: &mut TokenStream) {
-        output.extend(self.message_enum(Kind::Call, &self.call));
-        output.extend(self.message_enum(Kind::Cast, &self.cast));
-        output.extend(self.message_enum(Kind::Info, &self.info));
+        for (kind, name) in [
+            (Kind::Call, &self.call),
+            (Kind::Cast, &self.cast),
+            (Kind::Info, &self.info),
+        ] {
+            if self.server.handlers(kind).next().is_some() {
+                output.extend(self.message_enum(kind, name));
+            }
+        }
         output.extend(self.gen_server_impl());
         output.extend(self.info_impls());
         output.extend(self.client());
-        output.extend(self.start());
+        if !self.user_defines("start") {
+            output.extend(self.start());
+        }
+    }
+
+    /// Whether the impl block has a method called `name` (reported by `valid`).
+    fn user_defines(&self, name: &str) -> bool {
+        self.server
+            .item
+            .items
+            .iter()
+            .any(|item| matches!(item, ImplItem::Fn(method) if method.sig.ident == name))
     }
 
     // ------------------------------------------------------------ messages
@@ -177,11 +237,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         let never = phantom
             .is_some()
             .then(|| quote!(Self::__Phantom(never, _) => match *never {},));
-        let body = if handlers.is_empty() && phantom.is_none() {
-            quote!(match *self {})
-        } else {
-            quote!(match self { #(#names)* #never })
-        };
+        let body = quote!(match self { #(#names)* #never });
         // `pub`, because it is an associated type of `GenServer` and the
         // server type may be public; its fields are the handler arguments,
         // which may be private, hence the allow.
@@ -237,39 +293,44 @@ impl<'s, 'a> Expander<'s, 'a> {
         let krate = self.krate;
         let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
         let self_ty = self.self_ty;
-        let (call, cast, info, client) = (&self.call, &self.cast, &self.info, &self.client);
-        let ctx = names::internal("ctx");
+        let client = &self.client;
         let arg = names::internal("arg");
         let (arg_ty, init) = self.init(&arg);
-        let handle_call = self.dispatch(Kind::Call, call);
-        let handle_cast = self.dispatch(Kind::Cast, cast);
-        let handle_info = self.dispatch(Kind::Info, info);
+        let mut types = TokenStream::new();
+        let mut handlers = TokenStream::new();
+        for (kind, name, assoc, method) in [
+            (Kind::Call, &self.call, quote!(Call), quote!(handle_call)),
+            (Kind::Cast, &self.cast, quote!(Cast), quote!(handle_cast)),
+            (Kind::Info, &self.info, quote!(Info), quote!(handle_info)),
+        ] {
+            // A kind without handlers has no messages at all; the trait's
+            // default handler for it can never run.
+            if self.server.handlers(kind).next().is_none() {
+                types.extend(quote!(type #assoc = ::core::convert::Infallible;));
+                continue;
+            }
+            types.extend(quote!(type #assoc = #name #ty_generics;));
+            let ctx = names::internal("ctx");
+            let body = self.dispatch(kind, name);
+            handlers.extend(quote! {
+                async fn #method(&mut self, request: Self::#assoc, #ctx: &mut #krate::Context<Self>) {
+                    #body
+                }
+            });
+        }
         let terminate = self.terminate();
         quote! {
             #[automatically_derived]
             impl #impl_generics #krate::GenServer for #self_ty #where_clause {
                 type Arg = #arg_ty;
-                type Call = #call #ty_generics;
-                type Cast = #cast #ty_generics;
-                type Info = #info #ty_generics;
+                #types
                 type Client = #client #ty_generics;
 
                 async fn init(#arg: Self::Arg) -> #krate::Init<Self> {
                     #init
                 }
 
-                async fn handle_call(&mut self, request: Self::Call, #ctx: &mut #krate::Context<Self>) {
-                    #handle_call
-                }
-
-                async fn handle_cast(&mut self, request: Self::Cast, #ctx: &mut #krate::Context<Self>) {
-                    #handle_cast
-                }
-
-                async fn handle_info(&mut self, request: Self::Info, #ctx: &mut #krate::Context<Self>) {
-                    #handle_info
-                }
-
+                #handlers
                 #terminate
             }
         }
@@ -298,7 +359,9 @@ impl<'s, 'a> Expander<'s, 'a> {
                 syn::ReturnType::Type(_, ty) => syn::spanned::Spanned::span(ty),
                 syn::ReturnType::Default => init.method.sig.ident.span(),
             };
-            quote_spanned!(span=> #krate::IntoInit::into_init(#call))
+            // Spanned at the return type, so a wrong one is reported there.
+            let krate = respan(krate.to_token_stream(), span);
+            quote_spanned!(span=> <_ as #krate::IntoInit<Self>>::into_init(#call))
         };
         (arg_ty, body)
     }
@@ -351,9 +414,6 @@ impl<'s, 'a> Expander<'s, 'a> {
                 || handler.params.iter().any(|p| matches!(p, Param::Context))
         });
         let unused = (!used_ctx).then(|| quote!(let _ = #ctx;));
-        if handlers.is_empty() && phantom.is_none() {
-            return quote!(#unused match request {});
-        }
         quote! {
             #unused
             match request {
@@ -425,8 +485,31 @@ impl<'s, 'a> Expander<'s, 'a> {
             .iter()
             .filter(|handler| handler.kind != Kind::Info)
             .map(|handler| self.client_method(handler));
+        // Derived where that adds no bounds; a generic server gets the
+        // impls written out, since `derive` would require `T: Clone`.
+        let (derive, std_impls) = if generics.params.is_empty() {
+            (Some(quote!(#[derive(Clone, Debug)])), None)
+        } else {
+            let std_impls = quote! {
+            #[automatically_derived]
+                impl #impl_generics ::core::clone::Clone for #client #ty_generics #where_clause {
+                    fn clone(&self) -> Self {
+                        Self { handle: ::core::clone::Clone::clone(&self.handle) }
+                    }
+                }
+
+                #[automatically_derived]
+                impl #impl_generics ::core::fmt::Debug for #client #ty_generics #where_clause {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        ::core::fmt::Debug::fmt(&self.handle, f)
+                    }
+                }
+                };
+            (None, Some(std_impls))
+        };
         quote! {
             #[doc = #doc]
+            #derive
             #[allow(unreachable_pub)]
             pub struct #client #generics #where_clause {
                 handle: #krate::Handle<#self_ty>,
@@ -447,19 +530,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 }
             }
 
-            #[automatically_derived]
-            impl #impl_generics ::core::clone::Clone for #client #ty_generics #where_clause {
-                fn clone(&self) -> Self {
-                    Self { handle: ::core::clone::Clone::clone(&self.handle) }
-                }
-            }
-
-            #[automatically_derived]
-            impl #impl_generics ::core::fmt::Debug for #client #ty_generics #where_clause {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::fmt::Debug::fmt(&self.handle, f)
-                }
-            }
+            #std_impls
         }
     }
 
@@ -489,7 +560,10 @@ impl<'s, 'a> Expander<'s, 'a> {
         let documents_errors = docs.iter().any(|attr| {
             matches!(&attr.meta, syn::Meta::NameValue(nv) if quote!(#nv).to_string().contains("# Errors"))
         });
-        let errors_doc = (!documents_errors).then(errors_doc);
+        // Clippy's pedantic `missing_errors_doc` asks public functions that
+        // return `Result` to say when they fail.
+        let public = matches!(vis, syn::Visibility::Public(_));
+        let errors_doc = (public && !documents_errors).then(errors_doc);
         quote! {
             #(#docs)*
             #errors_doc
@@ -506,30 +580,17 @@ impl<'s, 'a> Expander<'s, 'a> {
         let (impl_generics, _, where_clause) = self.generics.split_for_impl();
         let self_ty = self.self_ty;
         let arg = names::internal("arg");
-        let options = names::internal("options");
-        let errors = quote! {
-            #[doc = ""]
-            #[doc = " # Errors"]
-            #[doc = ""]
-            #[doc = " A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out."]
-        };
         quote! {
             impl #impl_generics #self_ty #where_clause {
                 #[doc = " Starts the server and waits until its init has run (`GenServer.start/2`)."]
-                #errors
+                #[doc = ""]
+                #[doc = " # Errors"]
+                #[doc = ""]
+                #[doc = " A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out."]
                 pub async fn start(
                     #arg: <Self as #krate::GenServer>::Arg,
                 ) -> ::core::result::Result<#krate::ServerRef<Self>, #krate::StartError> {
                     #krate::start(#arg, #krate::StartOptions::new()).await
-                }
-
-                #[doc = " Starts the server with options, such as an init timeout, and waits until its init has run."]
-                #errors
-                pub async fn start_with(
-                    #arg: <Self as #krate::GenServer>::Arg,
-                    #options: #krate::StartOptions,
-                ) -> ::core::result::Result<#krate::ServerRef<Self>, #krate::StartError> {
-                    #krate::start(#arg, #options).await
                 }
             }
         }
@@ -561,6 +622,23 @@ fn errors_doc() -> TokenStream {
         #[doc = " A `CallError` if no reply comes: the call timed out, the server is not running,"]
         #[doc = " or it exited before replying."]
     }
+}
+
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut new =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                new.set_span(span);
+                tree = TokenTree::Group(new);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 fn collect_idents(tokens: TokenStream, out: &mut Vec<Ident>) {

@@ -50,4 +50,4 @@ pub(crate) const RESERVED_CLIENT: &[&str] = &[
     "clone",
     "from_handle",
 ];
-pub(crate) const RESERVED_SERVER: &[&str] = &["start", "start_with"];
+pub(crate) const RESERVED_SERVER: &[&str] = &["start"];

@@ -32,3 +32,108 @@ fn sum_server() {
         },
     );
 }
+
+#[test]
+fn key_value_store() {
+    check(
+        "key_value_store",
+        quote!(),
+        quote! {
+            impl KeyValueStore {
+                /// Stores `value` under `key`.
+                #[cast]
+                pub fn put(&mut self, key: String, value: String) {
+                    self.map.insert(key, value);
+                }
+
+                /// The value stored under `key`.
+                #[call]
+                pub fn get(&self, key: String) -> Option<String> {
+                    self.map.get(&key).cloned()
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn generic_stack_with_deferred_reply() {
+    check(
+        "generic_stack",
+        quote!(),
+        quote! {
+            impl<T: Clone> Stack<T> {
+                #[cast]
+                fn push(&mut self, item: T) {
+                    self.items.push(item);
+                }
+
+                #[call]
+                fn pop_wait(&mut self, reply: ReplyTo<T>) {
+                    self.waiting.push(reply);
+                }
+
+                #[call]
+                async fn snapshot(&self) -> Vec<T> {
+                    self.items.clone()
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn lifecycle_info_and_context() {
+    check(
+        "lifecycle",
+        quote!(crate = "my_runtime::genserver"),
+        quote! {
+            impl Clock {
+                #[init]
+                async fn init(interval: Duration) -> Result<Self, Error> {
+                    Ok(Clock { interval, ticks: 0 })
+                }
+
+                #[info]
+                fn tick(&mut self, _tick: Tick) {
+                    self.ticks += 1;
+                }
+
+                #[call]
+                fn close(&mut self, ctx: &mut Context<Self>) -> u64 {
+                    ctx.stop(ExitReason::Normal);
+                    self.ticks
+                }
+
+                #[terminate]
+                fn terminate(&mut self, reason: &ExitReason) {
+                    println!("{reason}");
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn errors_keep_the_impl_and_the_valid_handlers() {
+    check(
+        "errors",
+        quote!(),
+        quote! {
+            impl Broken {
+                #[call]
+                fn fine(&self) -> u32 {
+                    1
+                }
+
+                #[cast]
+                fn borrowed(&mut self, name: &str) {}
+
+                #[cast]
+                fn returns(&mut self) -> u32 {
+                    2
+                }
+            }
+        },
+    );
+}

@@ -28,6 +28,13 @@ use crate::server::GenServer;
 ///         true
 ///     }
 /// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let session = Session::start(Session { open: true }).await.unwrap();
+/// assert!(session.close().await.unwrap());
+/// assert_eq!(session.exited().await, ExitReason::Normal);
+/// # }
 /// ```
 pub struct Context<S: GenServer> {
     shared: Arc<Shared<S>>,

@@ -1,10 +1,13 @@
 //! The `GenServer` trait: what `#[gen_server]` implements for your type.
 
+use std::convert::Infallible;
 use std::future::Future;
 
 use crate::context::Context;
 use crate::error::ExitReason;
-use crate::handle::Handle;
+use crate::error::StartError;
+use crate::handle::{Handle, ServerRef};
+use crate::process::StartOptions;
 
 /// A server process: state plus the callbacks that handle its messages.
 ///
@@ -44,25 +47,74 @@ pub trait GenServer: Sized + Send + 'static {
 
     /// Handles one call request. The handler replies through the request's
     /// [`ReplyTo`](crate::ReplyTo), now or later.
+    ///
+    /// The default is Elixir's: it panics ("attempted to call GenServer ... but
+    /// no handle_call clause was provided"), which crashes the server and gives
+    /// the caller that exit reason. Generated servers without `#[call]`
+    /// handlers set `Call` to [`Infallible`], so it can never run.
     fn handle_call(
         &mut self,
         request: Self::Call,
         ctx: &mut Context<Self>,
-    ) -> impl Future<Output = ()> + Send;
+    ) -> impl Future<Output = ()> + Send {
+        let message = format!(
+            "attempted to call GenServer {}{} but no handle_call clause was provided ({})",
+            std::any::type_name::<Self>(),
+            ctx.id(),
+            request.name(),
+        );
+        async move { panic!("{message}") }
+    }
 
     /// Handles one cast request.
+    ///
+    /// The default panics, as Elixir's does; generated servers without
+    /// `#[cast]` handlers set `Cast` to [`Infallible`].
     fn handle_cast(
         &mut self,
         request: Self::Cast,
         ctx: &mut Context<Self>,
-    ) -> impl Future<Output = ()> + Send;
+    ) -> impl Future<Output = ()> + Send {
+        let message = format!(
+            "attempted to cast GenServer {}{} but no handle_cast clause was provided ({})",
+            std::any::type_name::<Self>(),
+            ctx.id(),
+            request.name(),
+        );
+        async move { panic!("{message}") }
+    }
 
     /// Handles one info message.
+    ///
+    /// The default logs the message at error level and carries on, as Elixir's
+    /// does; generated servers without `#[info]` handlers set `Info` to
+    /// [`Infallible`].
     fn handle_info(
         &mut self,
         message: Self::Info,
         ctx: &mut Context<Self>,
-    ) -> impl Future<Output = ()> + Send;
+    ) -> impl Future<Output = ()> + Send {
+        tracing::error!(
+            server = std::any::type_name::<Self>(),
+            id = ctx.id().as_u64(),
+            message = message.name(),
+            "{}{} received unexpected message in handle_info: {}",
+            std::any::type_name::<Self>(),
+            ctx.id(),
+            message.name(),
+        );
+        std::future::ready(())
+    }
+
+    /// Starts the server with `options` and waits until its `init` has run.
+    /// `#[gen_server]` also generates an inherent `start(arg)` with the
+    /// default options.
+    fn start_with(
+        arg: Self::Arg,
+        options: StartOptions,
+    ) -> impl Future<Output = Result<ServerRef<Self>, StartError>> + Send {
+        crate::process::start(arg, options)
+    }
 
     /// Runs once when the server stops: on [`ServerRef::stop`](crate::ServerRef::stop),
     /// when a handler calls [`Context::stop`], after a handler panicked, and when
@@ -78,6 +130,13 @@ pub trait GenServer: Sized + Send + 'static {
 pub trait Message: Send + 'static {
     /// The variant's name, for crash reports ("last message: Get").
     fn name(&self) -> &'static str;
+}
+
+/// The message type of a kind that has no handlers: no such message exists.
+impl Message for Infallible {
+    fn name(&self) -> &'static str {
+        match *self {}
+    }
 }
 
 /// The typed client API generated for a server (`KeyValueStoreClient` for

@@ -6,6 +6,7 @@ impl SumServer {
     }
 }
 /// Call messages of [`SumServer`], one variant per `#[call]` handler.
+#[allow(private_interfaces, unreachable_pub)]
 pub enum SumServerCall {
     /// Adds two numbers.
     Sum {
@@ -25,28 +26,12 @@ impl ::genserver::Message for SumServerCall {
         }
     }
 }
-/// Cast messages of [`SumServer`], one variant per `#[cast]` handler.
-pub enum SumServerCast {}
-#[automatically_derived]
-impl ::genserver::Message for SumServerCast {
-    fn name(&self) -> &'static str {
-        match *self {}
-    }
-}
-/// Info messages of [`SumServer`], one variant per `#[info]` handler.
-pub enum SumServerInfo {}
-#[automatically_derived]
-impl ::genserver::Message for SumServerInfo {
-    fn name(&self) -> &'static str {
-        match *self {}
-    }
-}
 #[automatically_derived]
 impl ::genserver::GenServer for SumServer {
     type Arg = Self;
     type Call = SumServerCall;
-    type Cast = SumServerCast;
-    type Info = SumServerInfo;
+    type Cast = ::core::convert::Infallible;
+    type Info = ::core::convert::Infallible;
     type Client = SumServerClient;
     async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
         ::genserver::Init::Ok(arg)
@@ -63,34 +48,15 @@ impl ::genserver::GenServer for SumServer {
             }
         }
     }
-    async fn handle_cast(
-        &mut self,
-        request: Self::Cast,
-        ctx: &mut ::genserver::Context<Self>,
-    ) {
-        let _ = ctx;
-        match request {}
-    }
-    async fn handle_info(
-        &mut self,
-        request: Self::Info,
-        ctx: &mut ::genserver::Context<Self>,
-    ) {
-        let _ = ctx;
-        match request {}
-    }
 }
 /// The client API of [`SumServer`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<SumServer>` dereferences to it.
+#[derive(Clone, Debug)]
+#[allow(unreachable_pub)]
 pub struct SumServerClient {
     handle: ::genserver::Handle<SumServer>,
 }
 impl SumServerClient {
     /// Adds two numbers.
-    ///
-    /// # Errors
-    ///
-    /// A `CallError` if no reply comes: the call timed out, the server is not running,
-    /// or it exited before replying.
     async fn sum(
         &self,
         a: i64,
@@ -108,20 +74,6 @@ impl ::genserver::Client<SumServer> for SumServerClient {
         &self.handle
     }
 }
-#[automatically_derived]
-impl ::core::clone::Clone for SumServerClient {
-    fn clone(&self) -> Self {
-        Self {
-            handle: ::core::clone::Clone::clone(&self.handle),
-        }
-    }
-}
-#[automatically_derived]
-impl ::core::fmt::Debug for SumServerClient {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.handle, f)
-    }
-}
 impl SumServer {
     /// Starts the server and waits until its init has run (`GenServer.start/2`).
     ///
@@ -132,16 +84,5 @@ impl SumServer {
         arg: <Self as ::genserver::GenServer>::Arg,
     ) -> ::core::result::Result<::genserver::ServerRef<Self>, ::genserver::StartError> {
         ::genserver::start(arg, ::genserver::StartOptions::new()).await
-    }
-    /// Starts the server with options, such as an init timeout, and waits until its init has run.
-    ///
-    /// # Errors
-    ///
-    /// A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out.
-    pub async fn start_with(
-        arg: <Self as ::genserver::GenServer>::Arg,
-        options: ::genserver::StartOptions,
-    ) -> ::core::result::Result<::genserver::ServerRef<Self>, ::genserver::StartError> {
-        ::genserver::start(arg, options).await
     }
 }

@@ -1,0 +1,91 @@
+impl Broken {
+    #[allow(clippy::unused_self)]
+    fn fine(&self) -> u32 {
+        1
+    }
+    #[allow(clippy::unused_self)]
+    fn borrowed(&mut self, name: &str) {}
+    #[allow(clippy::unused_self)]
+    fn returns(&mut self) -> u32 {
+        2
+    }
+}
+/// Call messages of [`Broken`], one variant per `#[call]` handler.
+#[allow(private_interfaces, unreachable_pub)]
+pub enum BrokenCall {
+    /// Sends `fine` to the server.
+    Fine {
+        /// Where the reply goes.
+        reply: ::genserver::ReplyTo<u32>,
+    },
+}
+#[automatically_derived]
+impl ::genserver::Message for BrokenCall {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Fine { .. } => "BrokenCall::Fine",
+        }
+    }
+}
+#[automatically_derived]
+impl ::genserver::GenServer for Broken {
+    type Arg = Self;
+    type Call = BrokenCall;
+    type Cast = ::core::convert::Infallible;
+    type Info = ::core::convert::Infallible;
+    type Client = BrokenClient;
+    async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
+        ::genserver::Init::Ok(arg)
+    }
+    async fn handle_call(
+        &mut self,
+        request: Self::Call,
+        ctx: &mut ::genserver::Context<Self>,
+    ) {
+        match request {
+            BrokenCall::Fine { reply } => {
+                let value = self.fine();
+                ctx.reply(reply, value);
+            }
+        }
+    }
+}
+/// The client API of [`Broken`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Broken>` dereferences to it.
+#[derive(Clone, Debug)]
+#[allow(unreachable_pub)]
+pub struct BrokenClient {
+    handle: ::genserver::Handle<Broken>,
+}
+impl BrokenClient {
+    /// Sends `fine` to the server.
+    async fn fine(&self) -> ::core::result::Result<u32, ::genserver::CallError> {
+        self.handle.call(|reply| BrokenCall::Fine { reply }).await
+    }
+}
+#[automatically_derived]
+impl ::genserver::Client<Broken> for BrokenClient {
+    fn from_handle(handle: ::genserver::Handle<Broken>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &::genserver::Handle<Broken> {
+        &self.handle
+    }
+}
+impl Broken {
+    /// Starts the server and waits until its init has run (`GenServer.start/2`).
+    ///
+    /// # Errors
+    ///
+    /// A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out.
+    pub async fn start(
+        arg: <Self as ::genserver::GenServer>::Arg,
+    ) -> ::core::result::Result<::genserver::ServerRef<Self>, ::genserver::StartError> {
+        ::genserver::start(arg, ::genserver::StartOptions::new()).await
+    }
+}
+::core::compile_error! {
+    "a message argument must be owned, since it is sent to the server's task: take e.g. `String` instead of `&str`, `Vec<T>` instead of `&[T]`"
+}
+::core::compile_error! {
+    "a #[cast] handler cannot return a value, nobody waits for it: remove the return type, or make the handler a #[call]"
+}

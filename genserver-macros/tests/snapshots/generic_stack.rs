@@ -1,0 +1,174 @@
+impl<T: Clone> Stack<T> {
+    #[allow(clippy::needless_pass_by_value)]
+    fn push(&mut self, item: T) {
+        self.items.push(item);
+    }
+    #[allow(clippy::needless_pass_by_value)]
+    fn pop_wait(&mut self, reply: ReplyTo<T>) {
+        self.waiting.push(reply);
+    }
+    async fn snapshot(&self) -> Vec<T> {
+        self.items.clone()
+    }
+}
+/// Call messages of [`Stack`], one variant per `#[call]` handler.
+#[allow(private_interfaces, unreachable_pub)]
+pub enum StackCall<T: Clone>
+where
+    T: ::core::marker::Send + 'static,
+{
+    /// Sends `pop_wait` to the server.
+    PopWait {
+        /// Where the reply goes.
+        reply: ::genserver::ReplyTo<T>,
+    },
+    /// Sends `snapshot` to the server.
+    Snapshot {
+        /// Where the reply goes.
+        reply: ::genserver::ReplyTo<Vec<T>>,
+    },
+}
+#[automatically_derived]
+impl<T: Clone> ::genserver::Message for StackCall<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    fn name(&self) -> &'static str {
+        match self {
+            Self::PopWait { .. } => "StackCall::PopWait",
+            Self::Snapshot { .. } => "StackCall::Snapshot",
+        }
+    }
+}
+/// Cast messages of [`Stack`], one variant per `#[cast]` handler.
+#[allow(private_interfaces, unreachable_pub)]
+pub enum StackCast<T: Clone>
+where
+    T: ::core::marker::Send + 'static,
+{
+    /// Sends `push` to the server.
+    Push {
+        /// The `item` argument.
+        item: T,
+    },
+}
+#[automatically_derived]
+impl<T: Clone> ::genserver::Message for StackCast<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Push { .. } => "StackCast::Push",
+        }
+    }
+}
+#[automatically_derived]
+impl<T: Clone> ::genserver::GenServer for Stack<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    type Arg = Self;
+    type Call = StackCall<T>;
+    type Cast = StackCast<T>;
+    type Info = ::core::convert::Infallible;
+    type Client = StackClient<T>;
+    async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
+        ::genserver::Init::Ok(arg)
+    }
+    async fn handle_call(
+        &mut self,
+        request: Self::Call,
+        ctx: &mut ::genserver::Context<Self>,
+    ) {
+        match request {
+            StackCall::PopWait { reply } => self.pop_wait(reply),
+            StackCall::Snapshot { reply } => {
+                let value = self.snapshot().await;
+                ctx.reply(reply, value);
+            }
+        }
+    }
+    async fn handle_cast(
+        &mut self,
+        request: Self::Cast,
+        ctx: &mut ::genserver::Context<Self>,
+    ) {
+        let _ = ctx;
+        match request {
+            StackCast::Push { item } => self.push(item),
+        }
+    }
+}
+/// The client API of [`Stack`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Stack>` dereferences to it.
+#[allow(unreachable_pub)]
+pub struct StackClient<T: Clone>
+where
+    T: ::core::marker::Send + 'static,
+{
+    handle: ::genserver::Handle<Stack<T>>,
+}
+impl<T: Clone> StackClient<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    /// Sends `push` to the server.
+    fn push(&self, item: T) {
+        self.handle.cast(StackCast::Push { item });
+    }
+    /// Sends `pop_wait` to the server.
+    async fn pop_wait(&self) -> ::core::result::Result<T, ::genserver::CallError> {
+        self.handle.call(|reply| StackCall::PopWait { reply }).await
+    }
+    /// Sends `snapshot` to the server.
+    async fn snapshot(&self) -> ::core::result::Result<Vec<T>, ::genserver::CallError> {
+        self.handle.call(|reply| StackCall::Snapshot { reply }).await
+    }
+}
+#[automatically_derived]
+impl<T: Clone> ::genserver::Client<Stack<T>> for StackClient<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    fn from_handle(handle: ::genserver::Handle<Stack<T>>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &::genserver::Handle<Stack<T>> {
+        &self.handle
+    }
+}
+#[automatically_derived]
+impl<T: Clone> ::core::clone::Clone for StackClient<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    fn clone(&self) -> Self {
+        Self {
+            handle: ::core::clone::Clone::clone(&self.handle),
+        }
+    }
+}
+#[automatically_derived]
+impl<T: Clone> ::core::fmt::Debug for StackClient<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.handle, f)
+    }
+}
+impl<T: Clone> Stack<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    /// Starts the server and waits until its init has run (`GenServer.start/2`).
+    ///
+    /// # Errors
+    ///
+    /// A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out.
+    pub async fn start(
+        arg: <Self as ::genserver::GenServer>::Arg,
+    ) -> ::core::result::Result<::genserver::ServerRef<Self>, ::genserver::StartError> {
+        ::genserver::start(arg, ::genserver::StartOptions::new()).await
+    }
+}

@@ -1,0 +1,137 @@
+impl KeyValueStore {
+    /// Stores `value` under `key`.
+    #[allow(clippy::needless_pass_by_value)]
+    pub fn put(&mut self, key: String, value: String) {
+        self.map.insert(key, value);
+    }
+    /// The value stored under `key`.
+    #[allow(clippy::needless_pass_by_value, clippy::must_use_candidate)]
+    pub fn get(&self, key: String) -> Option<String> {
+        self.map.get(&key).cloned()
+    }
+}
+/// Call messages of [`KeyValueStore`], one variant per `#[call]` handler.
+#[allow(private_interfaces, unreachable_pub)]
+pub enum KeyValueStoreCall {
+    /// The value stored under `key`.
+    Get {
+        /// The `key` argument.
+        key: String,
+        /// Where the reply goes.
+        reply: ::genserver::ReplyTo<Option<String>>,
+    },
+}
+#[automatically_derived]
+impl ::genserver::Message for KeyValueStoreCall {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Get { .. } => "KeyValueStoreCall::Get",
+        }
+    }
+}
+/// Cast messages of [`KeyValueStore`], one variant per `#[cast]` handler.
+#[allow(private_interfaces, unreachable_pub)]
+pub enum KeyValueStoreCast {
+    /// Stores `value` under `key`.
+    Put {
+        /// The `key` argument.
+        key: String,
+        /// The `value` argument.
+        value: String,
+    },
+}
+#[automatically_derived]
+impl ::genserver::Message for KeyValueStoreCast {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Put { .. } => "KeyValueStoreCast::Put",
+        }
+    }
+}
+#[automatically_derived]
+impl ::genserver::GenServer for KeyValueStore {
+    type Arg = Self;
+    type Call = KeyValueStoreCall;
+    type Cast = KeyValueStoreCast;
+    type Info = ::core::convert::Infallible;
+    type Client = KeyValueStoreClient;
+    async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
+        ::genserver::Init::Ok(arg)
+    }
+    async fn handle_call(
+        &mut self,
+        request: Self::Call,
+        ctx: &mut ::genserver::Context<Self>,
+    ) {
+        match request {
+            KeyValueStoreCall::Get { key, reply } => {
+                let value = self.get(key);
+                ctx.reply(reply, value);
+            }
+        }
+    }
+    async fn handle_cast(
+        &mut self,
+        request: Self::Cast,
+        ctx: &mut ::genserver::Context<Self>,
+    ) {
+        let _ = ctx;
+        match request {
+            KeyValueStoreCast::Put { key, value } => self.put(key, value),
+        }
+    }
+}
+/// The client API of [`KeyValueStore`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<KeyValueStore>` dereferences to it.
+#[derive(Clone, Debug)]
+#[allow(unreachable_pub)]
+pub struct KeyValueStoreClient {
+    handle: ::genserver::Handle<KeyValueStore>,
+}
+impl KeyValueStoreClient {
+    /// Stores `value` under `key`.
+    pub fn put(&self, key: String, value: String) {
+        self.handle
+            .cast(KeyValueStoreCast::Put {
+                key,
+                value,
+            });
+    }
+    /// The value stored under `key`.
+    ///
+    /// # Errors
+    ///
+    /// A `CallError` if no reply comes: the call timed out, the server is not running,
+    /// or it exited before replying.
+    pub async fn get(
+        &self,
+        key: String,
+    ) -> ::core::result::Result<Option<String>, ::genserver::CallError> {
+        self.handle
+            .call(|reply| KeyValueStoreCall::Get {
+                key,
+                reply,
+            })
+            .await
+    }
+}
+#[automatically_derived]
+impl ::genserver::Client<KeyValueStore> for KeyValueStoreClient {
+    fn from_handle(handle: ::genserver::Handle<KeyValueStore>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &::genserver::Handle<KeyValueStore> {
+        &self.handle
+    }
+}
+impl KeyValueStore {
+    /// Starts the server and waits until its init has run (`GenServer.start/2`).
+    ///
+    /// # Errors
+    ///
+    /// A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out.
+    pub async fn start(
+        arg: <Self as ::genserver::GenServer>::Arg,
+    ) -> ::core::result::Result<::genserver::ServerRef<Self>, ::genserver::StartError> {
+        ::genserver::start(arg, ::genserver::StartOptions::new()).await
+    }
+}

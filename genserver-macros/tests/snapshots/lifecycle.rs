@@ -1,0 +1,129 @@
+impl Clock {
+    async fn init(interval: Duration) -> Result<Self, Error> {
+        Ok(Clock { interval, ticks: 0 })
+    }
+    #[allow(clippy::needless_pass_by_value)]
+    fn tick(&mut self, _tick: Tick) {
+        self.ticks += 1;
+    }
+    fn close(&mut self, ctx: &mut Context<Self>) -> u64 {
+        ctx.stop(ExitReason::Normal);
+        self.ticks
+    }
+    #[allow(clippy::unused_self)]
+    fn terminate(&mut self, reason: &ExitReason) {
+        println!("{reason}");
+    }
+}
+/// Call messages of [`Clock`], one variant per `#[call]` handler.
+#[allow(private_interfaces, unreachable_pub)]
+pub enum ClockCall {
+    /// Sends `close` to the server.
+    Close {
+        /// Where the reply goes.
+        reply: my_runtime::genserver::ReplyTo<u64>,
+    },
+}
+#[automatically_derived]
+impl my_runtime::genserver::Message for ClockCall {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Close { .. } => "ClockCall::Close",
+        }
+    }
+}
+/// Info messages of [`Clock`], one variant per `#[info]` handler.
+#[allow(private_interfaces, unreachable_pub)]
+pub enum ClockInfo {
+    /// Sends `tick` to the server.
+    Tick(Tick),
+}
+#[automatically_derived]
+impl my_runtime::genserver::Message for ClockInfo {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Tick(..) => "ClockInfo::Tick",
+        }
+    }
+}
+#[automatically_derived]
+impl my_runtime::genserver::GenServer for Clock {
+    type Arg = Duration;
+    type Call = ClockCall;
+    type Cast = ::core::convert::Infallible;
+    type Info = ClockInfo;
+    type Client = ClockClient;
+    async fn init(arg: Self::Arg) -> my_runtime::genserver::Init<Self> {
+        <_ as my_runtime::genserver::IntoInit<Self>>::into_init(Self::init(arg).await)
+    }
+    async fn handle_call(
+        &mut self,
+        request: Self::Call,
+        ctx: &mut my_runtime::genserver::Context<Self>,
+    ) {
+        match request {
+            ClockCall::Close { reply } => {
+                let value = self.close(ctx);
+                ctx.reply(reply, value);
+            }
+        }
+    }
+    async fn handle_info(
+        &mut self,
+        request: Self::Info,
+        ctx: &mut my_runtime::genserver::Context<Self>,
+    ) {
+        let _ = ctx;
+        match request {
+            ClockInfo::Tick(_tick) => self.tick(_tick),
+        }
+    }
+    async fn terminate(&mut self, reason: &my_runtime::genserver::ExitReason) {
+        self.terminate(reason)
+    }
+}
+#[automatically_derived]
+impl my_runtime::genserver::HandleInfo<Tick> for Clock {
+    fn into_info(message: Tick) -> ClockInfo {
+        ClockInfo::Tick(message)
+    }
+}
+/// The client API of [`Clock`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Clock>` dereferences to it.
+#[derive(Clone, Debug)]
+#[allow(unreachable_pub)]
+pub struct ClockClient {
+    handle: my_runtime::genserver::Handle<Clock>,
+}
+impl ClockClient {
+    /// Sends `close` to the server.
+    async fn close(
+        &self,
+    ) -> ::core::result::Result<u64, my_runtime::genserver::CallError> {
+        self.handle.call(|reply| ClockCall::Close { reply }).await
+    }
+}
+#[automatically_derived]
+impl my_runtime::genserver::Client<Clock> for ClockClient {
+    fn from_handle(handle: my_runtime::genserver::Handle<Clock>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &my_runtime::genserver::Handle<Clock> {
+        &self.handle
+    }
+}
+impl Clock {
+    /// Starts the server and waits until its init has run (`GenServer.start/2`).
+    ///
+    /// # Errors
+    ///
+    /// A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out.
+    pub async fn start(
+        arg: <Self as my_runtime::genserver::GenServer>::Arg,
+    ) -> ::core::result::Result<
+        my_runtime::genserver::ServerRef<Self>,
+        my_runtime::genserver::StartError,
+    > {
+        my_runtime::genserver::start(arg, my_runtime::genserver::StartOptions::new())
+            .await
+    }
+}

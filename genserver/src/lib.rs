@@ -87,3 +87,8 @@ pub mod prelude {
         StartOptions, StopError,
     };
 }
+
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

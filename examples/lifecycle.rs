@@ -33,7 +33,11 @@ impl Account {
     /// crashes, and the caller gets the panic as the exit reason.
     #[call]
     fn withdraw(&mut self, amount: i64) -> i64 {
-        assert!(amount <= self.balance, "overdrawn by {}", amount - self.balance);
+        assert!(
+            amount <= self.balance,
+            "overdrawn by {}",
+            amount - self.balance
+        );
         self.balance -= amount;
         self.balance
     }
@@ -41,7 +45,10 @@ impl Account {
     /// Runs when the server stops, with the reason.
     #[terminate]
     fn close(&mut self, reason: &ExitReason) {
-        println!("terminate: closing with balance {} ({reason})", self.balance);
+        println!(
+            "terminate: closing with balance {} ({reason})",
+            self.balance
+        );
     }
 }
 

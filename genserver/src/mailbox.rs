@@ -28,7 +28,7 @@ use std::task::{Context, Poll, Waker};
 
 use tokio::sync::Notify;
 
-use crate::error::ExitReason;
+use crate::error::{ExitReason, StartError};
 use crate::server::GenServer;
 use crate::ServerId;
 
@@ -47,10 +47,14 @@ pub(crate) enum Envelope<S: GenServer> {
 
 /// Where a server is in its life.
 pub(crate) enum Status {
-    /// Serving (or still in `init`).
+    /// In `init`.
+    Starting,
+    /// Serving.
     Running,
     /// Gone, with this reason. Set exactly once.
     Exited(ExitReason),
+    /// `init` returned `Init::Ignore`: gone, normally, without having served.
+    Ignored,
 }
 
 /// The part of a server that its handles share.
@@ -62,8 +66,9 @@ pub(crate) struct Shared<S: GenServer> {
     /// How many [`Handle`](crate::Handle)s exist. When it drops to zero nobody
     /// can send to the server any more, and it exits once its queue is empty.
     handles: AtomicUsize,
-    /// Woken once, when the server exits.
-    exited: Notify,
+    /// Woken when `init` has finished and when the server exits: what
+    /// `start` and everyone waiting for the exit wait on.
+    changed: Notify,
 }
 
 struct State<S: GenServer> {
@@ -71,6 +76,9 @@ struct State<S: GenServer> {
     /// The server task's waker while it waits for mail.
     waker: Option<Waker>,
     status: Status,
+    /// Whether `init` succeeded, so that a `start` that looks only after
+    /// the server already exited again still reports a successful start.
+    served: bool,
 }
 
 impl<S: GenServer> Shared<S> {
@@ -80,10 +88,11 @@ impl<S: GenServer> Shared<S> {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 waker: None,
-                status: Status::Running,
+                status: Status::Starting,
+                served: false,
             }),
             handles: AtomicUsize::new(0),
-            exited: Notify::new(),
+            changed: Notify::new(),
         }
     }
 
@@ -99,7 +108,7 @@ impl<S: GenServer> Shared<S> {
     /// Queues `envelope`, or hands it back if the server has exited.
     pub(crate) fn send(&self, envelope: Envelope<S>) -> Result<(), Envelope<S>> {
         let mut state = self.lock();
-        if let Status::Exited(_) = state.status {
+        if let Status::Exited(_) | Status::Ignored = state.status {
             return Err(envelope);
         }
         state.queue.push_back(envelope);
@@ -114,39 +123,85 @@ impl<S: GenServer> Shared<S> {
     /// The exit reason, once the server has exited.
     pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
         match &self.lock().status {
-            Status::Running => None,
+            Status::Starting | Status::Running => None,
             Status::Exited(reason) => Some(reason.clone()),
+            Status::Ignored => Some(ExitReason::Normal),
+        }
+    }
+
+    /// Waits until `ready` returns a value, looking again at every change.
+    async fn wait_for<T>(&self, mut ready: impl FnMut(&State<S>) -> Option<T>) -> T {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            // Register before looking, so a change between the look and the
+            // wait still wakes us.
+            notified.as_mut().enable();
+            if let Some(value) = ready(&self.lock()) {
+                return value;
+            }
+            notified.await;
         }
     }
 
     /// Waits until the server has exited and returns its reason.
     pub(crate) async fn exited(&self) -> ExitReason {
-        let notified = self.exited.notified();
-        tokio::pin!(notified);
-        // Register before looking, so an exit between the look and the wait
-        // still wakes us.
-        notified.as_mut().enable();
-        if let Some(reason) = self.exit_reason() {
-            return reason;
-        }
-        notified.await;
-        self.exit_reason()
-            .expect("the exit notification is sent after the status is set")
+        self.wait_for(|state| match &state.status {
+            Status::Starting | Status::Running => None,
+            Status::Exited(reason) => Some(reason.clone()),
+            Status::Ignored => Some(ExitReason::Normal),
+        })
+        .await
+    }
+
+    /// Waits until `init` has finished: `Ok` once the server serves (even if
+    /// it has exited again since), the init's outcome otherwise.
+    pub(crate) async fn started(&self) -> Result<(), StartError> {
+        self.wait_for(|state| match &state.status {
+            _ if state.served => Some(Ok(())),
+            Status::Starting => None,
+            Status::Running => Some(Ok(())),
+            Status::Exited(reason) => Some(Err(StartError::Init(reason.clone()))),
+            Status::Ignored => Some(Err(StartError::Ignored)),
+        })
+        .await
+    }
+
+    /// `init` succeeded: the server serves.
+    pub(crate) fn serve(&self) {
+        let mut state = self.lock();
+        state.status = Status::Running;
+        state.served = true;
+        drop(state);
+        self.changed.notify_waiters();
     }
 
     /// Publishes the exit reason, wakes everyone waiting for it, and returns
     /// what was still queued so the caller can drop it (which fails the
     /// pending calls with this reason). Only the first call has an effect.
+    ///
+    /// An exit from `init` is reported to `start` as the init's failure; an
+    /// exit after `serve` is an exit like any other (`start` has returned, or
+    /// returns `Ok` and the handle then finds the server gone).
     pub(crate) fn exit(&self, reason: ExitReason) -> Option<VecDeque<Envelope<S>>> {
+        self.finish(Status::Exited(reason))
+    }
+
+    /// `init` returned `Init::Ignore`.
+    pub(crate) fn ignore(&self) -> Option<VecDeque<Envelope<S>>> {
+        self.finish(Status::Ignored)
+    }
+
+    fn finish(&self, status: Status) -> Option<VecDeque<Envelope<S>>> {
         let mut state = self.lock();
-        if let Status::Exited(_) = state.status {
+        if let Status::Exited(_) | Status::Ignored = state.status {
             return None;
         }
-        state.status = Status::Exited(reason);
+        state.status = status;
         let queue = std::mem::take(&mut state.queue);
         state.waker = None;
         drop(state);
-        self.exited.notify_waiters();
+        self.changed.notify_waiters();
         Some(queue)
     }
 

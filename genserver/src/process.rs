@@ -2,10 +2,10 @@
 //!
 //! A server is one tokio task running [`run`]. Its life has three parts:
 //!
-//! 1. **init.** `S::init(arg)` runs inside the task. `start` waits for it and
-//!    learns the outcome through a one-shot ack: the server is serving, or
-//!    init failed and the server has already exited (so a name it held would
-//!    already be free again, as in OTP 26).
+//! 1. **init.** `S::init(arg)` runs inside the task. `start` waits for it on
+//!    the server's shared state (no separate ack channel): the server is
+//!    serving, or init failed and the server has already exited (so a name it
+//!    held would already be free again, as in OTP 26).
 //! 2. **the loop.** One message at a time, in mailbox order. Every handler is
 //!    polled inside `catch_unwind`, so a panic ends the loop with
 //!    [`ExitReason::Panic`] instead of tearing down the task and losing the
@@ -26,8 +26,6 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
-
-use tokio::sync::oneshot;
 
 use crate::context::Context;
 use crate::error::{ExitReason, StartError};
@@ -82,51 +80,42 @@ pub async fn start<S: GenServer>(
     let id = ServerId::next();
     let shared = Arc::new(Shared::<S>::new(id));
     let handle = Handle::new(Arc::clone(&shared));
-    let (ack_tx, ack_rx) = oneshot::channel();
-    let task = runtime.spawn(CURRENT.scope(id, run(shared, arg, ack_tx)));
-    let ack = match options.timeout {
+    // The guard is made here and moved into the task, so that even a task
+    // dropped before its first poll (its runtime shutting down) reports
+    // `Killed` instead of leaving `start` waiting.
+    let guard = ExitGuard {
+        shared: Arc::clone(&shared),
+    };
+    let task = runtime.spawn(CURRENT.scope(id, run(guard, arg)));
+    let started = match options.timeout {
         Some(timeout) => {
-            if let Ok(ack) = tokio::time::timeout(timeout, ack_rx).await {
-                ack
+            if let Ok(started) = tokio::time::timeout(timeout, shared.started()).await {
+                started
             } else {
                 task.abort();
                 return Err(StartError::Timeout);
             }
         }
-        None => ack_rx.await,
+        None => shared.started().await,
     };
-    match ack {
-        Ok(Ok(())) => Ok(ServerRef::from_handle(handle)),
-        Ok(Err(error)) => Err(error),
-        // The task was dropped during init: aborted, or the runtime is
-        // shutting down.
-        Err(_) => Err(StartError::Init(ExitReason::Killed)),
-    }
+    started.map(|()| ServerRef::from_handle(handle))
 }
 
 /// The server task.
-async fn run<S: GenServer>(
-    shared: Arc<Shared<S>>,
-    arg: S::Arg,
-    ack: oneshot::Sender<Result<(), StartError>>,
-) {
-    let guard = ExitGuard {
-        shared: Arc::clone(&shared),
-    };
+async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
+    let shared = Arc::clone(&guard.shared);
     let mut state = match catch_panic(S::init(arg)).await {
         Ok(Init::Ok(state)) => state,
         Ok(Init::Ignore) => {
-            guard.exit(ExitReason::Normal, None);
-            let _ = ack.send(Err(StartError::Ignored));
+            drop(shared.ignore());
             return;
         }
         Ok(Init::Stop(reason)) | Err(reason) => {
-            guard.exit(reason.clone(), Some("init"));
-            let _ = ack.send(Err(StartError::Init(reason)));
+            guard.exit(reason, Some("init"));
             return;
         }
     };
-    let _ = ack.send(Ok(()));
+    shared.serve();
 
     let mut ctx = Context::new(shared);
     let mut mailbox = Receiver::new();

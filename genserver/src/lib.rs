@@ -74,8 +74,58 @@ pub use crate::handle::{Handle, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEO
 pub use crate::process::{start, StartOptions};
 pub use crate::server::{Client, GenServer, HandleInfo, Init, IntoInit, Message};
 
+/// Turns an impl block of handler methods into a server process.
+///
+/// Mark each handler with one attribute:
+///
+/// | attribute | the method | clients call |
+/// |---|---|---|
+/// | `#[call]` | `&self`/`&mut self` + owned arguments, returns the reply (sync or `async`) | `server.name(args).await`, a `Result<Reply, CallError>` |
+/// | `#[call]` | the same, plus a `reply: ReplyTo<T>` argument and no return type | the same; the handler answers later with `reply.send(value)` |
+/// | `#[cast]` | `&self`/`&mut self` + owned arguments, no return type | `server.name(args)`, returns at once |
+/// | `#[info]` | `&mut self` + exactly one message argument `M` | `server.send(message)` |
+/// | `#[init]` | no `self`, at most one argument `A`; returns `Self`, `Result<Self, E>` or [`Init<Self>`](Init) | `Type::start(a)` |
+/// | `#[terminate]` | `&mut self`, optionally `reason: &ExitReason` | runs when the server stops |
+///
+/// Any handler may also take `ctx: &mut Context<Self>` ([`Context`]).
+/// Methods without an attribute are left alone. The macro generates, next to
+/// your unchanged impl block: the enums `{Type}Call`, `{Type}Cast` and
+/// `{Type}Info` (one variant per handler), `impl GenServer for Type`, the
+/// client struct `{Type}Client` that [`ServerRef<Type>`](ServerRef)
+/// dereferences to, and `Type::start`.
+///
+/// The one option, `#[gen_server(crate = "path")]`, says where the
+/// `genserver` crate is, for crates that re-export it.
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Counter(u64);
+///
+/// #[gen_server]
+/// impl Counter {
+///     /// Adds `n`.
+///     #[cast]
+///     fn add(&mut self, n: u64) {
+///         self.0 += n;
+///     }
+///
+///     /// The count so far.
+///     #[call]
+///     fn get(&self) -> u64 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let counter = Counter::start(Counter(0)).await?;
+/// counter.add(2);
+/// assert_eq!(counter.get().await?, 2);
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "macros")]
-#[doc(inline)]
 pub use genserver_macros::gen_server;
 
 /// Everything a server module needs: `use genserver::prelude::*;`.

@@ -10,8 +10,11 @@
 //! still in its mailbox, runs `terminate` with [`ExitReason::Normal`] and exits.
 
 use std::fmt;
+use std::future::Future;
 use std::ops::Deref;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -112,14 +115,34 @@ impl<S: GenServer> Handle<S> {
         {
             return Err(CallError::NoProc);
         }
+        let mut rx = rx;
+        // Most replies arrive within one turn of the scheduler: the server
+        // task was woken by the send and runs before this task comes round
+        // again. So the first time the reply is not there, ask to be polled
+        // again instead of arming a timer, and arm one only if the reply is
+        // still missing then. The timeout keeps its meaning (the deadline is
+        // taken when the timer is armed, at most one scheduler turn late)
+        // and the common case skips the timer wheel entirely.
+        let mut yielded = false;
+        let early = std::future::poll_fn(|cx| match Pin::new(&mut rx).poll(cx) {
+            Poll::Ready(reply) => Poll::Ready(Some(reply)),
+            Poll::Pending if !yielded => {
+                yielded = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Poll::Pending => Poll::Ready(None),
+        })
+        .await;
         // `None`: no deadline (`Duration::MAX`, or a deadline past the end of time).
         let deadline = Instant::now().checked_add(self.timeout);
-        let reply = match deadline {
-            Some(deadline) => match tokio::time::timeout_at(deadline, rx).await {
+        let reply = match (early, deadline) {
+            (Some(reply), _) => reply,
+            (None, Some(deadline)) => match tokio::time::timeout_at(deadline, rx).await {
                 Ok(reply) => reply,
                 Err(_) => return Err(CallError::Timeout),
             },
-            None => rx.await,
+            (None, None) => rx.await,
         };
         match reply {
             Ok(value) => Ok(value),

@@ -20,9 +20,10 @@
 //! [`ExitGuard`] publishes [`ExitReason::Killed`] so nobody waits forever.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -33,14 +34,39 @@ use crate::handle::{Handle, ServerId, ServerRef};
 use crate::mailbox::{Envelope, Receiver, Shared};
 use crate::server::{GenServer, Init, Message};
 
-tokio::task_local! {
-    /// The id of the server whose task is running, for self-call detection.
-    static CURRENT: ServerId;
+thread_local! {
+    /// The id of the server whose task this thread is polling (0: none), for
+    /// self-call detection. Set around every poll of a server task, so that
+    /// it is right whichever worker thread runs the task.
+    static CURRENT: Cell<u64> = const { Cell::new(0) };
 }
 
 /// The id of the server running the current task, if any.
 pub(crate) fn current_server() -> Option<ServerId> {
-    CURRENT.try_with(|id| *id).ok()
+    match CURRENT.with(Cell::get) {
+        0 => None,
+        id => Some(ServerId(id)),
+    }
+}
+
+/// Runs a callback of server `$id` to completion with [`poll_caught`]:
+/// `Ok(output)`, or `Err(reason)` if it panicked. A macro rather than an
+/// `async fn` so that the callback's future is stored once in the server's
+/// task, not twice (argument and pinned copy), which keeps idle servers small.
+macro_rules! caught {
+    ($id:expr, $future:expr) => {{
+        let mut future = pin!($future);
+        std::future::poll_fn(|cx| poll_caught($id, future.as_mut(), cx)).await
+    }};
+}
+
+/// Puts back the outer value of `CURRENT` when a poll ends, even by unwinding.
+struct Restore(u64);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.set(self.0));
+    }
 }
 
 /// Options for [`start_with`](crate::GenServer) (generated as `Type::start_with`).
@@ -86,7 +112,7 @@ pub async fn start<S: GenServer>(
     let guard = ExitGuard {
         shared: Arc::clone(&shared),
     };
-    let task = runtime.spawn(CURRENT.scope(id, run(guard, arg)));
+    let task = runtime.spawn(run(guard, arg));
     let started = match options.timeout {
         Some(timeout) => {
             if let Ok(started) = tokio::time::timeout(timeout, shared.started()).await {
@@ -104,7 +130,8 @@ pub async fn start<S: GenServer>(
 /// The server task.
 async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
     let shared = Arc::clone(&guard.shared);
-    let mut state = match catch_panic(S::init(arg)).await {
+    let id = shared.id;
+    let mut state = match caught!(id, S::init(arg)) {
         Ok(Init::Ok(state)) => state,
         Ok(Init::Ignore) => {
             drop(shared.ignore());
@@ -128,15 +155,15 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
         let handled = match envelope {
             Envelope::Call(request) => {
                 last = request.name();
-                catch_panic(state.handle_call(request, &mut ctx)).await
+                caught!(id, state.handle_call(request, &mut ctx))
             }
             Envelope::Cast(request) => {
                 last = request.name();
-                catch_panic(state.handle_cast(request, &mut ctx)).await
+                caught!(id, state.handle_cast(request, &mut ctx))
             }
             Envelope::Info(message) => {
                 last = message.name();
-                catch_panic(state.handle_info(message, &mut ctx)).await
+                caught!(id, state.handle_info(message, &mut ctx))
             }
             Envelope::Stop(reason) => {
                 last = "stop";
@@ -151,7 +178,7 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
         }
     };
 
-    let reason = match catch_panic(state.terminate(&reason)).await {
+    let reason = match caught!(id, state.terminate(&reason)) {
         Ok(()) => {
             if let Some(reply) = ctx.take_held_reply() {
                 reply();
@@ -200,17 +227,22 @@ impl<S: GenServer> Drop for ExitGuard<S> {
     }
 }
 
-/// Polls `future` to completion, turning a panic into [`ExitReason::Panic`].
-async fn catch_panic<F: Future>(future: F) -> Result<F::Output, ExitReason> {
-    let mut future = pin!(future);
-    std::future::poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(ExitReason::Panic(panic_message(&*payload).into()))),
-        },
-    )
-    .await
+/// Polls a callback of server `id` once, turning a panic into
+/// [`ExitReason::Panic`]. While it polls, the thread is marked as running
+/// that server, so a call the callback makes to its own server is caught.
+/// (A tokio task-local around the whole task would do the same at several
+/// times the cost per poll.)
+fn poll_caught<F: Future>(
+    id: ServerId,
+    future: Pin<&mut F>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Result<F::Output, ExitReason>> {
+    let _restore = Restore(CURRENT.with(|current| current.replace(id.0)));
+    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(payload) => Poll::Ready(Err(ExitReason::Panic(panic_message(&*payload).into()))),
+    }
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> &str {

@@ -39,7 +39,13 @@ use crate::server::GenServer;
 pub struct Context<S: GenServer> {
     shared: Arc<Shared<S>>,
     /// Set by [`Context::stop`]; the loop stops after the current handler.
-    stop: Option<ExitReason>,
+    /// Boxed: it is rare, and the context lives in every idle server.
+    stopping: Option<Box<Stopping>>,
+}
+
+/// What a handler that asked to stop leaves for the loop.
+struct Stopping {
+    reason: ExitReason,
     /// A reply held back until `terminate` has run (`{:stop, reason, reply, state}`).
     held_reply: Option<Box<dyn FnOnce() + Send>>,
 }
@@ -48,8 +54,7 @@ impl<S: GenServer> Context<S> {
     pub(crate) fn new(shared: Arc<Shared<S>>) -> Self {
         Context {
             shared,
-            stop: None,
-            held_reply: None,
+            stopping: None,
         }
     }
 
@@ -75,12 +80,20 @@ impl<S: GenServer> Context<S> {
     /// handler that takes a [`ReplyTo`] and does not answer leaves its caller
     /// with [`CallError::Exit`](crate::CallError::Exit) (`{:stop, reason, state}`).
     pub fn stop(&mut self, reason: ExitReason) {
-        self.stop = Some(reason);
+        match &mut self.stopping {
+            Some(stopping) => stopping.reason = reason,
+            None => {
+                self.stopping = Some(Box::new(Stopping {
+                    reason,
+                    held_reply: None,
+                }));
+            }
+        }
     }
 
     /// Whether [`stop`](Context::stop) was called in this handler.
     pub fn is_stopping(&self) -> bool {
-        self.stop.is_some()
+        self.stopping.is_some()
     }
 
     /// Answers a call. Generated code uses this for handlers that return their
@@ -88,23 +101,18 @@ impl<S: GenServer> Context<S> {
     /// asked to stop.
     #[doc(hidden)]
     pub fn reply<T: Send + 'static>(&mut self, to: ReplyTo<T>, value: T) {
-        if self.stop.is_some() {
-            self.held_reply = Some(Box::new(move || to.send(value)));
-        } else {
-            to.send(value);
+        match &mut self.stopping {
+            Some(stopping) => stopping.held_reply = Some(Box::new(move || to.send(value))),
+            None => to.send(value),
         }
     }
 
-    pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {
-        self.stop.take()
-    }
-
-    pub(crate) fn take_held_reply(&mut self) -> Option<Box<dyn FnOnce() + Send>> {
-        self.held_reply.take()
-    }
-
-    pub(crate) fn shared(&self) -> &Arc<Shared<S>> {
-        &self.shared
+    /// The stop a handler asked for: the reason, and the reply to send once
+    /// `terminate` has run.
+    pub(crate) fn take_stop(&mut self) -> Option<(ExitReason, Option<Box<dyn FnOnce() + Send>>)> {
+        self.stopping
+            .take()
+            .map(|stopping| (stopping.reason, stopping.held_reply))
     }
 }
 
@@ -113,7 +121,7 @@ impl<S: GenServer> fmt::Debug for Context<S> {
         f.debug_struct("Context")
             .field("server", &std::any::type_name::<S>())
             .field("id", &self.shared.id)
-            .field("stop", &self.stop)
+            .field("stopping", &self.stopping.as_ref().map(|s| &s.reason))
             .finish_non_exhaustive()
     }
 }

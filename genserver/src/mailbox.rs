@@ -23,7 +23,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use tokio::sync::Notify;
@@ -51,10 +51,26 @@ pub(crate) enum Status {
     Starting,
     /// Serving.
     Running,
-    /// Gone, with this reason. Set exactly once.
+    /// Gone, with this reason: `init` failed, or the server served and then
+    /// exited. Final.
+    ///
+    /// `start` cannot tell the two apart, and need not: until `start` returns
+    /// its handle nobody else can send to the server, so a server that served
+    /// can only have exited by being killed (its runtime shutting down), and
+    /// reporting that as a failed start is right.
     Exited(ExitReason),
-    /// `init` returned `Init::Ignore`: gone, normally, without having served.
+    /// `init` returned `Init::Ignore`: gone, normally, without serving. Final.
     Ignored,
+}
+
+impl Status {
+    fn exit_reason(&self) -> Option<ExitReason> {
+        match self {
+            Status::Starting | Status::Running => None,
+            Status::Exited(reason) => Some(reason.clone()),
+            Status::Ignored => Some(ExitReason::Normal),
+        }
+    }
 }
 
 /// The part of a server that its handles share.
@@ -66,19 +82,18 @@ pub(crate) struct Shared<S: GenServer> {
     /// How many [`Handle`](crate::Handle)s exist. When it drops to zero nobody
     /// can send to the server any more, and it exits once its queue is empty.
     handles: AtomicUsize,
-    /// Woken when `init` has finished and when the server exits: what
-    /// `start` and everyone waiting for the exit wait on.
-    changed: Notify,
 }
 
 struct State<S: GenServer> {
     queue: VecDeque<Envelope<S>>,
-    /// The server task's waker while it waits for mail.
+    /// While serving: the server task's waker while it waits for mail.
+    /// While starting: the waker of the task waiting in `start`.
     waker: Option<Waker>,
     status: Status,
-    /// Whether `init` succeeded, so that a `start` that looks only after
-    /// the server already exited again still reports a successful start.
-    served: bool,
+    /// Woken when the server exits. Made only when someone first waits for
+    /// that (a `stop`, or a call whose reply was dropped), so an idle server
+    /// does not carry it.
+    exit_waiters: Option<Arc<Notify>>,
 }
 
 impl<S: GenServer> Shared<S> {
@@ -89,10 +104,9 @@ impl<S: GenServer> Shared<S> {
                 queue: VecDeque::new(),
                 waker: None,
                 status: Status::Starting,
-                served: false,
+                exit_waiters: None,
             }),
             handles: AtomicUsize::new(0),
-            changed: Notify::new(),
         }
     }
 
@@ -122,67 +136,64 @@ impl<S: GenServer> Shared<S> {
 
     /// The exit reason, once the server has exited.
     pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
-        match &self.lock().status {
-            Status::Starting | Status::Running => None,
-            Status::Exited(reason) => Some(reason.clone()),
-            Status::Ignored => Some(ExitReason::Normal),
-        }
-    }
-
-    /// Waits until `ready` returns a value, looking again at every change.
-    async fn wait_for<T>(&self, mut ready: impl FnMut(&State<S>) -> Option<T>) -> T {
-        loop {
-            let notified = self.changed.notified();
-            tokio::pin!(notified);
-            // Register before looking, so a change between the look and the
-            // wait still wakes us.
-            notified.as_mut().enable();
-            if let Some(value) = ready(&self.lock()) {
-                return value;
-            }
-            notified.await;
-        }
+        self.lock().status.exit_reason()
     }
 
     /// Waits until the server has exited and returns its reason.
     pub(crate) async fn exited(&self) -> ExitReason {
-        self.wait_for(|state| match &state.status {
-            Status::Starting | Status::Running => None,
-            Status::Exited(reason) => Some(reason.clone()),
-            Status::Ignored => Some(ExitReason::Normal),
-        })
-        .await
+        let waiters = {
+            let mut state = self.lock();
+            if let Some(reason) = state.status.exit_reason() {
+                return reason;
+            }
+            Arc::clone(state.exit_waiters.get_or_insert_with(Arc::default))
+        };
+        let notified = waiters.notified();
+        tokio::pin!(notified);
+        // Register before looking again, so an exit between the look and the
+        // wait still wakes us.
+        notified.as_mut().enable();
+        if let Some(reason) = self.exit_reason() {
+            return reason;
+        }
+        notified.await;
+        self.exit_reason()
+            .expect("exit waiters are woken after the status is final")
     }
 
     /// Waits until `init` has finished: `Ok` once the server serves (even if
     /// it has exited again since), the init's outcome otherwise.
     pub(crate) async fn started(&self) -> Result<(), StartError> {
-        self.wait_for(|state| match &state.status {
-            _ if state.served => Some(Ok(())),
-            Status::Starting => None,
-            Status::Running => Some(Ok(())),
-            Status::Exited(reason) => Some(Err(StartError::Init(reason.clone()))),
-            Status::Ignored => Some(Err(StartError::Ignored)),
+        std::future::poll_fn(|cx| {
+            let mut state = self.lock();
+            Poll::Ready(match &state.status {
+                Status::Starting => {
+                    state.waker = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                Status::Running => Ok(()),
+                Status::Exited(reason) => Err(StartError::Init(reason.clone())),
+                Status::Ignored => Err(StartError::Ignored),
+            })
         })
         .await
     }
 
-    /// `init` succeeded: the server serves.
+    /// `init` succeeded: the server serves. Wakes `start`.
     pub(crate) fn serve(&self) {
         let mut state = self.lock();
         state.status = Status::Running;
-        state.served = true;
+        let starter = state.waker.take();
         drop(state);
-        self.changed.notify_waiters();
+        if let Some(starter) = starter {
+            starter.wake();
+        }
     }
 
-    /// Publishes the exit reason, wakes everyone waiting for it, and returns
-    /// what was still queued so the caller can drop it (which fails the
-    /// pending calls with this reason). Only the first call has an effect.
-    ///
-    /// An exit from `init` is reported to `start` as the init's failure; an
-    /// exit after `serve` is an exit like any other (`start` has returned, or
-    /// returns `Ok` and the handle then finds the server gone).
+    /// Publishes the exit reason, wakes everyone waiting for it (and `start`,
+    /// if init had not finished), and returns what was still queued so the
+    /// caller can drop it, which fails the pending calls with this reason.
+    /// Only the first call has an effect.
     pub(crate) fn exit(&self, reason: ExitReason) -> Option<VecDeque<Envelope<S>>> {
         self.finish(Status::Exited(reason))
     }
@@ -194,14 +205,20 @@ impl<S: GenServer> Shared<S> {
 
     fn finish(&self, status: Status) -> Option<VecDeque<Envelope<S>>> {
         let mut state = self.lock();
-        if let Status::Exited(_) | Status::Ignored = state.status {
+        if state.status.exit_reason().is_some() {
             return None;
         }
         state.status = status;
         let queue = std::mem::take(&mut state.queue);
-        state.waker = None;
+        let waker = state.waker.take();
+        let waiters = state.exit_waiters.take();
         drop(state);
-        self.changed.notify_waiters();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        if let Some(waiters) = waiters {
+            waiters.notify_waiters();
+        }
         Some(queue)
     }
 
@@ -259,15 +276,18 @@ impl<S: GenServer> Receiver<S> {
     }
 
     /// The next message, or `None` once the mailbox is closed.
-    pub(crate) async fn recv(&mut self, shared: &Shared<S>) -> Option<Envelope<S>> {
+    pub(crate) fn poll_recv(
+        &mut self,
+        shared: &Shared<S>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Envelope<S>>> {
         if let Some(envelope) = self.buf.pop_front() {
-            return Some(envelope);
+            return Poll::Ready(Some(envelope));
         }
-        let open = std::future::poll_fn(|cx| shared.poll_batch(&mut self.buf, cx)).await;
-        if open {
-            self.buf.pop_front()
-        } else {
-            None
+        match shared.poll_batch(&mut self.buf, cx) {
+            Poll::Ready(true) => Poll::Ready(self.buf.pop_front()),
+            Poll::Ready(false) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
         }
     }
 

@@ -129,12 +129,11 @@ pub async fn start<S: GenServer>(
 
 /// The server task.
 async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
-    let shared = Arc::clone(&guard.shared);
-    let id = shared.id;
+    let id = guard.shared.id;
     let mut state = match caught!(id, S::init(arg)) {
         Ok(Init::Ok(state)) => state,
         Ok(Init::Ignore) => {
-            drop(shared.ignore());
+            drop(guard.shared.ignore());
             return;
         }
         Ok(Init::Stop(reason)) | Err(reason) => {
@@ -142,13 +141,15 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
             return;
         }
     };
-    shared.serve();
+    guard.shared.serve();
 
-    let mut ctx = Context::new(shared);
+    let mut ctx = Context::new(Arc::clone(&guard.shared));
     let mut mailbox = Receiver::new();
     let mut last: &'static str = "none";
+    let mut held_reply = None;
     let reason = loop {
-        let Some(envelope) = mailbox.recv(ctx.shared()).await else {
+        let Some(envelope) = std::future::poll_fn(|cx| mailbox.poll_recv(&guard.shared, cx)).await
+        else {
             // Every handle is gone and the mailbox is empty.
             break ExitReason::Normal;
         };
@@ -173,14 +174,15 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
         if let Err(reason) = handled {
             break reason;
         }
-        if let Some(reason) = ctx.take_stop() {
+        if let Some((reason, reply)) = ctx.take_stop() {
+            held_reply = reply;
             break reason;
         }
     };
 
     let reason = match caught!(id, state.terminate(&reason)) {
         Ok(()) => {
-            if let Some(reply) = ctx.take_held_reply() {
+            if let Some(reply) = held_reply {
                 reply();
             }
             reason

@@ -43,11 +43,14 @@ pub struct Context<S: GenServer> {
     stopping: Option<Box<Stopping>>,
 }
 
+/// A reply held back until `terminate` has run.
+pub(crate) type HeldReply = Box<dyn FnOnce() + Send>;
+
 /// What a handler that asked to stop leaves for the loop.
 struct Stopping {
     reason: ExitReason,
     /// A reply held back until `terminate` has run (`{:stop, reason, reply, state}`).
-    held_reply: Option<Box<dyn FnOnce() + Send>>,
+    held_reply: Option<HeldReply>,
 }
 
 impl<S: GenServer> Context<S> {
@@ -109,7 +112,7 @@ impl<S: GenServer> Context<S> {
 
     /// The stop a handler asked for: the reason, and the reply to send once
     /// `terminate` has run.
-    pub(crate) fn take_stop(&mut self) -> Option<(ExitReason, Option<Box<dyn FnOnce() + Send>>)> {
+    pub(crate) fn take_stop(&mut self) -> Option<(ExitReason, Option<HeldReply>)> {
         self.stopping
             .take()
             .map(|stopping| (stopping.reason, stopping.held_reply))

@@ -144,3 +144,42 @@ fn an_abnormal_stop_is_logged() {
     assert_eq!(errors[0].field("reason"), Some("error: operator said so"));
     assert_eq!(errors[0].field("last_message"), Some("stop"));
 }
+
+struct Picky;
+
+#[gen_server]
+impl Picky {
+    #[init]
+    fn init(how: &'static str) -> genserver::Init<Self> {
+        match how {
+            "error" => genserver::Init::Error(ExitReason::error("bad config")),
+            "stop" => genserver::Init::Stop(ExitReason::error("bad config")),
+            _ => genserver::Init::Ok(Picky),
+        }
+    }
+}
+
+struct Fussy;
+
+#[gen_server]
+impl Fussy {
+    #[init]
+    fn init((): ()) -> Result<Self, String> {
+        Err("no".into())
+    }
+}
+
+#[test]
+fn an_init_error_is_returned_not_logged_but_an_init_stop_is_logged() {
+    let events = captured(|| async {
+        assert!(Picky::start("error").await.is_err());
+        assert!(Fussy::start(()).await.is_err());
+    });
+    assert!(events.iter().all(|e| e.level != Level::ERROR), "{events:?}");
+    let events = captured(|| async {
+        assert!(Picky::start("stop").await.is_err());
+    });
+    let errors: Vec<&Captured> = events.iter().filter(|e| e.level == Level::ERROR).collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field("last_message"), Some("init"));
+}

@@ -421,3 +421,115 @@ fn starting_outside_a_runtime_is_a_typed_error() {
         Poll::Pending => panic!("start outside a runtime must fail at once"),
     }
 }
+
+/// Hands its deferred replies to a task that never answers, then crashes.
+struct Delegator {
+    parked: Vec<ReplyTo<u32>>,
+}
+
+#[gen_server]
+impl Delegator {
+    /// The reply handle goes to another task, which keeps it.
+    #[call]
+    fn delegate(&mut self, reply: ReplyTo<u32>) {
+        tokio::spawn(async move {
+            let _keep = reply;
+            std::future::pending::<()>().await;
+        });
+    }
+
+    /// The reply handle stays in the state.
+    #[call]
+    fn park(&mut self, reply: ReplyTo<u32>) {
+        self.parked.push(reply);
+    }
+
+    #[cast]
+    fn explode(&mut self) {
+        panic!("delegator exploded")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_whose_reply_lives_elsewhere_learns_of_a_crash_at_once() {
+    let server = Delegator::start(Delegator { parked: Vec::new() })
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let (delegated, parked, ()) = tokio::join!(server.delegate(), server.park(), async {
+        // Both calls are queued before the crash: join! polls in order.
+        server.explode();
+    });
+    let boom = ExitReason::Panic("delegator exploded".into());
+    assert_eq!(delegated, Err(CallError::Exit(boom.clone())));
+    assert_eq!(parked, Err(CallError::Exit(boom)));
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+/// Its init blocks its thread until the test lets it go.
+struct Stubborn {
+    on_drop: std::sync::mpsc::Sender<&'static str>,
+}
+
+impl Drop for Stubborn {
+    fn drop(&mut self) {
+        let _ = self.on_drop.send("state dropped");
+    }
+}
+
+#[gen_server]
+impl Stubborn {
+    #[init]
+    fn init(
+        (release, on_drop): (
+            std::sync::mpsc::Receiver<()>,
+            std::sync::mpsc::Sender<&'static str>,
+        ),
+    ) -> Self {
+        // Blocks the worker thread: the task cannot be aborted meanwhile.
+        release.recv().unwrap();
+        Stubborn { on_drop }
+    }
+
+    #[terminate]
+    fn terminate(&mut self) {
+        let _ = self.on_drop.send("terminate ran");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_timeout_kills_even_an_init_that_does_not_yield() {
+    let (release, blocked) = std::sync::mpsc::channel();
+    let (on_drop, dropped) = std::sync::mpsc::channel();
+    let options = StartOptions::new().timeout(Duration::from_millis(10));
+    // The init cannot finish before the timeout: it waits for `release`.
+    let err = Stubborn::start_with((blocked, on_drop), options)
+        .await
+        .unwrap_err();
+    assert_eq!(err, StartError::Timeout);
+    release.send(()).unwrap();
+    // The init returns, finds itself killed, and drops its state without
+    // serving or running terminate.
+    let event = tokio::task::spawn_blocking(move || dropped.recv().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(event, "state dropped");
+}
+
+/// An async handler that keeps a `&Context` across an `.await`.
+struct Patient;
+
+#[gen_server]
+impl Patient {
+    #[call]
+    async fn who(&self, ctx: &Context<Self>) -> u64 {
+        tokio::task::yield_now().await;
+        ctx.id().as_u64()
+    }
+}
+
+#[tokio::test]
+async fn async_handlers_may_hold_the_context_across_awaits() {
+    let server = Patient::start(Patient).await.unwrap();
+    assert_eq!(server.who().await.unwrap(), server.id().as_u64());
+}

@@ -422,10 +422,17 @@ fn check_not_generic(method: &ImplItemFn, kind: Kind, errors: &mut Errors) {
 /// Messages cross to another task, so their fields must be owned.
 fn check_owned(ty: &Type, errors: &mut Errors) {
     match ty {
-        Type::Reference(reference) => errors.spanned(
-            reference,
-            "a message argument must be owned, since it is sent to the server's task: take e.g. `String` instead of `&str`, `Vec<T>` instead of `&[T]`",
-        ),
+        Type::Reference(reference)
+            if !reference
+                .lifetime
+                .as_ref()
+                .is_some_and(|lifetime| lifetime.ident == "static") =>
+        {
+            errors.spanned(
+                reference,
+                "a message argument must be owned, since it is sent to the server's task: take e.g. `String` instead of `&str`, `Vec<T>` instead of `&[T]`",
+            );
+        }
         Type::ImplTrait(_) => errors.spanned(
             ty,
             "`impl Trait` cannot be stored in a message: use a concrete type, or a type parameter of the impl block",

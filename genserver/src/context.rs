@@ -1,7 +1,7 @@
 //! The context a handler can ask for: who it is, and how to stop.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::ExitReason;
 use crate::handle::{Handle, ReplyTo, ServerId, ServerRef};
@@ -50,7 +50,9 @@ pub(crate) type HeldReply = Box<dyn FnOnce() + Send>;
 struct Stopping {
     reason: ExitReason,
     /// A reply held back until `terminate` has run (`{:stop, reason, reply, state}`).
-    held_reply: Option<HeldReply>,
+    /// In a `Mutex` only so that `Context` is `Sync`, which an async handler
+    /// holding a `&Context` across an `.await` needs.
+    held_reply: Mutex<Option<HeldReply>>,
 }
 
 impl<S: GenServer> Context<S> {
@@ -88,7 +90,7 @@ impl<S: GenServer> Context<S> {
             None => {
                 self.stopping = Some(Box::new(Stopping {
                     reason,
-                    held_reply: None,
+                    held_reply: Mutex::new(None),
                 }));
             }
         }
@@ -105,7 +107,13 @@ impl<S: GenServer> Context<S> {
     #[doc(hidden)]
     pub fn reply<T: Send + 'static>(&mut self, to: ReplyTo<T>, value: T) {
         match &mut self.stopping {
-            Some(stopping) => stopping.held_reply = Some(Box::new(move || to.send(value))),
+            Some(stopping) => {
+                *stopping
+                    .held_reply
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner) =
+                    Some(Box::new(move || to.send(value)));
+            }
             None => to.send(value),
         }
     }
@@ -113,9 +121,13 @@ impl<S: GenServer> Context<S> {
     /// The stop a handler asked for: the reason, and the reply to send once
     /// `terminate` has run.
     pub(crate) fn take_stop(&mut self) -> Option<(ExitReason, Option<HeldReply>)> {
-        self.stopping
-            .take()
-            .map(|stopping| (stopping.reason, stopping.held_reply))
+        self.stopping.take().map(|stopping| {
+            let held = stopping
+                .held_reply
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner);
+            (stopping.reason, held)
+        })
     }
 }
 

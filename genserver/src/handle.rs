@@ -134,29 +134,37 @@ impl<S: GenServer> Handle<S> {
             Poll::Pending => Poll::Ready(None),
         })
         .await;
+        if let Some(Ok(value)) = early {
+            return Ok(value);
+        }
+        // The slow path: wait for the reply, the server's exit or the
+        // deadline, whichever comes first. Watching the exit matters when the
+        // reply handle lives outside the server (a deferred reply handed to a
+        // task): the caller learns of a crash at once, not at its timeout.
+        // A dropped reply handle alone is not an answer: as in Elixir, the
+        // caller then waits for the exit or its timeout.
+        let mut reply_gone = matches!(early, Some(Err(_)));
+        let exited = self.shared.exited();
+        tokio::pin!(exited);
+        let outcome = std::future::poll_fn(|cx| {
+            if !reply_gone {
+                match Pin::new(&mut rx).poll(cx) {
+                    Poll::Ready(Ok(value)) => return Poll::Ready(Ok(value)),
+                    Poll::Ready(Err(_)) => reply_gone = true,
+                    Poll::Pending => {}
+                }
+            }
+            exited
+                .as_mut()
+                .poll(cx)
+                .map(|reason| Err(CallError::Exit(reason)))
+        });
         // `None`: no deadline (`Duration::MAX`, or a deadline past the end of time).
-        let deadline = Instant::now().checked_add(self.timeout);
-        let reply = match (early, deadline) {
-            (Some(reply), _) => reply,
-            (None, Some(deadline)) => match tokio::time::timeout_at(deadline, rx).await {
-                Ok(reply) => reply,
-                Err(_) => return Err(CallError::Timeout),
-            },
-            (None, None) => rx.await,
-        };
-        match reply {
-            Ok(value) => Ok(value),
-            // The reply handle was dropped unanswered. If that is because the
-            // server is exiting, report its reason; a deferred reply dropped by
-            // a server that lives on leaves the caller waiting out its
-            // timeout, as in Elixir.
-            Err(_) => match deadline {
-                Some(deadline) => tokio::time::timeout_at(deadline, self.shared.exited())
-                    .await
-                    .map(CallError::Exit)
-                    .map_or(Err(CallError::Timeout), Err),
-                None => Err(CallError::Exit(self.shared.exited().await)),
-            },
+        match Instant::now().checked_add(self.timeout) {
+            Some(deadline) => tokio::time::timeout_at(deadline, outcome)
+                .await
+                .unwrap_or(Err(CallError::Timeout)),
+            None => outcome.await,
         }
     }
 

@@ -179,15 +179,20 @@ impl<S: GenServer> Shared<S> {
         .await
     }
 
-    /// `init` succeeded: the server serves. Wakes `start`.
-    pub(crate) fn serve(&self) {
+    /// `init` succeeded: the server serves, unless it was killed meanwhile
+    /// (then this returns `false`). Wakes `start`.
+    pub(crate) fn serve(&self) -> bool {
         let mut state = self.lock();
+        if !matches!(state.status, Status::Starting) {
+            return false;
+        }
         state.status = Status::Running;
         let starter = state.waker.take();
         drop(state);
         if let Some(starter) = starter {
             starter.wake();
         }
+        true
     }
 
     /// Publishes the exit reason, wakes everyone waiting for it (and `start`,

@@ -55,8 +55,16 @@ pub(crate) fn current_server() -> Option<ServerId> {
 /// task, not twice (argument and pinned copy), which keeps idle servers small.
 macro_rules! caught {
     ($id:expr, $future:expr) => {{
-        let mut future = pin!($future);
-        std::future::poll_fn(|cx| poll_caught($id, future.as_mut(), cx)).await
+        // Making the future runs user code too (a hand-written callback may
+        // do work before its first `.await`), so it is caught the same way.
+        let mut crash = None;
+        let mut future = pin!(build($id, &mut crash, || $future));
+        match future.as_mut().as_pin_mut() {
+            Some(mut future) => {
+                std::future::poll_fn(|cx| poll_caught($id, future.as_mut(), cx)).await
+            }
+            None => Err(crash.expect("`build` returns no future only after a panic")),
+        }
     }};
 }
 
@@ -118,6 +126,10 @@ pub async fn start<S: GenServer>(
             if let Ok(started) = tokio::time::timeout(timeout, shared.started()).await {
                 started
             } else {
+                // Publish the kill first: an init that does not yield cannot
+                // be aborted, and when it returns it must find the server
+                // already gone rather than start serving.
+                drop(shared.exit(ExitReason::Killed));
                 task.abort();
                 return Err(StartError::Timeout);
             }
@@ -136,12 +148,21 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
             drop(guard.shared.ignore());
             return;
         }
+        Ok(Init::Error(reason)) => {
+            // `{:error, reason}`: a failure the caller of `start` is told
+            // about, not a crash to log.
+            drop(guard.shared.exit(reason));
+            return;
+        }
         Ok(Init::Stop(reason)) | Err(reason) => {
             guard.exit(reason, Some("init"));
             return;
         }
     };
-    guard.shared.serve();
+    if !guard.shared.serve() {
+        // Killed while in init (the start timeout ran out): never serve.
+        return;
+    }
 
     let mut ctx = Context::new(Arc::clone(&guard.shared));
     let mut mailbox = Receiver::new();
@@ -226,6 +247,19 @@ impl<S: GenServer> Drop for ExitGuard<S> {
     fn drop(&mut self) {
         // Normal paths exit before the guard goes; this catches an aborted task.
         drop(self.shared.exit(ExitReason::Killed));
+    }
+}
+
+/// Makes a callback's future with the thread marked as running server `id`,
+/// catching a panic (into `crash`) as [`poll_caught`] does for its polls.
+fn build<F>(id: ServerId, crash: &mut Option<ExitReason>, make: impl FnOnce() -> F) -> Option<F> {
+    let _restore = Restore(CURRENT.with(|current| current.replace(id.0)));
+    match catch_unwind(AssertUnwindSafe(make)) {
+        Ok(future) => Some(future),
+        Err(payload) => {
+            *crash = Some(ExitReason::Panic(panic_message(&*payload).into()));
+            None
+        }
     }
 }
 

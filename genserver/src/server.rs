@@ -58,11 +58,11 @@ pub trait GenServer: Sized + Send + 'static {
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = ()> + Send {
         let message = format!(
-            "attempted to call GenServer {}{} but no handle_call clause was provided ({})",
+            "attempted to call GenServer {}{} but no handle_call/3 clause was provided",
             std::any::type_name::<Self>(),
             ctx.id(),
-            request.name(),
         );
+        drop(request);
         async move { panic!("{message}") }
     }
 
@@ -76,11 +76,11 @@ pub trait GenServer: Sized + Send + 'static {
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = ()> + Send {
         let message = format!(
-            "attempted to cast GenServer {}{} but no handle_cast clause was provided ({})",
+            "attempted to cast GenServer {}{} but no handle_cast/2 clause was provided",
             std::any::type_name::<Self>(),
             ctx.id(),
-            request.name(),
         );
+        drop(request);
         async move { panic!("{message}") }
     }
 
@@ -98,7 +98,7 @@ pub trait GenServer: Sized + Send + 'static {
             server = std::any::type_name::<Self>(),
             id = ctx.id().as_u64(),
             message = message.name(),
-            "{}{} received unexpected message in handle_info: {}",
+            "{} {} received unexpected message in handle_info/2: {}",
             std::any::type_name::<Self>(),
             ctx.id(),
             message.name(),
@@ -168,8 +168,14 @@ pub enum Init<S> {
     /// returns [`StartError::Ignored`](crate::StartError::Ignored).
     Ignore,
     /// Do not start (`{:stop, reason}`): `start` returns
-    /// [`StartError::Init`](crate::StartError::Init) with this reason.
+    /// [`StartError::Init`](crate::StartError::Init) with this reason, and
+    /// an abnormal reason is logged as a crash.
     Stop(ExitReason),
+    /// Do not start, quietly (`{:error, reason}`, OTP 26): `start` returns
+    /// [`StartError::Init`](crate::StartError::Init) with this reason and
+    /// nothing is logged, since the caller of `start` is told. An `#[init]`
+    /// returning `Err(e)` means this.
+    Error(ExitReason),
 }
 
 /// The return types an `#[init]` function may have, besides `Self`.
@@ -195,7 +201,7 @@ where
     fn into_init(self) -> Init<S> {
         match self {
             Ok(state) => Init::Ok(state),
-            Err(error) => Init::Stop(ExitReason::error(error)),
+            Err(error) => Init::Error(ExitReason::error(error)),
         }
     }
 }

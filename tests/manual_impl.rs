@@ -68,7 +68,10 @@ impl GenServer for Manual {
     ) -> impl Future<Output = ()> + Send {
         match request {
             ManualCall::Get(reply) => reply.send(7),
-            ManualCall::PanicEarly(_) => panic!("panicked before the future existed"),
+            ManualCall::PanicEarly(reply) => {
+                drop(reply);
+                panic!("panicked before the future existed")
+            }
         }
         std::future::ready(())
     }

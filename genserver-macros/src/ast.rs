@@ -4,6 +4,7 @@
 //! rest still expands.
 
 use proc_macro2::Ident;
+use syn::ext::IdentExt;
 use syn::{
     FnArg, GenericArgument, ImplItem, ImplItemFn, ItemImpl, Pat, PathArguments, ReturnType, Type,
 };
@@ -171,6 +172,16 @@ impl<'a> Handler<'a> {
         let (params, mut reply) = params(kind, sig, errors);
 
         check_returns(kind, sig, &params, &mut reply, errors);
+        let variant = names::variant(&sig.ident);
+        if variant.is_none() {
+            errors.spanned(
+                &sig.ident,
+                format!(
+                    "the message variant for `{}` would have no valid name; rename the handler to a word, such as `get_count`",
+                    sig.ident
+                ),
+            );
+        }
 
         if errors.len() > before {
             return None;
@@ -178,7 +189,7 @@ impl<'a> Handler<'a> {
         let taken = |name: &str| {
             params
                 .iter()
-                .any(|p| matches!(p, Param::Value { ident, .. } if *ident == name))
+                .any(|p| matches!(p, Param::Value { ident, .. } if ident.unraw() == name))
         };
         let mut reply_field = String::from("reply");
         while taken(&reply_field) {
@@ -187,7 +198,7 @@ impl<'a> Handler<'a> {
         Some(Handler {
             kind,
             method,
-            variant: names::variant(&sig.ident),
+            variant: variant?,
             params,
             reply,
             reply_field: names::internal(&reply_field),
@@ -399,6 +410,15 @@ fn check_returns<'a>(
 }
 
 fn check_not_generic(method: &ImplItemFn, kind: Kind, errors: &mut Errors) {
+    if let Some(unsafety) = &method.sig.unsafety {
+        errors.spanned(
+            unsafety,
+            format!(
+                "a #[{}] method cannot be `unsafe`: the generated code calls it with no way to uphold its safety contract; make it safe and keep the unsafe block inside",
+                kind.name()
+            ),
+        );
+    }
     let generics = &method.sig.generics;
     if !generics.params.is_empty() {
         errors.spanned(

@@ -122,6 +122,9 @@ struct Expander<'s, 'a> {
     /// The impl's generics plus `T: Send + 'static` for every type parameter,
     /// which every generated item needs.
     generics: Generics,
+    /// The same for the generated types, where `Self` would mean the enum or
+    /// the client rather than the server: `Self` is written out.
+    def_generics: Generics,
     self_ty: &'a Type,
     call: Ident,
     cast: Ident,
@@ -141,9 +144,17 @@ impl<'s, 'a> Expander<'s, 'a> {
                     .push(parse_quote!(#param: ::core::marker::Send + 'static));
             }
         }
+        let self_ty = server.item.self_ty.to_token_stream();
+        let def_generics = syn::parse2::<syn::ItemStruct>({
+            let params = &generics.params;
+            let clause = &generics.where_clause;
+            replace_self(quote!(struct S<#params> #clause;), &self_ty)
+        })
+        .map_or_else(|_| generics.clone(), |item| item.generics);
         Expander {
             server,
             krate: &args.krate,
+            def_generics,
             generics,
             self_ty: &server.item.self_ty,
             call: names::generated(&server.name, "Call"),
@@ -171,6 +182,12 @@ impl<'s, 'a> Expander<'s, 'a> {
         }
     }
 
+    /// `ty` with `Self` written out as the server type, for use outside the
+    /// server's own impls.
+    fn de_self(&self, ty: &impl ToTokens) -> TokenStream {
+        replace_self(ty.to_token_stream(), &self.self_ty.to_token_stream())
+    }
+
     /// Whether the impl block has a method called `name` (reported by `valid`).
     fn user_defines(&self, name: &str) -> bool {
         self.server
@@ -188,21 +205,27 @@ impl<'s, 'a> Expander<'s, 'a> {
         let handlers: Vec<&Handler<'_>> = self.server.handlers(kind).collect();
         let variants = handlers.iter().map(|handler| {
             let docs = docs(handler);
+            let cfgs = cfgs(handler);
             let variant = &handler.variant;
             if kind == Kind::Info {
                 let (_, ty) = handler.values().next().expect("validated: one argument");
-                return quote! { #(#docs)* #variant(#ty), };
+                let ty = self.de_self(ty);
+                return quote! { #(#cfgs)* #(#docs)* #variant(#ty), };
             }
             let fields = handler.values().map(|(ident, ty)| {
                 let doc = format!(" The `{ident}` argument.");
+                let ty = self.de_self(ty);
                 quote!(#[doc = #doc] #ident: #ty)
             });
             let reply = match handler.reply {
                 Reply::Returned(ty) => {
-                    let ty = ty.map_or_else(|| quote!(()), ToTokens::to_token_stream);
+                    let ty = ty.map_or_else(|| quote!(()), |ty| self.de_self(ty));
                     Some(quote!(#krate::ReplyTo<#ty>))
                 }
-                Reply::Deferred(ty) => Some(quote!(#krate::ReplyTo<#ty>)),
+                Reply::Deferred(ty) => {
+                    let ty = self.de_self(ty);
+                    Some(quote!(#krate::ReplyTo<#ty>))
+                }
                 Reply::None => None,
             };
             let reply = reply.map(|ty| {
@@ -210,7 +233,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 quote!(#[doc = " Where the reply goes."] #field: #ty)
             });
             let fields = fields.chain(reply);
-            quote! { #(#docs)* #variant { #(#fields),* }, }
+            quote! { #(#cfgs)* #(#docs)* #variant { #(#fields),* }, }
         });
         let phantom = self.phantom(&handlers);
         let doc = format!(
@@ -222,16 +245,17 @@ impl<'s, 'a> Expander<'s, 'a> {
             },
             kind.name(),
         );
-        let generics = &self.generics;
+        let generics = &self.def_generics;
         let where_clause = &generics.where_clause;
         let (impl_generics, ty_generics, _) = generics.split_for_impl();
         let names = handlers.iter().map(|handler| {
             let variant = &handler.variant;
+            let cfgs = cfgs(handler);
             let text = format!("{name}::{variant}");
             if kind == Kind::Info {
-                quote!(Self::#variant(..) => #text,)
+                quote!(#(#cfgs)* Self::#variant(..) => #text,)
             } else {
-                quote!(Self::#variant { .. } => #text,)
+                quote!(#(#cfgs)* Self::#variant { .. } => #text,)
             }
         });
         let never = phantom
@@ -321,6 +345,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         let terminate = self.terminate();
         quote! {
             #[automatically_derived]
+            #[allow(deprecated)]
             impl #impl_generics #krate::GenServer for #self_ty #where_clause {
                 type Arg = #arg_ty;
                 #types
@@ -378,10 +403,13 @@ impl<'s, 'a> Expander<'s, 'a> {
                 Param::ReplyTo => handler.reply_field.to_token_stream(),
             });
             let await_ = handler.is_async().then(|| quote!(.await));
-            let invoke = quote!(self.#ident(#(#args),*)#await_);
+            // `Self::name(self, ..)`, not `self.name(..)`: a trait method of
+            // the same name in scope must not win over the handler.
+            let invoke = quote!(Self::#ident(self, #(#args),*)#await_);
+            let cfgs = cfgs(handler);
             if kind == Kind::Info {
                 let (binding, _) = handler.values().next().expect("validated: one argument");
-                return quote!(#enum_name::#variant(#binding) => #invoke,);
+                return quote!(#(#cfgs)* #enum_name::#variant(#binding) => #invoke,);
             }
             let mut fields: Vec<TokenStream> = handler
                 .values()
@@ -393,6 +421,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                     fields.push(reply.to_token_stream());
                     let value = names::internal("value");
                     quote! {
+                        #(#cfgs)*
                         #enum_name::#variant { #(#fields),* } => {
                             let #value = #invoke;
                             #ctx.reply(#reply, #value);
@@ -401,9 +430,9 @@ impl<'s, 'a> Expander<'s, 'a> {
                 }
                 Reply::Deferred(_) => {
                     fields.push(reply.to_token_stream());
-                    quote!(#enum_name::#variant { #(#fields),* } => #invoke,)
+                    quote!(#(#cfgs)* #enum_name::#variant { #(#fields),* } => #invoke,)
                 }
-                Reply::None => quote!(#enum_name::#variant { #(#fields),* } => #invoke,),
+                Reply::None => quote!(#(#cfgs)* #enum_name::#variant { #(#fields),* } => #invoke,),
             }
         });
         let phantom = self
@@ -430,9 +459,9 @@ impl<'s, 'a> Expander<'s, 'a> {
         let reason = names::internal("reason");
         let await_ = terminate.method.sig.asyncness.map(|_| quote!(.await));
         let call = if terminate.takes_reason {
-            quote!(self.#ident(#reason)#await_)
+            quote!(Self::#ident(self, #reason)#await_)
         } else {
-            quote!({ let _ = #reason; self.#ident()#await_ })
+            quote!({ let _ = #reason; Self::#ident(self)#await_ })
         };
         Some(quote! {
             async fn terminate(&mut self, #reason: &#krate::ExitReason) {
@@ -453,8 +482,11 @@ impl<'s, 'a> Expander<'s, 'a> {
             .handlers(Kind::Info)
             .map(|handler| {
                 let (_, ty) = handler.values().next().expect("validated: one argument");
+                let ty = self.de_self(ty);
                 let variant = &handler.variant;
+                let cfgs = cfgs(handler);
                 quote! {
+                    #(#cfgs)*
                     #[automatically_derived]
                     impl #impl_generics #krate::HandleInfo<#ty> for #self_ty #where_clause {
                         fn into_info(#message: #ty) -> #info #ty_generics {
@@ -470,7 +502,7 @@ impl<'s, 'a> Expander<'s, 'a> {
 
     fn client(&self) -> TokenStream {
         let krate = self.krate;
-        let generics = &self.generics;
+        let generics = &self.def_generics;
         let where_clause = &generics.where_clause;
         let (impl_generics, ty_generics, _) = generics.split_for_impl();
         let self_ty = self.self_ty;
@@ -540,12 +572,24 @@ impl<'s, 'a> Expander<'s, 'a> {
         let ident = handler.ident();
         let variant = &handler.variant;
         let docs = docs(handler);
-        let params = handler.values().map(|(ident, ty)| quote!(#ident: #ty));
+        // `#[cfg]` so the method exists exactly when the handler does, and
+        // `#[deprecated]` so that callers of a deprecated handler hear of it.
+        let forwarded = handler
+            .method
+            .attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("deprecated"));
+        let forwarded = quote!(#(#forwarded)*);
+        let params = handler.values().map(|(ident, ty)| {
+            let ty = self.de_self(ty);
+            quote!(#ident: #ty)
+        });
         let fields: Vec<&Ident> = handler.values().map(|(ident, _)| ident).collect();
         if handler.kind == Kind::Cast {
             let cast = &self.cast;
             return quote! {
                 #(#docs)*
+                #forwarded
                 #vis fn #ident(&self, #(#params),*) {
                     self.handle.cast(#cast::#variant { #(#fields),* });
                 }
@@ -554,7 +598,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         let call = &self.call;
         let reply = &handler.reply_field;
         let reply_ty = match handler.reply {
-            Reply::Returned(Some(ty)) | Reply::Deferred(ty) => ty.to_token_stream(),
+            Reply::Returned(Some(ty)) | Reply::Deferred(ty) => self.de_self(ty),
             Reply::Returned(None) | Reply::None => quote!(()),
         };
         let documents_errors = docs.iter().any(|attr| {
@@ -567,6 +611,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         quote! {
             #(#docs)*
             #errors_doc
+            #forwarded
             #vis async fn #ident(&self, #(#params),*) -> ::core::result::Result<#reply_ty, #krate::CallError> {
                 self.handle.call(|#reply| #call::#variant { #(#fields,)* #reply }).await
             }
@@ -612,6 +657,44 @@ fn docs(handler: &Handler<'_>) -> Vec<Attribute> {
     }
     let text = format!(" Sends `{}` to the server.", handler.ident());
     vec![parse_quote!(#[doc = #text])]
+}
+
+/// The handler's `#[cfg]` attributes, for everything generated from it.
+fn cfgs<'h>(handler: &'h Handler<'_>) -> impl Iterator<Item = &'h Attribute> {
+    handler
+        .method
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg"))
+}
+
+/// `tokens` with `Self` written out as `self_ty` (`Self::X` as `<Ty>::X`).
+fn replace_self(tokens: TokenStream, self_ty: &TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut trees = tokens.into_iter().peekable();
+    while let Some(tree) = trees.next() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "Self" => {
+                let path_follows =
+                    matches!(trees.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                if path_follows {
+                    out.extend(quote!(<#self_ty>));
+                } else {
+                    out.extend(self_ty.clone());
+                }
+            }
+            TokenTree::Group(group) => {
+                let mut new = proc_macro2::Group::new(
+                    group.delimiter(),
+                    replace_self(group.stream(), self_ty),
+                );
+                new.set_span(group.span());
+                out.extend([TokenTree::Group(new)]);
+            }
+            other => out.extend([other]),
+        }
+    }
+    out
 }
 
 fn errors_doc() -> TokenStream {

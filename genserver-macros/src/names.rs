@@ -4,8 +4,9 @@ use proc_macro2::{Ident, Span};
 use quote::format_ident;
 
 /// `get_count` -> `GetCount`, spanned at the method so that go-to-definition
-/// from the variant lands on it.
-pub(crate) fn variant(method: &Ident) -> Ident {
+/// from the variant lands on it. `None` if no valid identifier comes out
+/// (`_1` -> `1`, `self_` -> `Self`).
+pub(crate) fn variant(method: &Ident) -> Option<Ident> {
     let name = method.to_string();
     let name = name.strip_prefix("r#").unwrap_or(&name);
     let mut camel = String::with_capacity(name.len());
@@ -20,10 +21,9 @@ pub(crate) fn variant(method: &Ident) -> Ident {
             camel.push(c);
         }
     }
-    if camel.is_empty() {
-        camel.push('_');
-    }
-    Ident::new(&camel, method.span())
+    let mut ident: Ident = syn::parse_str(&camel).ok()?;
+    ident.set_span(method.span());
+    Some(ident)
 }
 
 /// `KeyValueStore` + `Call` -> `KeyValueStoreCall`.
@@ -36,8 +36,9 @@ pub(crate) fn internal(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
-/// Names the client API and the server type already use, which a handler
-/// cannot take.
+/// Names a handler cannot take: methods of `ServerRef` itself, and of the
+/// traits every type implements (method lookup finds those on `ServerRef`
+/// before it looks through `Deref` at the client).
 pub(crate) const RESERVED_CLIENT: &[&str] = &[
     "handle",
     "id",
@@ -47,7 +48,16 @@ pub(crate) const RESERVED_CLIENT: &[&str] = &[
     "stop",
     "stop_with",
     "exited",
-    "clone",
     "from_handle",
+    "deref",
+    "clone",
+    "clone_into",
+    "into",
+    "try_into",
+    "borrow",
+    "borrow_mut",
+    "to_owned",
+    "type_id",
+    "fmt",
 ];
 pub(crate) const RESERVED_SERVER: &[&str] = &["start"];

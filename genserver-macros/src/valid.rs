@@ -25,7 +25,7 @@ fn reserved_names(server: &mut Server<'_>, errors: &mut Errors) {
             errors.spanned(
                 handler.ident(),
                 format!(
-                    "a handler cannot be named `{name}`: `ServerRef::{name}` already exists and would hide the generated client method; rename it (for example `{name}_server` or a more specific verb)"
+                    "a handler cannot be named `{name}`: `ServerRef` already has a `{name}` method (its own, or from a trait every type implements), which would hide the generated client method; rename the handler, for example to a more specific verb"
                 ),
             );
             return false;

@@ -28,6 +28,7 @@ impl ::genserver::Message for BrokenCall {
     }
 }
 #[automatically_derived]
+#[allow(deprecated)]
 impl ::genserver::GenServer for Broken {
     type Arg = Self;
     type Call = BrokenCall;
@@ -44,7 +45,7 @@ impl ::genserver::GenServer for Broken {
     ) {
         match request {
             BrokenCall::Fine { reply } => {
-                let value = self.fine();
+                let value = Self::fine(self);
                 ctx.reply(reply, value);
             }
         }

@@ -64,6 +64,7 @@ where
     }
 }
 #[automatically_derived]
+#[allow(deprecated)]
 impl<T: Clone> ::genserver::GenServer for Stack<T>
 where
     T: ::core::marker::Send + 'static,
@@ -82,9 +83,9 @@ where
         ctx: &mut ::genserver::Context<Self>,
     ) {
         match request {
-            StackCall::PopWait { reply } => self.pop_wait(reply),
+            StackCall::PopWait { reply } => Self::pop_wait(self, reply),
             StackCall::Snapshot { reply } => {
-                let value = self.snapshot().await;
+                let value = Self::snapshot(self).await;
                 ctx.reply(reply, value);
             }
         }
@@ -96,7 +97,7 @@ where
     ) {
         let _ = ctx;
         match request {
-            StackCast::Push { item } => self.push(item),
+            StackCast::Push { item } => Self::push(self, item),
         }
     }
 }

@@ -49,6 +49,7 @@ impl ::genserver::Message for KeyValueStoreCast {
     }
 }
 #[automatically_derived]
+#[allow(deprecated)]
 impl ::genserver::GenServer for KeyValueStore {
     type Arg = Self;
     type Call = KeyValueStoreCall;
@@ -65,7 +66,7 @@ impl ::genserver::GenServer for KeyValueStore {
     ) {
         match request {
             KeyValueStoreCall::Get { key, reply } => {
-                let value = self.get(key);
+                let value = Self::get(self, key);
                 ctx.reply(reply, value);
             }
         }
@@ -77,7 +78,7 @@ impl ::genserver::GenServer for KeyValueStore {
     ) {
         let _ = ctx;
         match request {
-            KeyValueStoreCast::Put { key, value } => self.put(key, value),
+            KeyValueStoreCast::Put { key, value } => Self::put(self, key, value),
         }
     }
 }

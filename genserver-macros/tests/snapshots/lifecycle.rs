@@ -47,6 +47,7 @@ impl my_runtime::genserver::Message for ClockInfo {
     }
 }
 #[automatically_derived]
+#[allow(deprecated)]
 impl my_runtime::genserver::GenServer for Clock {
     type Arg = Duration;
     type Call = ClockCall;
@@ -63,7 +64,7 @@ impl my_runtime::genserver::GenServer for Clock {
     ) {
         match request {
             ClockCall::Close { reply } => {
-                let value = self.close(ctx);
+                let value = Self::close(self, ctx);
                 ctx.reply(reply, value);
             }
         }
@@ -75,11 +76,11 @@ impl my_runtime::genserver::GenServer for Clock {
     ) {
         let _ = ctx;
         match request {
-            ClockInfo::Tick(_tick) => self.tick(_tick),
+            ClockInfo::Tick(_tick) => Self::tick(self, _tick),
         }
     }
     async fn terminate(&mut self, reason: &my_runtime::genserver::ExitReason) {
-        self.terminate(reason)
+        Self::terminate(self, reason)
     }
 }
 #[automatically_derived]

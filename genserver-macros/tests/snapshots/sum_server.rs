@@ -27,6 +27,7 @@ impl ::genserver::Message for SumServerCall {
     }
 }
 #[automatically_derived]
+#[allow(deprecated)]
 impl ::genserver::GenServer for SumServer {
     type Arg = Self;
     type Call = SumServerCall;
@@ -43,7 +44,7 @@ impl ::genserver::GenServer for SumServer {
     ) {
         match request {
             SumServerCall::Sum { a, b, reply } => {
-                let value = self.sum(a, b);
+                let value = Self::sum(self, a, b);
                 ctx.reply(reply, value);
             }
         }

@@ -9,6 +9,7 @@
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt;
 use syn::{parse_quote, Attribute, Generics, ImplItem, Item, ItemImpl, Type};
 
 use crate::args::Args;
@@ -398,7 +399,7 @@ impl<'s, 'a> Expander<'s, 'a> {
             let variant = &handler.variant;
             let ident = handler.ident();
             let args = handler.params.iter().map(|param| match param {
-                Param::Value { ident, .. } => ident.to_token_stream(),
+                Param::Value { ident, .. } => binding(ident).to_token_stream(),
                 Param::Context => ctx.to_token_stream(),
                 Param::ReplyTo => handler.reply_field.to_token_stream(),
             });
@@ -408,13 +409,11 @@ impl<'s, 'a> Expander<'s, 'a> {
             let invoke = quote!(Self::#ident(self, #(#args),*)#await_);
             let cfgs = cfgs(handler);
             if kind == Kind::Info {
-                let (binding, _) = handler.values().next().expect("validated: one argument");
+                let (ident, _) = handler.values().next().expect("validated: one argument");
+                let binding = binding(ident);
                 return quote!(#(#cfgs)* #enum_name::#variant(#binding) => #invoke,);
             }
-            let mut fields: Vec<TokenStream> = handler
-                .values()
-                .map(|(ident, _)| ident.to_token_stream())
-                .collect();
+            let mut fields: Vec<TokenStream> = handler.values().map(|(ident, _)| field(ident)).collect();
             let reply = &handler.reply_field;
             match handler.reply {
                 Reply::Returned(_) => {
@@ -582,9 +581,10 @@ impl<'s, 'a> Expander<'s, 'a> {
         let forwarded = quote!(#(#forwarded)*);
         let params = handler.values().map(|(ident, ty)| {
             let ty = self.de_self(ty);
-            quote!(#ident: #ty)
+            let binding = binding(ident);
+            quote!(#binding: #ty)
         });
-        let fields: Vec<&Ident> = handler.values().map(|(ident, _)| ident).collect();
+        let fields: Vec<TokenStream> = handler.values().map(|(ident, _)| field(ident)).collect();
         if handler.kind == Kind::Cast {
             let cast = &self.cast;
             return quote! {
@@ -657,6 +657,29 @@ fn docs(handler: &Handler<'_>) -> Vec<Attribute> {
     }
     let text = format!(" Sends `{}` to the server.", handler.ident());
     vec![parse_quote!(#[doc = #text])]
+}
+
+/// The name generated code binds an argument to: the argument's own name,
+/// unless it starts with `_` (an argument the handler ignores), which
+/// generated code would then "use" and trip `clippy::used_underscore_binding`.
+fn binding(ident: &Ident) -> Ident {
+    let name = ident.unraw().to_string();
+    let trimmed = name.trim_start_matches('_');
+    if trimmed.len() == name.len() || trimmed.is_empty() {
+        return ident.clone();
+    }
+    syn::parse_str::<Ident>(trimmed)
+        .map_or_else(|_| names::internal(&format!("arg{trimmed}")), |_| names::internal(trimmed))
+}
+
+/// `field` in a struct pattern or expression, bound to [`binding`].
+fn field(ident: &Ident) -> TokenStream {
+    let binding = binding(ident);
+    if &binding == ident {
+        quote!(#ident)
+    } else {
+        quote!(#ident: #binding)
+    }
 }
 
 /// The handler's `#[cfg]` attributes, for everything generated from it.

@@ -76,7 +76,7 @@ impl my_runtime::genserver::GenServer for Clock {
     ) {
         let _ = ctx;
         match request {
-            ClockInfo::Tick(_tick) => Self::tick(self, _tick),
+            ClockInfo::Tick(tick) => Self::tick(self, tick),
         }
     }
     async fn terminate(&mut self, reason: &my_runtime::genserver::ExitReason) {

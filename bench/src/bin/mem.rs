@@ -1,0 +1,232 @@
+//! Memory metrics, with a counting global allocator.
+//!
+//! ```text
+//! cargo run --release -p genserver-bench --bin mem -- [idle|allocs|all] [--reps R] [--n N] [--only NAME]...
+//! ```
+//!
+//! * `idle`: growth in live heap and in RSS per server after starting N
+//!   (100k) servers and letting them idle; every sample runs in a fresh child
+//!   process of this binary, so RSS is not muddied by memory freed earlier.
+//! * `allocs`: heap allocation calls per call (10k calls) and per cast (100k
+//!   casts and one confirming call), after a warm-up.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::process::Command;
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
+use std::time::Instant;
+
+use genserver_bench::harness::{entries, AllocStats, Flavor, ALLOC_STATS, BASELINE};
+use genserver_bench::median;
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+#[allow(clippy::cast_possible_wrap)]
+fn size(l: Layout) -> isize {
+    l.size() as isize
+}
+
+// SAFETY: every method forwards to the system allocator with the same
+// arguments; the counters have no effect on the memory handed out.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(size(l), Relaxed);
+        COUNT.fetch_add(1, Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(size(l), Relaxed);
+        COUNT.fetch_add(1, Relaxed);
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(size(l), Relaxed);
+        // SAFETY: `p` was allocated by `System` with layout `l`.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        #[allow(clippy::cast_possible_wrap)]
+        LIVE.fetch_add(new as isize - size(l), Relaxed);
+        COUNT.fetch_add(1, Relaxed);
+        // SAFETY: `p` was allocated by `System` with layout `l`.
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const USAGE: &str =
+    "usage: mem [idle|allocs|all] [--reps R (default 3)] [--n N (default 100000)] [--only NAME]...";
+
+fn main() {
+    let _ = ALLOC_STATS.set(AllocStats {
+        live_bytes: || LIVE.load(Relaxed),
+        alloc_count: || COUNT.load(Relaxed),
+    });
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("child") {
+        child(&args[1..]);
+        return;
+    }
+    let mut what = "all".to_string();
+    let mut reps = 3usize;
+    let mut n = 100_000usize;
+    let mut only: Vec<String> = vec![];
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .unwrap_or_else(|| panic!("{a} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--reps" => reps = value().parse().expect("--reps takes a number"),
+            "--n" => n = value().parse().expect("--n takes a number"),
+            "--only" => only.push(value().clone()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            "idle" | "allocs" | "all" => what.clone_from(a),
+            s => panic!("unknown argument {s}\n{USAGE}"),
+        }
+    }
+    assert!(reps > 0, "--reps must be at least 1");
+    let all = entries();
+    let selected: Vec<usize> = (0..all.len())
+        .filter(|&i| {
+            i == BASELINE
+                || only.is_empty()
+                || only.iter().any(|o| all[i].name.contains(o.as_str()))
+        })
+        .collect();
+    println!("# genserver-bench mem");
+    if what == "allocs" || what == "all" {
+        let t = Instant::now();
+        allocs_table(&selected);
+        eprintln!("   allocs took {:.1} s", t.elapsed().as_secs_f64());
+    }
+    if what == "idle" || what == "all" {
+        let t = Instant::now();
+        idle(&selected, n, reps);
+        eprintln!("   idle took {:.1} s", t.elapsed().as_secs_f64());
+    }
+}
+
+/// `child <entry index> <ct|mt2> <n>`: one idle-memory sample, printed as
+/// `RESULT <heap B/server> <RSS B/server>`.
+fn child(args: &[String]) {
+    let e: usize = args[0].parse().expect("entry index");
+    let flavor = Flavor::parse(&args[1]).expect("flavor");
+    let n: usize = args[2].parse().expect("n");
+    let (heap, rss) = (entries()[e].idle_mem)(flavor, n).expect("no placement for this flavor");
+    println!("RESULT {heap} {rss}");
+}
+
+fn idle(selected: &[usize], n: usize, reps: usize) {
+    let entries = entries();
+    let exe = std::env::current_exe().expect("own path");
+    // [entry][flavor] -> samples
+    let mut heap = vec![vec![Vec::<f64>::new(); 2]; entries.len()];
+    let mut rss = vec![vec![Vec::<f64>::new(); 2]; entries.len()];
+    for rep in 1..=reps {
+        for &e in selected {
+            for (fi, fl) in Flavor::ALL.into_iter().enumerate() {
+                let out = Command::new(&exe)
+                    .args(["child", &e.to_string(), fl.key(), &n.to_string()])
+                    .output()
+                    .expect("run child");
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                let line = stdout
+                    .lines()
+                    .find(|l| l.starts_with("RESULT"))
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "child failed: {stdout} {}",
+                            String::from_utf8_lossy(&out.stderr)
+                        )
+                    });
+                let mut it = line.split_whitespace().skip(1);
+                let h: f64 = it.next().unwrap().parse().unwrap();
+                let r: f64 = it.next().unwrap().parse().unwrap();
+                eprintln!(
+                    "  rep {rep} {:<38} {:<16} heap {h:>8.1} B  rss {r:>8.1} B",
+                    entries[e].name,
+                    fl.label()
+                );
+                heap[e][fi].push(h);
+                rss[e][fi].push(r);
+            }
+        }
+    }
+    println!();
+    println!(
+        "## idle server memory (bytes per server; {n} servers; median (min–max) of {reps}; \
+         one fresh process per sample)"
+    );
+    println!();
+    println!(
+        "Live heap (counting allocator) and VmRSS growth from before the first start \
+         to 300 ms after the last, divided by {n}; servers started one by one, each awaited."
+    );
+    println!();
+    println!(
+        "| implementation | heap CT | ×raw | heap MT2 | ×raw | RSS CT | ×raw | RSS MT2 | ×raw |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let base = |v: &Vec<Vec<Vec<f64>>>, fi: usize| median(&mut v[BASELINE][fi].clone());
+    let bases = [base(&heap, 0), base(&heap, 1), base(&rss, 0), base(&rss, 1)];
+    for &e in selected {
+        let mut cells = vec![];
+        for (k, (is_rss, fi)) in [(false, 0), (false, 1), (true, 0), (true, 1)]
+            .into_iter()
+            .enumerate()
+        {
+            let s = if is_rss {
+                &mut rss[e][fi]
+            } else {
+                &mut heap[e][fi]
+            };
+            let med = median(s);
+            cells.push(format!("{med:.0} ({:.0}–{:.0})", s[0], s[s.len() - 1]));
+            cells.push(format!("{:.2}", med / bases[k]));
+        }
+        println!("| {} | {} |", entries[e].name, cells.join(" | "));
+    }
+}
+
+fn allocs_table(selected: &[usize]) {
+    const CALLS: usize = 10_000;
+    const CASTS: usize = 100_000;
+    let entries = entries();
+    println!();
+    println!("## heap allocations per operation");
+    println!();
+    println!(
+        "Allocation calls (alloc, alloc_zeroed, realloc) during {CALLS} sequential calls, \
+         and during {CASTS} casts plus 1 confirming call, after 1000 warm-up calls and casts, \
+         divided by the number of operations."
+    );
+    println!();
+    println!(
+        "| implementation | allocs/call CT | allocs/cast CT | allocs/call MT2 | allocs/cast MT2 |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for &e in selected {
+        let mut cells = vec![];
+        for fl in Flavor::ALL {
+            match (entries[e].allocs)(fl, CALLS, CASTS) {
+                Some((call, cast)) => {
+                    cells.push(format!("{call:.2}"));
+                    cells.push(format!("{cast:.2}"));
+                }
+                None => cells.extend(["—".to_string(), "—".to_string()]),
+            }
+        }
+        println!("| {} | {} |", entries[e].name, cells.join(" | "));
+    }
+}

@@ -1,0 +1,100 @@
+//! ractor 0.16 (default features off except `tokio_runtime`): `call` / `cast`.
+//! `Actor::spawn` returns only after `pre_start` has run, so ractor's
+//! asynchronous start is sequential too.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+
+use crate::{Framework, Handle, StartGate};
+
+/// The counter actor (its state is the `u64`).
+#[derive(Debug)]
+pub struct RServer;
+
+/// The actor's messages.
+#[derive(Debug)]
+pub enum RMsg {
+    /// `call(x)`.
+    Call(u64, RpcReplyPort<u64>),
+    /// `cast(x)`.
+    Cast(u64),
+}
+
+impl Actor for RServer {
+    type Msg = RMsg;
+    type State = u64;
+    type Arguments = Option<Arc<StartGate>>;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<RMsg>,
+        args: Self::Arguments,
+    ) -> Result<u64, ActorProcessingErr> {
+        if let Some(g) = args {
+            g.started();
+        }
+        Ok(0)
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<RMsg>,
+        msg: RMsg,
+        state: &mut u64,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            RMsg::Call(x, port) => {
+                *state += x;
+                let _ = port.send(*state);
+            }
+            RMsg::Cast(x) => *state += x,
+        }
+        Ok(())
+    }
+}
+
+/// A handle to a ractor actor.
+#[derive(Debug)]
+pub struct RHandle(pub ActorRef<RMsg>);
+
+impl Handle for RHandle {
+    #[inline]
+    async fn call(&self, x: u64) -> u64 {
+        match self
+            .0
+            .call(|p| RMsg::Call(x, p), None)
+            .await
+            .expect("call failed")
+        {
+            ractor::rpc::CallResult::Success(v) => v,
+            _ => panic!("call failed"),
+        }
+    }
+    #[inline]
+    fn cast(&self, x: u64) -> impl Future<Output = ()> + Send + '_ {
+        let _ = self.0.cast(RMsg::Cast(x));
+        std::future::ready(())
+    }
+}
+
+/// ractor 0.16.
+#[derive(Debug)]
+pub struct Ractor;
+
+impl Framework for Ractor {
+    const NAME: &'static str = "ractor 0.16";
+    type H = RHandle;
+    type Spawned = RHandle;
+    async fn spawn(gate: Arc<StartGate>) -> Self::Spawned {
+        let (r, _j) = Actor::spawn(None, RServer, Some(gate))
+            .await
+            .expect("spawn");
+        RHandle(r)
+    }
+    async fn start_link() -> Self::H {
+        let (r, _j) = Actor::spawn(None, RServer, None).await.expect("spawn");
+        RHandle(r)
+    }
+}

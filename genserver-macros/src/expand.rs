@@ -413,7 +413,8 @@ impl<'s, 'a> Expander<'s, 'a> {
                 let binding = binding(ident);
                 return quote!(#(#cfgs)* #enum_name::#variant(#binding) => #invoke,);
             }
-            let mut fields: Vec<TokenStream> = handler.values().map(|(ident, _)| field(ident)).collect();
+            let mut fields: Vec<TokenStream> =
+                handler.values().map(|(ident, _)| field(ident)).collect();
             let reply = &handler.reply_field;
             match handler.reply {
                 Reply::Returned(_) => {
@@ -668,8 +669,10 @@ fn binding(ident: &Ident) -> Ident {
     if trimmed.len() == name.len() || trimmed.is_empty() {
         return ident.clone();
     }
-    syn::parse_str::<Ident>(trimmed)
-        .map_or_else(|_| names::internal(&format!("arg{trimmed}")), |_| names::internal(trimmed))
+    syn::parse_str::<Ident>(trimmed).map_or_else(
+        |_| names::internal(&format!("arg{trimmed}")),
+        |_| names::internal(trimmed),
+    )
 }
 
 /// `field` in a struct pattern or expression, bound to [`binding`].

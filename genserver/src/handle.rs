@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::error::{CallError, ExitReason, StopError};
@@ -107,7 +106,7 @@ impl<S: GenServer> Handle<S> {
         if current_server() == Some(self.shared.id) {
             return Err(CallError::CallingSelf);
         }
-        let (tx, rx) = oneshot::channel();
+        let (tx, rx) = oneshot::async_channel();
         if self
             .shared
             .send(Envelope::Call(request(ReplyTo { tx })))

@@ -122,17 +122,18 @@ impl<S: GenServer> Handle<S> {
         // still missing then. The timeout keeps its meaning (the deadline is
         // taken when the timer is armed, at most one scheduler turn late)
         // and the common case skips the timer wheel entirely.
-        let mut yielded = false;
-        let early = std::future::poll_fn(|cx| match Pin::new(&mut rx).poll(cx) {
-            Poll::Ready(reply) => Poll::Ready(Some(reply)),
-            Poll::Pending if !yielded => {
-                yielded = true;
-                cx.waker().wake_by_ref();
-                Poll::Pending
+        let mut early = poll_ready(&mut rx).await;
+        // `yield_now` defers this task until the scheduler has run what is
+        // ready, the server included; the reply (whose handle the poll above
+        // registered) may wake it sooner. A wake left over from an earlier
+        // call can end a yield early, hence a second one before the timer.
+        for _ in 0..2 {
+            if early.is_some() {
+                break;
             }
-            Poll::Pending => Poll::Ready(None),
-        })
-        .await;
+            tokio::task::yield_now().await;
+            early = poll_ready(&mut rx).await;
+        }
         if let Some(Ok(value)) = early {
             return Ok(value);
         }
@@ -362,4 +363,14 @@ impl<T> fmt::Debug for ReplyTo<T> {
             .field("closed", &self.is_closed())
             .finish()
     }
+}
+
+/// Polls `future` once: its output if it is ready, `None` if not (having
+/// registered the task's waker with it, as any poll does).
+async fn poll_ready<F: Future + Unpin>(future: &mut F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| Poll::Ready(match Pin::new(&mut *future).poll(cx) {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
+    }))
+    .await
 }

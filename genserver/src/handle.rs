@@ -20,8 +20,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::error::{CallError, ExitReason, StopError};
-use crate::mailbox::{Envelope, Shared};
-use crate::process::current_server;
+use crate::mailbox::{Envelope, Refused, Shared};
 use crate::server::{Client, GenServer, HandleInfo};
 
 /// The default call timeout, as in Elixir: 5 seconds.
@@ -103,16 +102,11 @@ impl<S: GenServer> Handle<S> {
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Call,
     ) -> Result<R, CallError> {
-        if current_server() == Some(self.shared.id) {
-            return Err(CallError::CallingSelf);
-        }
         let (tx, rx) = oneshot::async_channel();
-        if self
-            .shared
-            .send(Envelope::Call(request(ReplyTo { tx })))
-            .is_err()
-        {
-            return Err(CallError::NoProc);
+        match self.shared.send(Envelope::Call(request(ReplyTo { tx })), true) {
+            Ok(()) => {}
+            Err(Refused::NoProc(_)) => return Err(CallError::NoProc),
+            Err(Refused::CallingSelf(_)) => return Err(CallError::CallingSelf),
         }
         let mut rx = rx;
         // Most replies arrive within one turn of the scheduler: the server
@@ -171,7 +165,7 @@ impl<S: GenServer> Handle<S> {
     /// Sends a cast request. Like `GenServer.cast`, it never fails and never
     /// waits: if the server is gone the request is dropped.
     pub fn cast(&self, request: S::Cast) {
-        let _ = self.shared.send(Envelope::Cast(request));
+        let _ = self.shared.send(Envelope::Cast(request), false);
     }
 
     /// Sends an info message. Never fails; dropped if the server is gone.
@@ -179,7 +173,7 @@ impl<S: GenServer> Handle<S> {
     where
         S: HandleInfo<I>,
     {
-        let _ = self.shared.send(Envelope::Info(S::into_info(message)));
+        let _ = self.shared.send(Envelope::Info(S::into_info(message)), false);
     }
 
     /// Stops the server with `reason` and waits until it has exited: the
@@ -190,11 +184,10 @@ impl<S: GenServer> Handle<S> {
         reason: ExitReason,
         timeout: Duration,
     ) -> Result<(), StopError> {
-        if current_server() == Some(self.shared.id) {
-            return Err(StopError::CallingSelf);
-        }
-        if self.shared.send(Envelope::Stop(reason.clone())).is_err() {
-            return Err(StopError::NoProc);
+        match self.shared.send(Envelope::Stop(reason.clone()), true) {
+            Ok(()) => {}
+            Err(Refused::NoProc(_)) => return Err(StopError::NoProc),
+            Err(Refused::CallingSelf(_)) => return Err(StopError::CallingSelf),
         }
         let exited = match Instant::now().checked_add(timeout) {
             Some(deadline) => tokio::time::timeout_at(deadline, self.shared.exited())

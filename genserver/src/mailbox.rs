@@ -45,12 +45,21 @@ pub(crate) enum Envelope<S: GenServer> {
     Stop(ExitReason),
 }
 
+/// Why a message was not queued; it is handed back inside.
+pub(crate) enum Refused<T> {
+    /// The server has exited.
+    NoProc(T),
+    /// The server's own task sent a message that waits for the server.
+    CallingSelf(T),
+}
+
 /// Where a server is in its life.
 pub(crate) enum Status {
     /// In `init`.
     Starting,
-    /// Serving.
-    Running,
+    /// Serving, in this tokio task: a call or stop sent from the task
+    /// itself is refused, since the server would wait for itself.
+    Running(tokio::task::Id),
     /// Gone, with this reason: `init` failed, or the server served and then
     /// exited. Final.
     ///
@@ -66,7 +75,7 @@ pub(crate) enum Status {
 impl Status {
     fn exit_reason(&self) -> Option<ExitReason> {
         match self {
-            Status::Starting | Status::Running => None,
+            Status::Starting | Status::Running(_) => None,
             Status::Exited(reason) => Some(reason.clone()),
             Status::Ignored => Some(ExitReason::Normal),
         }
@@ -119,11 +128,21 @@ impl<S: GenServer> Shared<S> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Queues `envelope`, or hands it back if the server has exited.
-    pub(crate) fn send(&self, envelope: Envelope<S>) -> Result<(), Envelope<S>> {
+    /// Queues `envelope`, or hands it back: if the server has exited, or if
+    /// `from_outside` is asked for (calls and stops, which wait for the
+    /// server) and the sender is the server's own task.
+    pub(crate) fn send(
+        &self,
+        envelope: Envelope<S>,
+        from_outside: bool,
+    ) -> Result<(), Refused<Envelope<S>>> {
         let mut state = self.lock();
-        if let Status::Exited(_) | Status::Ignored = state.status {
-            return Err(envelope);
+        match state.status {
+            Status::Exited(_) | Status::Ignored => return Err(Refused::NoProc(envelope)),
+            Status::Running(task) if from_outside && tokio::task::try_id() == Some(task) => {
+                return Err(Refused::CallingSelf(envelope));
+            }
+            Status::Starting | Status::Running(_) => {}
         }
         state.queue.push_back(envelope);
         let waker = state.waker.take();
@@ -171,7 +190,7 @@ impl<S: GenServer> Shared<S> {
                     state.waker = Some(cx.waker().clone());
                     return Poll::Pending;
                 }
-                Status::Running => Ok(()),
+                Status::Running(_) => Ok(()),
                 Status::Exited(reason) => Err(StartError::Init(reason.clone())),
                 Status::Ignored => Err(StartError::Ignored),
             })
@@ -186,7 +205,7 @@ impl<S: GenServer> Shared<S> {
         if !matches!(state.status, Status::Starting) {
             return false;
         }
-        state.status = Status::Running;
+        state.status = Status::Running(tokio::task::id());
         let starter = state.waker.take();
         drop(state);
         if let Some(starter) = starter {

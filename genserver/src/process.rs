@@ -20,7 +20,6 @@
 //! [`ExitGuard`] publishes [`ExitReason::Killed`] so nobody waits forever.
 
 use std::any::Any;
-use std::cell::Cell;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
@@ -34,47 +33,23 @@ use crate::handle::{Handle, ServerId, ServerRef};
 use crate::mailbox::{Envelope, Receiver, Shared};
 use crate::server::{GenServer, Init, Message};
 
-thread_local! {
-    /// The id of the server whose task this thread is polling (0: none), for
-    /// self-call detection. Set around every poll of a server task, so that
-    /// it is right whichever worker thread runs the task.
-    static CURRENT: Cell<u64> = const { Cell::new(0) };
-}
-
-/// The id of the server running the current task, if any.
-pub(crate) fn current_server() -> Option<ServerId> {
-    match CURRENT.with(Cell::get) {
-        0 => None,
-        id => Some(ServerId(id)),
-    }
-}
-
-/// Runs a callback of server `$id` to completion with [`poll_caught`]:
+/// Runs a callback to completion with [`poll_caught`]:
 /// `Ok(output)`, or `Err(reason)` if it panicked. A macro rather than an
 /// `async fn` so that the callback's future is stored once in the server's
 /// task, not twice (argument and pinned copy), which keeps idle servers small.
 macro_rules! caught {
-    ($id:expr, $future:expr) => {{
+    ($future:expr) => {{
         // Making the future runs user code too (a hand-written callback may
         // do work before its first `.await`), so it is caught the same way.
         let mut crash = None;
-        let mut future = pin!(build($id, &mut crash, || $future));
+        let mut future = pin!(build(&mut crash, || $future));
         match future.as_mut().as_pin_mut() {
             Some(mut future) => {
-                std::future::poll_fn(|cx| poll_caught($id, future.as_mut(), cx)).await
+                std::future::poll_fn(|cx| poll_caught(future.as_mut(), cx)).await
             }
             None => Err(crash.expect("`build` returns no future only after a panic")),
         }
     }};
-}
-
-/// Puts back the outer value of `CURRENT` when a poll ends, even by unwinding.
-struct Restore(u64);
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        CURRENT.with(|current| current.set(self.0));
-    }
 }
 
 /// Options for [`start_with`](crate::GenServer) (generated as `Type::start_with`).
@@ -141,8 +116,7 @@ pub async fn start<S: GenServer>(
 
 /// The server task.
 async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
-    let id = guard.shared.id;
-    let mut state = match caught!(id, S::init(arg)) {
+    let mut state = match caught!(S::init(arg)) {
         Ok(Init::Ok(state)) => state,
         Ok(Init::Ignore) => {
             drop(guard.shared.ignore());
@@ -177,15 +151,15 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
         let handled = match envelope {
             Envelope::Call(request) => {
                 last = request.name();
-                caught!(id, state.handle_call(request, &mut ctx))
+                caught!(state.handle_call(request, &mut ctx))
             }
             Envelope::Cast(request) => {
                 last = request.name();
-                caught!(id, state.handle_cast(request, &mut ctx))
+                caught!(state.handle_cast(request, &mut ctx))
             }
             Envelope::Info(message) => {
                 last = message.name();
-                caught!(id, state.handle_info(message, &mut ctx))
+                caught!(state.handle_info(message, &mut ctx))
             }
             Envelope::Stop(reason) => {
                 last = "stop";
@@ -201,7 +175,7 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
         }
     };
 
-    let reason = match caught!(id, state.terminate(&reason)) {
+    let reason = match caught!(state.terminate(&reason)) {
         Ok(()) => {
             if let Some(reply) = held_reply {
                 reply();
@@ -250,10 +224,9 @@ impl<S: GenServer> Drop for ExitGuard<S> {
     }
 }
 
-/// Makes a callback's future with the thread marked as running server `id`,
-/// catching a panic (into `crash`) as [`poll_caught`] does for its polls.
-fn build<F>(id: ServerId, crash: &mut Option<ExitReason>, make: impl FnOnce() -> F) -> Option<F> {
-    let _restore = Restore(CURRENT.with(|current| current.replace(id.0)));
+/// Makes a callback's future, catching a panic (into `crash`) as
+/// [`poll_caught`] does for its polls.
+fn build<F>(crash: &mut Option<ExitReason>, make: impl FnOnce() -> F) -> Option<F> {
     match catch_unwind(AssertUnwindSafe(make)) {
         Ok(future) => Some(future),
         Err(payload) => {
@@ -263,17 +236,11 @@ fn build<F>(id: ServerId, crash: &mut Option<ExitReason>, make: impl FnOnce() ->
     }
 }
 
-/// Polls a callback of server `id` once, turning a panic into
-/// [`ExitReason::Panic`]. While it polls, the thread is marked as running
-/// that server, so a call the callback makes to its own server is caught.
-/// (A tokio task-local around the whole task would do the same at several
-/// times the cost per poll.)
+/// Polls a callback once, turning a panic into [`ExitReason::Panic`].
 fn poll_caught<F: Future>(
-    id: ServerId,
     future: Pin<&mut F>,
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Result<F::Output, ExitReason>> {
-    let _restore = Restore(CURRENT.with(|current| current.replace(id.0)));
     match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
         Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
         Ok(Poll::Pending) => Poll::Pending,

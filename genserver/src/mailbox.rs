@@ -299,20 +299,21 @@ impl<S: GenServer> Receiver<S> {
         }
     }
 
-    /// The next message, or `None` once the mailbox is closed.
-    pub(crate) fn poll_recv(
-        &mut self,
-        shared: &Shared<S>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Envelope<S>>> {
-        if let Some(envelope) = self.buf.pop_front() {
-            return Poll::Ready(Some(envelope));
+    /// Waits for mail: `true` once the next batch is taken (then [`pop`]
+    /// returns it), `false` once the mailbox is closed.
+    ///
+    /// [`pop`]: Receiver::pop
+    pub(crate) fn poll_fill(&mut self, shared: &Shared<S>, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.buf.is_empty() {
+            shared.poll_batch(&mut self.buf, cx)
+        } else {
+            Poll::Ready(true)
         }
-        match shared.poll_batch(&mut self.buf, cx) {
-            Poll::Ready(true) => Poll::Ready(self.buf.pop_front()),
-            Poll::Ready(false) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
+    }
+
+    /// The next message of the batch already taken, if any.
+    pub(crate) fn pop(&mut self) -> Option<Envelope<S>> {
+        self.buf.pop_front()
     }
 
     /// Takes the messages already swapped out but not yet handled, so the

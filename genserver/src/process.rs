@@ -41,13 +41,13 @@ macro_rules! caught {
     ($future:expr) => {{
         // Making the future runs user code too (a hand-written callback may
         // do work before its first `.await`), so it is caught the same way.
-        let mut crash = None;
+        let mut crash: Option<Box<ExitReason>> = None;
         let mut future = pin!(build(&mut crash, || $future));
         match future.as_mut().as_pin_mut() {
             Some(mut future) => {
                 std::future::poll_fn(|cx| poll_caught(future.as_mut(), cx)).await
             }
-            None => Err(crash.expect("`build` returns no future only after a panic")),
+            None => Err(*crash.expect("`build` returns no future only after a panic")),
         }
     }};
 }
@@ -141,37 +141,37 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
     let mut ctx = Context::new(Arc::clone(&guard.shared));
     let mut mailbox = Receiver::new();
     let mut last: &'static str = "none";
-    let mut held_reply = None;
-    let reason = loop {
-        let Some(envelope) = std::future::poll_fn(|cx| mailbox.poll_recv(&guard.shared, cx)).await
-        else {
+    let (reason, held_reply) = 'serve: loop {
+        // Wait for mail, then work through the whole batch taken.
+        if !std::future::poll_fn(|cx| mailbox.poll_fill(&guard.shared, cx)).await {
             // Every handle is gone and the mailbox is empty.
-            break ExitReason::Normal;
-        };
-        let handled = match envelope {
-            Envelope::Call(request) => {
-                last = request.name();
-                caught!(state.handle_call(request, &mut ctx))
-            }
-            Envelope::Cast(request) => {
-                last = request.name();
-                caught!(state.handle_cast(request, &mut ctx))
-            }
-            Envelope::Info(message) => {
-                last = message.name();
-                caught!(state.handle_info(message, &mut ctx))
-            }
-            Envelope::Stop(reason) => {
-                last = "stop";
-                break reason;
-            }
-        };
-        if let Err(reason) = handled {
-            break reason;
+            break (ExitReason::Normal, None);
         }
-        if let Some((reason, reply)) = ctx.take_stop() {
-            held_reply = reply;
-            break reason;
+        while let Some(envelope) = mailbox.pop() {
+            let handled = match envelope {
+                Envelope::Call(request) => {
+                    last = request.name();
+                    caught!(state.handle_call(request, &mut ctx))
+                }
+                Envelope::Cast(request) => {
+                    last = request.name();
+                    caught!(state.handle_cast(request, &mut ctx))
+                }
+                Envelope::Info(message) => {
+                    last = message.name();
+                    caught!(state.handle_info(message, &mut ctx))
+                }
+                Envelope::Stop(reason) => {
+                    last = "stop";
+                    break 'serve (reason, None);
+                }
+            };
+            if let Err(reason) = handled {
+                break 'serve (reason, None);
+            }
+            if let Some(stop) = ctx.take_stop() {
+                break 'serve stop;
+            }
         }
     };
 
@@ -226,11 +226,12 @@ impl<S: GenServer> Drop for ExitGuard<S> {
 
 /// Makes a callback's future, catching a panic (into `crash`) as
 /// [`poll_caught`] does for its polls.
-fn build<F>(crash: &mut Option<ExitReason>, make: impl FnOnce() -> F) -> Option<F> {
+fn build<F>(crash: &mut Option<Box<ExitReason>>, make: impl FnOnce() -> F) -> Option<F> {
     match catch_unwind(AssertUnwindSafe(make)) {
         Ok(future) => Some(future),
         Err(payload) => {
-            *crash = Some(ExitReason::Panic(panic_message(&*payload).into()));
+            // Boxed: this slot lives in every server task, panics are rare.
+            *crash = Some(Box::new(ExitReason::Panic(panic_message(&*payload).into())));
             None
         }
     }
@@ -257,3 +258,4 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         "Box<dyn Any>"
     }
 }
+

@@ -443,10 +443,10 @@ fn check_not_generic(method: &ImplItemFn, kind: Kind, errors: &mut Errors) {
 fn check_owned(ty: &Type, errors: &mut Errors) {
     match ty {
         Type::Reference(reference)
-            if !reference
+            if reference
                 .lifetime
                 .as_ref()
-                .is_some_and(|lifetime| lifetime.ident == "static") =>
+                .is_none_or(|lifetime| lifetime.ident != "static") =>
         {
             errors.spanned(
                 reference,

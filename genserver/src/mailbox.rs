@@ -287,6 +287,9 @@ impl<S: GenServer> Shared<S> {
     }
 }
 
+/// The most queue slots a drained buffer keeps.
+const RETAINED_CAPACITY: usize = 1024;
+
 /// The server side of a mailbox: a private buffer that batches are swapped into.
 pub(crate) struct Receiver<S: GenServer> {
     buf: VecDeque<Envelope<S>>,
@@ -304,11 +307,16 @@ impl<S: GenServer> Receiver<S> {
     ///
     /// [`pop`]: Receiver::pop
     pub(crate) fn poll_fill(&mut self, shared: &Shared<S>, cx: &mut Context<'_>) -> Poll<bool> {
-        if self.buf.is_empty() {
-            shared.poll_batch(&mut self.buf, cx)
-        } else {
-            Poll::Ready(true)
+        if !self.buf.is_empty() {
+            return Poll::Ready(true);
         }
+        // A burst leaves a large buffer behind, and the two buffers change
+        // places at every batch: let go of a large one once it is drained,
+        // so a server does not keep a burst's worth of memory forever.
+        if self.buf.capacity() > RETAINED_CAPACITY {
+            self.buf = VecDeque::new();
+        }
+        shared.poll_batch(&mut self.buf, cx)
     }
 
     /// The next message of the batch already taken, if any.

@@ -103,7 +103,10 @@ impl<S: GenServer> Handle<S> {
         request: impl FnOnce(ReplyTo<R>) -> S::Call,
     ) -> Result<R, CallError> {
         let (tx, rx) = oneshot::async_channel();
-        match self.shared.send(Envelope::Call(request(ReplyTo { tx })), true) {
+        match self
+            .shared
+            .send(Envelope::Call(request(ReplyTo { tx })), true)
+        {
             Ok(()) => {}
             Err(Refused::NoProc(_)) => return Err(CallError::NoProc),
             Err(Refused::CallingSelf(_)) => return Err(CallError::CallingSelf),
@@ -173,7 +176,9 @@ impl<S: GenServer> Handle<S> {
     where
         S: HandleInfo<I>,
     {
-        let _ = self.shared.send(Envelope::Info(S::into_info(message)), false);
+        let _ = self
+            .shared
+            .send(Envelope::Info(S::into_info(message)), false);
     }
 
     /// Stops the server with `reason` and waits until it has exited: the
@@ -361,9 +366,11 @@ impl<T> fmt::Debug for ReplyTo<T> {
 /// Polls `future` once: its output if it is ready, `None` if not (having
 /// registered the task's waker with it, as any poll does).
 async fn poll_ready<F: Future + Unpin>(future: &mut F) -> Option<F::Output> {
-    std::future::poll_fn(|cx| Poll::Ready(match Pin::new(&mut *future).poll(cx) {
-        Poll::Ready(output) => Some(output),
-        Poll::Pending => None,
-    }))
+    std::future::poll_fn(|cx| {
+        Poll::Ready(match Pin::new(&mut *future).poll(cx) {
+            Poll::Ready(output) => Some(output),
+            Poll::Pending => None,
+        })
+    })
     .await
 }

@@ -44,9 +44,7 @@ macro_rules! caught {
         let mut crash: Option<Box<ExitReason>> = None;
         let mut future = pin!(build(&mut crash, || $future));
         match future.as_mut().as_pin_mut() {
-            Some(mut future) => {
-                std::future::poll_fn(|cx| poll_caught(future.as_mut(), cx)).await
-            }
+            Some(mut future) => std::future::poll_fn(|cx| poll_caught(future.as_mut(), cx)).await,
             None => Err(*crash.expect("`build` returns no future only after a panic")),
         }
     }};
@@ -258,4 +256,3 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         "Box<dyn Any>"
     }
 }
-

@@ -67,7 +67,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("stopped: alive = {}", account.is_alive());
 
     // 3. A handler that panics: terminate still runs, the caller gets the
-    //    reason, and later calls find no process.
+    //    reason, and later calls find no process. (Rust's panic hook still
+    //    prints the panic to stderr, as for any panic; the server caught it.)
     let account = Account::start(10).await?;
     match account.withdraw(25).await {
         Ok(balance) => unreachable!("balance {balance}"),

@@ -533,3 +533,79 @@ async fn async_handlers_may_hold_the_context_across_awaits() {
     let server = Patient::start(Patient).await.unwrap();
     assert_eq!(server.who().await.unwrap(), server.id().as_u64());
 }
+
+/// Blocks its thread in init for longer than the start timeout.
+struct Sluggish;
+
+#[gen_server]
+impl Sluggish {
+    #[init]
+    fn init(block_for: Duration) -> Self {
+        // Blocking on purpose: on a current_thread runtime nothing else,
+        // not even the start timeout's timer, runs meanwhile.
+        std::thread::sleep(block_for);
+        Sluggish
+    }
+}
+
+#[test]
+fn a_start_timeout_holds_even_when_init_blocks_the_only_thread() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let options = StartOptions::new().timeout(Duration::from_millis(10));
+        // The init takes at least 100 ms by construction, so it is always late.
+        let err = Sluggish::start_with(Duration::from_millis(100), options)
+            .await
+            .unwrap_err();
+        assert_eq!(err, StartError::Timeout);
+    });
+}
+
+/// Casts to itself forever: Elixir's "send yourself `:work`" loop.
+struct Ticker {
+    ticks: u64,
+}
+
+#[gen_server]
+impl Ticker {
+    #[cast]
+    fn tick(&mut self, ctx: &mut Context<Self>) {
+        self.ticks += 1;
+        ctx.server_ref().tick();
+    }
+
+    #[call]
+    fn ticks(&self) -> u64 {
+        self.ticks
+    }
+}
+
+#[test]
+fn a_server_whose_mailbox_never_runs_dry_still_lets_others_run() {
+    // If the server never yielded, this thread's runtime would be stuck in
+    // it: the watchdog turns that hang into a failure.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let ticker = Ticker::start(Ticker { ticks: 0 }).await.unwrap();
+            ticker.tick();
+            // Another task on the same thread gets its turn.
+            let other = tokio::spawn(async { 42 });
+            assert_eq!(other.await.unwrap(), 42);
+            // And the server still answers calls between its own ticks.
+            assert!(ticker.ticks().await.unwrap() >= 1);
+            ticker.stop().await.unwrap();
+        });
+        done.send(()).unwrap();
+    });
+    finished
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the ticking server starved its runtime");
+}

@@ -180,8 +180,8 @@ impl<S: GenServer> Shared<S> {
             .expect("exit waiters are woken after the status is final")
     }
 
-    /// Waits until `init` has finished: `Ok` once the server serves (even if
-    /// it has exited again since), the init's outcome otherwise.
+    /// Waits until `init` has finished: `Ok` once the server serves, the
+    /// init's outcome otherwise (see [`Status::Exited`]).
     pub(crate) async fn started(&self) -> Result<(), StartError> {
         std::future::poll_fn(|cx| {
             let mut state = self.lock();
@@ -261,23 +261,25 @@ impl<S: GenServer> Shared<S> {
     }
 
     /// Takes the next batch of mail into `buf` (which must be empty).
-    /// `Ready(false)` means the mailbox is closed: it is empty and no handle
-    /// is left to fill it.
     pub(crate) fn poll_batch(
         &self,
         buf: &mut VecDeque<Envelope<S>>,
         cx: &mut Context<'_>,
-    ) -> Poll<bool> {
+    ) -> Poll<Batch> {
         let mut state = self.lock();
+        if state.status.exit_reason().is_some() {
+            // Killed from outside (a start timeout): serve nothing more.
+            return Poll::Ready(Batch::Gone);
+        }
         if !state.queue.is_empty() {
             std::mem::swap(&mut state.queue, buf);
-            return Poll::Ready(true);
+            return Poll::Ready(Batch::Mail);
         }
         // Checked under the lock that `drop_handle` takes before waking, so
         // the last handle's drop cannot slip between this check and the
         // waker registration.
         if self.handles.load(Ordering::Acquire) == 0 {
-            return Poll::Ready(false);
+            return Poll::Ready(Batch::Closed);
         }
         match &mut state.waker {
             Some(waker) if waker.will_wake(cx.waker()) => {}
@@ -285,6 +287,29 @@ impl<S: GenServer> Shared<S> {
         }
         Poll::Pending
     }
+
+    /// Kills the server if it is still in `init` (a start timeout ran out),
+    /// and says whether it did. A server that got as far as serving is left
+    /// alone: its start succeeded after all.
+    pub(crate) fn kill_if_starting(&self) -> bool {
+        if !matches!(self.lock().status, Status::Starting) {
+            return false;
+        }
+        // Between the look and the kill only the server can move on, to
+        // `Running` (then `exit` still kills it, and it finds out at its next
+        // batch) or to a final status (then `exit` does nothing).
+        self.exit(ExitReason::Killed).is_some()
+    }
+}
+
+/// What [`Shared::poll_batch`] found.
+pub(crate) enum Batch {
+    /// Mail was taken.
+    Mail,
+    /// The mailbox is empty and no handle is left to fill it.
+    Closed,
+    /// The server was killed from outside while it was not looking.
+    Gone,
 }
 
 /// The most queue slots a drained buffer keeps.
@@ -302,13 +327,13 @@ impl<S: GenServer> Receiver<S> {
         }
     }
 
-    /// Waits for mail: `true` once the next batch is taken (then [`pop`]
-    /// returns it), `false` once the mailbox is closed.
+    /// Waits for mail: [`Batch::Mail`] once the next batch is taken (then
+    /// [`pop`] returns it).
     ///
     /// [`pop`]: Receiver::pop
-    pub(crate) fn poll_fill(&mut self, shared: &Shared<S>, cx: &mut Context<'_>) -> Poll<bool> {
+    pub(crate) fn poll_fill(&mut self, shared: &Shared<S>, cx: &mut Context<'_>) -> Poll<Batch> {
         if !self.buf.is_empty() {
-            return Poll::Ready(true);
+            return Poll::Ready(Batch::Mail);
         }
         // A burst leaves a large buffer behind, and the two buffers change
         // places at every batch: let go of a large one once it is drained,

@@ -27,10 +27,12 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::context::Context;
 use crate::error::{ExitReason, StartError};
 use crate::handle::{Handle, ServerId, ServerRef};
-use crate::mailbox::{Envelope, Receiver, Shared};
+use crate::mailbox::{Batch, Envelope, Receiver, Shared};
 use crate::server::{GenServer, Init, Message};
 
 /// Runs a callback to completion with [`poll_caught`]:
@@ -94,20 +96,34 @@ pub async fn start<S: GenServer>(
         shared: Arc::clone(&shared),
     };
     let task = runtime.spawn(run(guard, arg));
-    let started = match options.timeout {
-        Some(timeout) => {
-            if let Ok(started) = tokio::time::timeout(timeout, shared.started()).await {
-                started
-            } else {
+    let started = match options
+        .timeout
+        .map(|timeout| Instant::now().checked_add(timeout))
+    {
+        Some(Some(deadline)) => {
+            let started = match tokio::time::timeout_at(deadline, shared.started()).await {
+                Ok(started) => started,
                 // Publish the kill first: an init that does not yield cannot
                 // be aborted, and when it returns it must find the server
                 // already gone rather than start serving.
+                Err(_) if shared.kill_if_starting() => {
+                    task.abort();
+                    return Err(StartError::Timeout);
+                }
+                // It started serving just as the time ran out.
+                Err(_) => shared.started().await,
+            };
+            // An init that blocked a current_thread runtime's only thread
+            // finishes before the timer could fire: still too late.
+            if started.is_ok() && Instant::now() > deadline {
                 drop(shared.exit(ExitReason::Killed));
                 task.abort();
                 return Err(StartError::Timeout);
             }
+            started
         }
-        None => shared.started().await,
+        // No timeout, or one too long to represent: wait for init.
+        Some(None) | None => shared.started().await,
     };
     started.map(|()| ServerRef::from_handle(handle))
 }
@@ -127,7 +143,7 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
             return;
         }
         Ok(Init::Stop(reason)) | Err(reason) => {
-            guard.exit(reason, Some("init"));
+            guard.exit(&reason, Some("init"));
             return;
         }
     };
@@ -139,11 +155,15 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
     let mut ctx = Context::new(Arc::clone(&guard.shared));
     let mut mailbox = Receiver::new();
     let mut last: &'static str = "none";
+    let mut handled_since_budget: u8 = 0;
     let (reason, held_reply) = 'serve: loop {
         // Wait for mail, then work through the whole batch taken.
-        if !std::future::poll_fn(|cx| mailbox.poll_fill(&guard.shared, cx)).await {
+        match std::future::poll_fn(|cx| mailbox.poll_fill(&guard.shared, cx)).await {
+            Batch::Mail => {}
             // Every handle is gone and the mailbox is empty.
-            break (ExitReason::Normal, None);
+            Batch::Closed => break (ExitReason::Normal, None),
+            // Killed while it started: no terminate, as for any kill.
+            Batch::Gone => return,
         }
         while let Some(envelope) = mailbox.pop() {
             let handled = match envelope {
@@ -170,6 +190,15 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
             if let Some(stop) = ctx.take_stop() {
                 break 'serve stop;
             }
+            // Every 16th message takes a unit of tokio's cooperative budget,
+            // so a server whose mailbox never runs dry (a handler that casts
+            // to itself, a flood of casts) still lets the other tasks and
+            // timers on its thread run. (A unit per message costs a third of
+            // the cast throughput.)
+            handled_since_budget = handled_since_budget.wrapping_add(1);
+            if handled_since_budget % 16 == 0 {
+                tokio::task::consume_budget().await;
+            }
         }
     };
 
@@ -186,7 +215,7 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
     // Messages swapped out of the shared queue but not handled yet are
     // dropped with the rest, after the reason is published.
     let unhandled = mailbox.take_buffered();
-    guard.exit(reason, Some(last));
+    guard.exit(&reason, Some(last));
     drop(unhandled);
 }
 
@@ -198,7 +227,11 @@ struct ExitGuard<S: GenServer> {
 impl<S: GenServer> ExitGuard<S> {
     /// Publishes `reason`, logs a crash report if it is abnormal, and drops
     /// the messages still queued (failing their calls with `reason`).
-    fn exit(&self, reason: ExitReason, last: Option<&'static str>) {
+    fn exit(&self, reason: &ExitReason, last: Option<&'static str>) {
+        let Some(unhandled) = self.shared.exit(reason.clone()) else {
+            // Killed from outside first (a start timeout): that was the exit.
+            return;
+        };
         if !reason.is_normal() {
             tracing::error!(
                 server = std::any::type_name::<S>(),
@@ -211,7 +244,7 @@ impl<S: GenServer> ExitGuard<S> {
                 reason,
             );
         }
-        drop(self.shared.exit(reason));
+        drop(unhandled);
     }
 }
 

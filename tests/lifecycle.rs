@@ -609,3 +609,23 @@ fn a_server_whose_mailbox_never_runs_dry_still_lets_others_run() {
         .recv_timeout(Duration::from_secs(60))
         .expect("the ticking server starved its runtime");
 }
+
+#[tokio::test]
+async fn spawn_returns_before_init_and_queues_what_is_sent() {
+    let log = log();
+    let worker = Worker::spawn((Plan::Serve, log.clone())).unwrap();
+    // On a current_thread runtime the new task has not run yet: spawn did not wait.
+    assert!(entries(&log).is_empty());
+    assert_eq!(worker.echo(5).await.unwrap(), 5);
+    assert_eq!(entries(&log), ["init", "echo 5"]);
+}
+
+#[tokio::test]
+async fn a_spawned_server_whose_init_fails_fails_the_calls_queued_meanwhile() {
+    let log = log();
+    let worker = Worker::spawn((Plan::Fail, log.clone())).unwrap();
+    let reason = ExitReason::error("no config");
+    assert_eq!(worker.echo(1).await, Err(CallError::Exit(reason.clone())));
+    assert_eq!(worker.echo(2).await, Err(CallError::NoProc));
+    assert_eq!(worker.exited().await, reason);
+}

@@ -71,7 +71,7 @@ pub mod __private;
 pub use crate::context::Context;
 pub use crate::error::{CallError, ExitReason, StartError, StopError};
 pub use crate::handle::{Handle, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};
-pub use crate::process::{start, StartOptions};
+pub use crate::process::{spawn, start, StartOptions};
 pub use crate::server::{Client, GenServer, HandleInfo, Init, IntoInit, Message};
 
 /// Turns an impl block of handler methods into a server process.

@@ -83,19 +83,7 @@ pub async fn start<S: GenServer>(
     arg: S::Arg,
     options: StartOptions,
 ) -> Result<ServerRef<S>, StartError> {
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return Err(StartError::NoRuntime);
-    };
-    let id = ServerId::next();
-    let shared = Arc::new(Shared::<S>::new(id));
-    let handle = Handle::new(Arc::clone(&shared));
-    // The guard is made here and moved into the task, so that even a task
-    // dropped before its first poll (its runtime shutting down) reports
-    // `Killed` instead of leaving `start` waiting.
-    let guard = ExitGuard {
-        shared: Arc::clone(&shared),
-    };
-    let task = runtime.spawn(run(guard, arg));
+    let (shared, handle, task) = launch::<S>(arg)?;
     let started = match options
         .timeout
         .map(|timeout| Instant::now().checked_add(timeout))
@@ -126,6 +114,40 @@ pub async fn start<S: GenServer>(
         Some(None) | None => shared.started().await,
     };
     started.map(|()| ServerRef::from_handle(handle))
+}
+
+/// Starts a server without waiting for its `init` (`Type::spawn`).
+///
+/// The reference comes back at once. Messages sent through it queue up and
+/// are handled, in order, once `init` has run; if `init` fails, queued calls
+/// fail with its reason and later ones with [`CallError::NoProc`]. Use it to
+/// start many servers at once when nothing needs to know that each one
+/// started. The only error is [`StartError::NoRuntime`].
+///
+/// [`CallError::NoProc`]: crate::CallError::NoProc
+pub fn spawn<S: GenServer>(arg: S::Arg) -> Result<ServerRef<S>, StartError> {
+    let (_, handle, _) = launch::<S>(arg)?;
+    Ok(ServerRef::from_handle(handle))
+}
+
+/// A server's shared state, a handle to it, and its task.
+type Launched<S> = (Arc<Shared<S>>, Handle<S>, tokio::task::JoinHandle<()>);
+
+/// Creates a server's shared state and spawns its task.
+fn launch<S: GenServer>(arg: S::Arg) -> Result<Launched<S>, StartError> {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return Err(StartError::NoRuntime);
+    };
+    let shared = Arc::new(Shared::<S>::new(ServerId::next()));
+    let handle = Handle::new(Arc::clone(&shared));
+    // The guard is made here and moved into the task, so that even a task
+    // dropped before its first poll (its runtime shutting down) reports
+    // `Killed` instead of leaving `start` waiting.
+    let guard = ExitGuard {
+        shared: Arc::clone(&shared),
+    };
+    let task = runtime.spawn(run(guard, arg));
+    Ok((shared, handle, task))
 }
 
 /// The server task.

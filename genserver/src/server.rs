@@ -116,6 +116,13 @@ pub trait GenServer: Sized + Send + 'static {
         crate::process::start(arg, options)
     }
 
+    /// Starts the server without waiting for its `init`: the reference comes
+    /// back at once, and what is sent through it is handled once `init` has
+    /// run (see [`spawn`](crate::spawn)).
+    fn spawn(arg: Self::Arg) -> Result<ServerRef<Self>, StartError> {
+        crate::process::spawn(arg)
+    }
+
     /// Runs once when the server stops: on [`ServerRef::stop`](crate::ServerRef::stop),
     /// when a handler calls [`Context::stop`], after a handler panicked, and when
     /// the last handle is dropped. It does not run when `init` fails or when the

@@ -170,9 +170,8 @@ fn print_table(
     if m == Metric::StartAsync {
         println!();
         println!(
-            "genserver has no start that returns before init ran, so its row spawns one \
-             tokio task per `Counter::start(..)`; ractor's `Actor::spawn` always awaits \
-             `pre_start`, so its row is sequential."
+            "genserver's row uses `Counter::spawn(..)`, which returns before init ran; \
+             ractor's `Actor::spawn` always awaits `pre_start`, so its row is sequential."
         );
     }
     if selected

@@ -57,12 +57,8 @@ pub trait GenServer: Sized + Send + 'static {
         request: Self::Call,
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = ()> + Send {
-        let message = format!(
-            "attempted to call GenServer {}{} but no handle_call/3 clause was provided",
-            std::any::type_name::<Self>(),
-            ctx.id(),
-        );
         drop(request);
+        let message = no_clause::<Self>("call", "handle_call/3", ctx);
         async move { panic!("{message}") }
     }
 
@@ -75,12 +71,8 @@ pub trait GenServer: Sized + Send + 'static {
         request: Self::Cast,
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = ()> + Send {
-        let message = format!(
-            "attempted to cast GenServer {}{} but no handle_cast/2 clause was provided",
-            std::any::type_name::<Self>(),
-            ctx.id(),
-        );
         drop(request);
+        let message = no_clause::<Self>("cast", "handle_cast/2", ctx);
         async move { panic!("{message}") }
     }
 
@@ -131,6 +123,15 @@ pub trait GenServer: Sized + Send + 'static {
         let _ = reason;
         std::future::ready(())
     }
+}
+
+/// Elixir's text for a request that no clause handles.
+fn no_clause<S: GenServer>(verb: &str, callback: &str, ctx: &Context<S>) -> String {
+    format!(
+        "attempted to {verb} GenServer {}{} but no {callback} clause was provided",
+        std::any::type_name::<S>(),
+        ctx.id(),
+    )
 }
 
 /// A message enum generated for one handler kind.

@@ -166,6 +166,7 @@ impl<'s, 'a> Expander<'s, 'a> {
     }
 
     fn expand(&self, output: &mut TokenStream) {
+        output.extend(self.send_checks());
         for (kind, name) in [
             (Kind::Call, &self.call),
             (Kind::Cast, &self.cast),
@@ -196,6 +197,42 @@ impl<'s, 'a> Expander<'s, 'a> {
             .items
             .iter()
             .any(|item| matches!(item, ImplItem::Fn(method) if method.sig.ident == name))
+    }
+
+    /// Every message argument and reply crosses to another task, so it must
+    /// be `Send + 'static`. Checked here, spanned at the user's type, so that
+    /// the first error names the argument rather than the server.
+    fn send_checks(&self) -> TokenStream {
+        let types: Vec<TokenStream> = self
+            .server
+            .handlers
+            .iter()
+            .flat_map(|handler| {
+                let reply = match handler.reply {
+                    Reply::Returned(Some(ty)) | Reply::Deferred(ty) => Some(ty),
+                    Reply::Returned(None) | Reply::None => None,
+                };
+                handler.values().map(|(_, ty)| ty).chain(reply)
+            })
+            .map(|ty| {
+                let span = syn::spanned::Spanned::span(ty);
+                let ty = self.de_self(ty);
+                quote_spanned!(span=> assert_message::<#ty>();)
+            })
+            .collect();
+        if types.is_empty() {
+            return TokenStream::new();
+        }
+        let (impl_generics, _, where_clause) = self.def_generics.split_for_impl();
+        quote! {
+            const _: () = {
+                fn assert_message<T: ::core::marker::Send + 'static>() {}
+                #[allow(dead_code, clippy::extra_unused_type_parameters)]
+                fn messages #impl_generics () #where_clause {
+                    #(#types)*
+                }
+            };
+        }
     }
 
     // ------------------------------------------------------------ messages

@@ -10,6 +10,13 @@ impl Broken {
         2
     }
 }
+const _: () = {
+    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[allow(dead_code, clippy::extra_unused_type_parameters)]
+    fn messages() {
+        assert_message::<u32>();
+    }
+};
 /// Call messages of [`Broken`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum BrokenCall {

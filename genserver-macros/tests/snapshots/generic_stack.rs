@@ -11,6 +11,18 @@ impl<T: Clone> Stack<T> {
         self.items.clone()
     }
 }
+const _: () = {
+    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[allow(dead_code, clippy::extra_unused_type_parameters)]
+    fn messages<T: Clone>()
+    where
+        T: ::core::marker::Send + 'static,
+    {
+        assert_message::<T>();
+        assert_message::<T>();
+        assert_message::<Vec<T>>();
+    }
+};
 /// Call messages of [`Stack`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum StackCall<T: Clone>

@@ -10,6 +10,16 @@ impl KeyValueStore {
         self.map.get(&key).cloned()
     }
 }
+const _: () = {
+    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[allow(dead_code, clippy::extra_unused_type_parameters)]
+    fn messages() {
+        assert_message::<String>();
+        assert_message::<String>();
+        assert_message::<String>();
+        assert_message::<Option<String>>();
+    }
+};
 /// Call messages of [`KeyValueStore`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum KeyValueStoreCall {

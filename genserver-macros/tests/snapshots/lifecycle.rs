@@ -15,6 +15,14 @@ impl Clock {
         println!("{reason}");
     }
 }
+const _: () = {
+    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[allow(dead_code, clippy::extra_unused_type_parameters)]
+    fn messages() {
+        assert_message::<Tick>();
+        assert_message::<u64>();
+    }
+};
 /// Call messages of [`Clock`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum ClockCall {

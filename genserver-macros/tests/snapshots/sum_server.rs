@@ -5,6 +5,15 @@ impl SumServer {
         a + b
     }
 }
+const _: () = {
+    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[allow(dead_code, clippy::extra_unused_type_parameters)]
+    fn messages() {
+        assert_message::<i64>();
+        assert_message::<i64>();
+        assert_message::<i64>();
+    }
+};
 /// Call messages of [`SumServer`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum SumServerCall {

@@ -227,7 +227,11 @@ impl<'s, 'a> Expander<'s, 'a> {
         quote! {
             const _: () = {
                 fn assert_message<T: ::core::marker::Send + 'static>() {}
-                #[allow(dead_code, clippy::extra_unused_type_parameters)]
+                #[allow(
+                    dead_code,
+                    clippy::extra_unused_type_parameters,
+                    clippy::multiple_bound_locations
+                )]
                 fn messages #impl_generics () #where_clause {
                     #(#types)*
                 }

@@ -13,7 +13,11 @@ impl<T: Clone> Stack<T> {
 }
 const _: () = {
     fn assert_message<T: ::core::marker::Send + 'static>() {}
-    #[allow(dead_code, clippy::extra_unused_type_parameters)]
+    #[allow(
+        dead_code,
+        clippy::extra_unused_type_parameters,
+        clippy::multiple_bound_locations
+    )]
     fn messages<T: Clone>()
     where
         T: ::core::marker::Send + 'static,

@@ -12,7 +12,11 @@ impl KeyValueStore {
 }
 const _: () = {
     fn assert_message<T: ::core::marker::Send + 'static>() {}
-    #[allow(dead_code, clippy::extra_unused_type_parameters)]
+    #[allow(
+        dead_code,
+        clippy::extra_unused_type_parameters,
+        clippy::multiple_bound_locations
+    )]
     fn messages() {
         assert_message::<String>();
         assert_message::<String>();

@@ -17,7 +17,11 @@ impl Clock {
 }
 const _: () = {
     fn assert_message<T: ::core::marker::Send + 'static>() {}
-    #[allow(dead_code, clippy::extra_unused_type_parameters)]
+    #[allow(
+        dead_code,
+        clippy::extra_unused_type_parameters,
+        clippy::multiple_bound_locations
+    )]
     fn messages() {
         assert_message::<Tick>();
         assert_message::<u64>();

@@ -742,8 +742,9 @@ fn replace_self(tokens: TokenStream, self_ty: &TokenStream) -> TokenStream {
     while let Some(tree) = trees.next() {
         match tree {
             TokenTree::Ident(ident) if ident == "Self" => {
-                let path_follows =
-                    matches!(trees.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                // `Self::X`, not the bound in `Self: Trait`.
+                let path_follows = matches!(trees.peek(), Some(TokenTree::Punct(p))
+                    if p.as_char() == ':' && p.spacing() == proc_macro2::Spacing::Joint);
                 if path_follows {
                     out.extend(quote!(<#self_ty>));
                 } else {

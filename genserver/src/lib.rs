@@ -65,9 +65,6 @@ mod mailbox;
 mod process;
 mod server;
 
-#[doc(hidden)]
-pub mod __private;
-
 pub use crate::context::Context;
 pub use crate::error::{CallError, ExitReason, StartError, StopError};
 pub use crate::handle::{Handle, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};

@@ -287,19 +287,6 @@ impl<S: GenServer> Shared<S> {
         }
         Poll::Pending
     }
-
-    /// Kills the server if it is still in `init` (a start timeout ran out),
-    /// and says whether it did. A server that got as far as serving is left
-    /// alone: its start succeeded after all.
-    pub(crate) fn kill_if_starting(&self) -> bool {
-        if !matches!(self.lock().status, Status::Starting) {
-            return false;
-        }
-        // Between the look and the kill only the server can move on, to
-        // `Running` (then `exit` still kills it, and it finds out at its next
-        // batch) or to a final status (then `exit` does nothing).
-        self.exit(ExitReason::Killed).is_some()
-    }
 }
 
 /// What [`Shared::poll_batch`] found.

@@ -89,26 +89,28 @@ pub async fn start<S: GenServer>(
         .map(|timeout| Instant::now().checked_add(timeout))
     {
         Some(Some(deadline)) => {
-            let started = match tokio::time::timeout_at(deadline, shared.started()).await {
-                Ok(started) => started,
-                // Publish the kill first: an init that does not yield cannot
-                // be aborted, and when it returns it must find the server
-                // already gone rather than start serving.
-                Err(_) if shared.kill_if_starting() => {
-                    task.abort();
-                    return Err(StartError::Timeout);
+            let in_time = tokio::time::timeout_at(deadline, shared.started()).await;
+            match in_time {
+                // init failed: that is the outcome, late or not.
+                Ok(Err(error)) => Err(error),
+                // An init that blocked a current_thread runtime's only thread
+                // can finish before the timer had a chance to fire: check.
+                Ok(Ok(())) if Instant::now() <= deadline => Ok(()),
+                // Too late, whether still in init or serving only since the
+                // deadline. Publish the kill first: an init that does not
+                // yield cannot be aborted, and when it returns it must find
+                // the server gone rather than serve; a server already serving
+                // (with no handle out yet, so with nothing to do) finds it at
+                // its next look at the mailbox.
+                _ => {
+                    if shared.exit(ExitReason::Killed).is_some() {
+                        task.abort();
+                        return Err(StartError::Timeout);
+                    }
+                    // It exited by itself meanwhile: report how.
+                    shared.started().await
                 }
-                // It started serving just as the time ran out.
-                Err(_) => shared.started().await,
-            };
-            // An init that blocked a current_thread runtime's only thread
-            // finishes before the timer could fire: still too late.
-            if started.is_ok() && Instant::now() > deadline {
-                drop(shared.exit(ExitReason::Killed));
-                task.abort();
-                return Err(StartError::Timeout);
             }
-            started
         }
         // No timeout, or one too long to represent: wait for init.
         Some(None) | None => shared.started().await,

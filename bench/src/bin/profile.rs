@@ -1,0 +1,57 @@
+//! One sample of one metric for one implementation on one runtime, for
+//! profilers (`valgrind --tool=callgrind`, `perf record`), which want a short
+//! run of exactly the code under study:
+//!
+//! ```text
+//! cargo build --release -p genserver-bench --bin profile
+//! valgrind --tool=callgrind target/release/profile call genserver ct --n 20000
+//! ```
+//!
+//! Prints the sample (in the metric's unit) to stdout.
+
+use genserver_bench::harness::{entries, Flavor, Metric};
+
+const USAGE: &str = "usage: profile METRIC IMPLEMENTATION [ct|mt2] [--n N]
+  METRIC: call | cast | start-link | start-async | contention
+  IMPLEMENTATION: genserver | raw | kameo | ractor | actix (a prefix of the row label)";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut positional = Vec::new();
+    let mut n = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--n" => {
+                let value = it.next().unwrap_or_else(|| fail("--n takes a number"));
+                n = Some(value.parse().unwrap_or_else(|_| fail("--n takes a number")));
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            _ => positional.push(arg.as_str()),
+        }
+    }
+    let (metric, name, flavor) = match positional[..] {
+        [metric, name] => (metric, name, "ct"),
+        [metric, name, flavor] => (metric, name, flavor),
+        _ => fail("expected METRIC IMPLEMENTATION [FLAVOR]"),
+    };
+    let metric = Metric::parse(metric).unwrap_or_else(|| fail("unknown metric"));
+    let flavor = Flavor::parse(flavor).unwrap_or_else(|| fail("unknown runtime flavor"));
+    let entry = entries()
+        .into_iter()
+        .find(|entry| entry.name.starts_with(name))
+        .unwrap_or_else(|| fail("unknown implementation"));
+    let n = n.unwrap_or_else(|| metric.default_n());
+    match (entry.measure)(metric, flavor, n) {
+        Some(sample) => println!("{sample:.1} {}", metric.unit()),
+        None => fail("this implementation does not run this metric"),
+    }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("profile: {message}\n{USAGE}");
+    std::process::exit(2);
+}

@@ -97,6 +97,19 @@ impl Worker {
         ctx.stop(ExitReason::Normal);
     }
 
+    /// Stops from an async cast handler, after an await.
+    #[cast]
+    async fn quit_slowly(&mut self, ctx: &mut Context<Self>) {
+        tokio::task::yield_now().await;
+        ctx.stop(ExitReason::Normal);
+    }
+
+    /// Logs like `echo`, as a cast.
+    #[cast]
+    fn send_echo_later(&mut self, n: u32) {
+        self.log.lock().unwrap().push(format!("echo {n}"));
+    }
+
     /// Calls its own server, which must fail at once instead of deadlocking.
     #[call]
     async fn call_self(&self, ctx: &mut Context<Self>) -> (CallError, StopError) {
@@ -234,6 +247,36 @@ async fn stop_from_a_cast() {
     worker.quit();
     assert_eq!(worker.exited().await, ExitReason::Normal);
     assert_eq!(worker.echo(1).await, Err(CallError::NoProc));
+}
+
+#[tokio::test]
+async fn a_stop_ends_the_batch_it_arrived_in() {
+    let log = log();
+    let worker = serving(&log).await;
+    // One batch: a message, the stopping cast, and two more behind it. The
+    // server handles the first, stops, and never looks at the rest.
+    worker.send_echo_later(1);
+    worker.quit();
+    worker.send_echo_later(2);
+    assert_eq!(
+        worker.echo(3).await,
+        Err(CallError::Exit(ExitReason::Normal))
+    );
+    assert_eq!(entries(&log), ["init", "echo 1", "terminate normal"]);
+}
+
+#[tokio::test]
+async fn a_stop_from_an_async_handler_ends_the_batch_too() {
+    let log = log();
+    let worker = serving(&log).await;
+    worker.send_echo_later(1);
+    worker.quit_slowly();
+    worker.send_echo_later(2);
+    assert_eq!(
+        worker.echo(3).await,
+        Err(CallError::Exit(ExitReason::Normal))
+    );
+    assert_eq!(entries(&log), ["init", "echo 1", "terminate normal"]);
 }
 
 #[tokio::test]

@@ -117,3 +117,113 @@ async fn the_default_handle_cast_raises_like_elixir() {
     );
     assert!(text.contains("Manual#"), "{text}");
 }
+
+/// Casts of `Split`: one kind handled at once, one handed back for awaiting.
+enum SplitCast {
+    Now(u32),
+    Later(u32),
+    PanicNow,
+}
+
+impl Message for SplitCast {
+    fn name(&self) -> &'static str {
+        match self {
+            SplitCast::Now(_) => "Now",
+            SplitCast::Later(_) => "Later",
+            SplitCast::PanicNow => "PanicNow",
+        }
+    }
+}
+
+/// Calls of `Split`.
+struct Seen(ReplyTo<Vec<u32>>);
+
+impl Message for Seen {
+    fn name(&self) -> &'static str {
+        "Seen"
+    }
+}
+
+#[derive(Clone, Debug)]
+struct SplitClient(Handle<Split>);
+
+impl Client<Split> for SplitClient {
+    fn from_handle(handle: Handle<Split>) -> Self {
+        SplitClient(handle)
+    }
+    fn handle(&self) -> &Handle<Split> {
+        &self.0
+    }
+}
+
+/// A hand-written server that uses the synchronous fast path for some casts.
+struct Split {
+    seen: Vec<u32>,
+}
+
+impl GenServer for Split {
+    type Arg = ();
+    type Call = Seen;
+    type Cast = SplitCast;
+    type Info = std::convert::Infallible;
+    type Client = SplitClient;
+
+    async fn init((): ()) -> Init<Self> {
+        Init::Ok(Split { seen: Vec::new() })
+    }
+
+    async fn handle_call(&mut self, Seen(reply): Seen, _ctx: &mut Context<Self>) {
+        reply.send(self.seen.clone());
+    }
+
+    fn handle_cast_now(
+        &mut self,
+        request: SplitCast,
+        _ctx: &mut Context<Self>,
+    ) -> Result<(), SplitCast> {
+        match request {
+            SplitCast::Now(n) => {
+                self.seen.push(n);
+                Ok(())
+            }
+            SplitCast::PanicNow => panic!("fast path exploded"),
+            later @ SplitCast::Later(_) => Err(later),
+        }
+    }
+
+    async fn handle_cast(&mut self, request: SplitCast, _ctx: &mut Context<Self>) {
+        let SplitCast::Later(n) = request else {
+            unreachable!("handle_cast_now handles the others")
+        };
+        tokio::task::yield_now().await;
+        self.seen.push(n);
+    }
+}
+
+#[tokio::test]
+async fn a_hand_written_fast_path_keeps_mailbox_order() {
+    let split = Split::start_with((), genserver::StartOptions::new())
+        .await
+        .unwrap();
+    let handle = split.handle();
+    // All queued before the server runs: one batch, switching between the
+    // synchronous and the awaited handler.
+    for n in 0..40 {
+        if n % 3 == 0 {
+            handle.cast(SplitCast::Later(n));
+        } else {
+            handle.cast(SplitCast::Now(n));
+        }
+    }
+    let seen = handle.call(Seen).await.unwrap();
+    assert_eq!(seen, (0..40).collect::<Vec<u32>>());
+
+    // A panic in the fast path is a crash like any other.
+    handle.cast(SplitCast::PanicNow);
+    assert_eq!(
+        handle.call(Seen).await,
+        Err(CallError::Exit(ExitReason::Panic(
+            "fast path exploded".into()
+        )))
+    );
+}

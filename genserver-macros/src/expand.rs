@@ -364,10 +364,28 @@ impl<'s, 'a> Expander<'s, 'a> {
         let (arg_ty, init) = self.init(&arg);
         let mut types = TokenStream::new();
         let mut handlers = TokenStream::new();
-        for (kind, name, assoc, method) in [
-            (Kind::Call, &self.call, quote!(Call), quote!(handle_call)),
-            (Kind::Cast, &self.cast, quote!(Cast), quote!(handle_cast)),
-            (Kind::Info, &self.info, quote!(Info), quote!(handle_info)),
+        for (kind, name, assoc, method, now) in [
+            (
+                Kind::Call,
+                &self.call,
+                quote!(Call),
+                quote!(handle_call),
+                quote!(handle_call_now),
+            ),
+            (
+                Kind::Cast,
+                &self.cast,
+                quote!(Cast),
+                quote!(handle_cast),
+                quote!(handle_cast_now),
+            ),
+            (
+                Kind::Info,
+                &self.info,
+                quote!(Info),
+                quote!(handle_info),
+                quote!(handle_info_now),
+            ),
         ] {
             // A kind without handlers has no messages at all; the trait's
             // default handler for it can never run.
@@ -377,12 +395,27 @@ impl<'s, 'a> Expander<'s, 'a> {
             }
             types.extend(quote!(type #assoc = #name #ty_generics;));
             let ctx = names::internal("ctx");
-            let body = self.dispatch(kind, name);
-            handlers.extend(quote! {
-                async fn #method(&mut self, request: Self::#assoc, #ctx: &mut #krate::Context<Self>) {
-                    #body
-                }
-            });
+            // Plain `fn` handlers run in `handle_*_now`, without a future;
+            // `async fn` ones in `handle_*`, which the runtime awaits with
+            // what `handle_*_now` hands back.
+            if let Some(body) = self.dispatch(kind, name, Run::Now) {
+                handlers.extend(quote! {
+                    fn #now(
+                        &mut self,
+                        request: Self::#assoc,
+                        #ctx: &mut #krate::Context<Self>,
+                    ) -> ::core::result::Result<(), Self::#assoc> {
+                        #body
+                    }
+                });
+            }
+            if let Some(body) = self.dispatch(kind, name, Run::Awaited) {
+                handlers.extend(quote! {
+                    async fn #method(&mut self, request: Self::#assoc, #ctx: &mut #krate::Context<Self>) {
+                        #body
+                    }
+                });
+            }
         }
         let terminate = self.terminate();
         quote! {
@@ -433,9 +466,26 @@ impl<'s, 'a> Expander<'s, 'a> {
         (arg_ty, body)
     }
 
-    fn dispatch(&self, kind: Kind, enum_name: &Ident) -> TokenStream {
+    /// The body of `handle_*_now` (`Run::Now`: the plain `fn` handlers of
+    /// `kind`) or of `handle_*` (`Run::Awaited`: the `async fn` ones), or
+    /// `None` if `kind` has no handler of that sort.
+    fn dispatch(&self, kind: Kind, enum_name: &Ident, run: Run) -> Option<TokenStream> {
         let ctx = names::internal("ctx");
-        let handlers: Vec<&Handler<'_>> = self.server.handlers(kind).collect();
+        let now = run == Run::Now;
+        let all: Vec<&Handler<'_>> = self.server.handlers(kind).collect();
+        let (handlers, others): (Vec<&Handler<'_>>, Vec<&Handler<'_>>) = all
+            .iter()
+            .copied()
+            .partition(|handler| handler.is_async() != now);
+        if handlers.is_empty() {
+            return None;
+        }
+        let done = now.then(|| quote!(::core::result::Result::Ok(())));
+        let now_method = match kind {
+            Kind::Call => quote!(handle_call_now),
+            Kind::Cast => quote!(handle_cast_now),
+            _ => quote!(handle_info_now),
+        };
         let arms = handlers.iter().map(|handler| {
             let variant = &handler.variant;
             let ident = handler.ident();
@@ -449,48 +499,69 @@ impl<'s, 'a> Expander<'s, 'a> {
             // the same name in scope must not win over the handler.
             let invoke = quote!(Self::#ident(self, #(#args),*)#await_);
             let cfgs = cfgs(handler);
-            if kind == Kind::Info {
+            let pattern = if kind == Kind::Info {
                 let (ident, _) = handler.values().next().expect("validated: one argument");
                 let binding = binding(ident);
-                return quote!(#(#cfgs)* #enum_name::#variant(#binding) => #invoke,);
-            }
-            let mut fields: Vec<TokenStream> =
-                handler.values().map(|(ident, _)| field(ident)).collect();
-            let reply = &handler.reply_field;
-            match handler.reply {
+                quote!(#enum_name::#variant(#binding))
+            } else {
+                let mut fields: Vec<TokenStream> =
+                    handler.values().map(|(ident, _)| field(ident)).collect();
+                if kind == Kind::Call {
+                    fields.push(handler.reply_field.to_token_stream());
+                }
+                quote!(#enum_name::#variant { #(#fields),* })
+            };
+            let body = match handler.reply {
                 Reply::Returned(_) => {
-                    fields.push(reply.to_token_stream());
+                    let reply = &handler.reply_field;
                     let value = names::internal("value");
                     quote! {
-                        #(#cfgs)*
-                        #enum_name::#variant { #(#fields),* } => {
-                            let #value = #invoke;
-                            #ctx.reply(#reply, #value);
-                        }
+                        let #value = #invoke;
+                        #ctx.reply(#reply, #value);
                     }
                 }
-                Reply::Deferred(_) => {
-                    fields.push(reply.to_token_stream());
-                    quote!(#(#cfgs)* #enum_name::#variant { #(#fields),* } => #invoke,)
+                Reply::Deferred(_) | Reply::None => quote!(#invoke;),
+            };
+            quote! {
+                #(#cfgs)*
+                #pattern => {
+                    #body
+                    #done
                 }
-                Reply::None => quote!(#(#cfgs)* #enum_name::#variant { #(#fields),* } => #invoke,),
             }
         });
-        let phantom = self
-            .phantom(&handlers)
-            .map(|_| quote!(#enum_name::__Phantom(never, _) => match never {},));
-        let used_ctx = handlers.iter().any(|handler| {
-            matches!(handler.reply, Reply::Returned(_))
-                || handler.params.iter().any(|p| matches!(p, Param::Context))
-        });
+        // The handlers of the other sort: `handle_*_now` hands their requests
+        // back; `handle_*` passes them on to `handle_*_now`, so that it
+        // handles every request when called by hand.
+        let rest = if others.is_empty() {
+            self.phantom(&all)
+                .map(|_| quote!(#enum_name::__Phantom(never, _) => match never {},))
+        } else if now {
+            Some(quote! {
+                #[allow(unreachable_patterns)]
+                request => ::core::result::Result::Err(request),
+            })
+        } else {
+            Some(quote! {
+                #[allow(unreachable_patterns)]
+                request => {
+                    let _ = Self::#now_method(self, request, #ctx);
+                }
+            })
+        };
+        let used_ctx = !others.is_empty() && !now
+            || handlers.iter().any(|handler| {
+                matches!(handler.reply, Reply::Returned(_))
+                    || handler.params.iter().any(|p| matches!(p, Param::Context))
+            });
         let unused = (!used_ctx).then(|| quote!(let _ = #ctx;));
-        quote! {
+        Some(quote! {
             #unused
             match request {
                 #(#arms)*
-                #phantom
+                #rest
             }
-        }
+        })
     }
 
     fn terminate(&self) -> Option<TokenStream> {
@@ -800,4 +871,13 @@ fn collect_idents(tokens: TokenStream, out: &mut Vec<Ident>) {
             _ => {}
         }
     }
+}
+
+/// Which of a kind's two dispatch functions is being generated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// `handle_*_now`: the plain `fn` handlers, run without a future.
+    Now,
+    /// `handle_*`: the `async fn` handlers, awaited by the runtime.
+    Awaited,
 }

@@ -189,7 +189,10 @@ impl<S: GenServer> Handle<S> {
         reason: ExitReason,
         timeout: Duration,
     ) -> Result<(), StopError> {
-        match self.shared.send(Envelope::Stop(reason.clone()), true) {
+        match self
+            .shared
+            .send(Envelope::Stop(Box::new(reason.clone())), true)
+        {
             Ok(()) => {}
             Err(Refused::NoProc(_)) => return Err(StopError::NoProc),
             Err(Refused::CallingSelf(_)) => return Err(StopError::CallingSelf),

@@ -41,8 +41,10 @@ pub(crate) enum Envelope<S: GenServer> {
     Cast(S::Cast),
     /// A `#[info]` message.
     Info(S::Info),
-    /// `stop(reason)`: run `terminate` and exit with `reason`.
-    Stop(ExitReason),
+    /// `stop(reason)`: run `terminate` and exit with `reason`. Boxed, so that
+    /// the rare stop does not make every queue slot wider: a slot is as wide
+    /// as the widest envelope, and a burst of casts moves every slot twice.
+    Stop(Box<ExitReason>),
 }
 
 /// Why a message was not queued; it is handed back inside.

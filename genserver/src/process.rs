@@ -6,8 +6,11 @@
 //!    the server's shared state (no separate ack channel): the server is
 //!    serving, or init failed and the server has already exited (so a name it
 //!    held would already be free again, as in OTP 26).
-//! 2. **the loop.** One message at a time, in mailbox order. Every handler is
-//!    polled inside `catch_unwind`, so a panic ends the loop with
+//! 2. **the loop.** One message at a time, in mailbox order. Each message is
+//!    offered to the synchronous `handle_*_now` first, and a run of messages
+//!    it takes is handled in one tight loop without a future per message;
+//!    what it hands back goes to the `async` `handle_*`, which is awaited.
+//!    Both run inside `catch_unwind`, so a panic ends the loop with
 //!    [`ExitReason::Panic`] instead of tearing down the task and losing the
 //!    state `terminate` needs.
 //! 3. **exit.** `terminate(reason)` runs (unless the server was killed), then
@@ -179,7 +182,7 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
     let mut ctx = Context::new(Arc::clone(&guard.shared));
     let mut mailbox = Receiver::new();
     let mut last: &'static str = "none";
-    let mut handled_since_budget: u8 = 0;
+    let mut handled: u8 = 0;
     let (reason, held_reply) = 'serve: loop {
         // Wait for mail, then work through the whole batch taken.
         match std::future::poll_fn(|cx| mailbox.poll_fill(&guard.shared, cx)).await {
@@ -189,27 +192,31 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
             // Killed while it started: no terminate, as for any kill.
             Batch::Gone => return,
         }
-        while let Some(envelope) = mailbox.pop() {
-            let handled = match envelope {
-                Envelope::Call(request) => {
-                    last = request.name();
-                    caught!(state.handle_call(request, &mut ctx))
+        loop {
+            // First the synchronous handlers, as many in a row as there are.
+            let next = catch_unwind(AssertUnwindSafe(|| {
+                handle_now(&mut state, &mut ctx, &mut mailbox, &mut last, &mut handled)
+            }));
+            match next {
+                Ok(Now::Drained) => break,
+                Ok(Now::Paused) => {}
+                Ok(Now::Await(envelope)) => {
+                    // A request whose handler awaits, or a stop.
+                    let outcome = match envelope {
+                        Envelope::Call(request) => caught!(state.handle_call(request, &mut ctx)),
+                        Envelope::Cast(request) => caught!(state.handle_cast(request, &mut ctx)),
+                        Envelope::Info(message) => caught!(state.handle_info(message, &mut ctx)),
+                        Envelope::Stop(reason) => {
+                            last = "stop";
+                            break 'serve (*reason, None);
+                        }
+                    };
+                    if let Err(reason) = outcome {
+                        break 'serve (reason, None);
+                    }
+                    handled = handled.wrapping_add(1);
                 }
-                Envelope::Cast(request) => {
-                    last = request.name();
-                    caught!(state.handle_cast(request, &mut ctx))
-                }
-                Envelope::Info(message) => {
-                    last = message.name();
-                    caught!(state.handle_info(message, &mut ctx))
-                }
-                Envelope::Stop(reason) => {
-                    last = "stop";
-                    break 'serve (reason, None);
-                }
-            };
-            if let Err(reason) = handled {
-                break 'serve (reason, None);
+                Err(payload) => break 'serve (panic_reason(&*payload), None),
             }
             if let Some(stop) = ctx.take_stop() {
                 break 'serve stop;
@@ -219,8 +226,7 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
             // to itself, a flood of casts) still lets the other tasks and
             // timers on its thread run. (A unit per message costs a third of
             // the cast throughput.)
-            handled_since_budget = handled_since_budget.wrapping_add(1);
-            if handled_since_budget % 16 == 0 {
+            if handled % 16 == 0 {
                 tokio::task::consume_budget().await;
             }
         }
@@ -241,6 +247,65 @@ async fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) {
     let unhandled = mailbox.take_buffered();
     guard.exit(&reason, Some(last));
     drop(unhandled);
+}
+
+/// Where [`handle_now`] stopped.
+enum Now<S: GenServer> {
+    /// The batch is done.
+    Drained,
+    /// After 16 messages, or a handler that asked to stop: the loop looks
+    /// at the stop and takes a unit of budget before going on.
+    Paused,
+    /// This message needs awaiting: an `async` handler's request, or a stop.
+    Await(Envelope<S>),
+}
+
+/// Hands the batch's messages to the synchronous `handle_*_now` callbacks,
+/// one after another, until one is handed back, the batch is done, a handler
+/// asks to stop, or 16 messages were handled. Runs inside one `catch_unwind`
+/// for the whole run, which is what makes a cast to a plain `fn` handler
+/// cheap: no future is made, pinned or polled for it.
+fn handle_now<S: GenServer>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    mailbox: &mut Receiver<S>,
+    last: &mut &'static str,
+    handled: &mut u8,
+) -> Now<S> {
+    while let Some(envelope) = mailbox.pop() {
+        let handed_back = match envelope {
+            Envelope::Call(request) => {
+                *last = request.name();
+                state
+                    .handle_call_now(request, ctx)
+                    .err()
+                    .map(Envelope::Call)
+            }
+            Envelope::Cast(request) => {
+                *last = request.name();
+                state
+                    .handle_cast_now(request, ctx)
+                    .err()
+                    .map(Envelope::Cast)
+            }
+            Envelope::Info(message) => {
+                *last = message.name();
+                state
+                    .handle_info_now(message, ctx)
+                    .err()
+                    .map(Envelope::Info)
+            }
+            stop @ Envelope::Stop(_) => Some(stop),
+        };
+        if let Some(envelope) = handed_back {
+            return Now::Await(envelope);
+        }
+        *handled = handled.wrapping_add(1);
+        if *handled % 16 == 0 || ctx.is_stopping() {
+            return Now::Paused;
+        }
+    }
+    Now::Drained
 }
 
 /// Publishes the exit reason exactly once, even if the task is dropped.
@@ -286,7 +351,7 @@ fn build<F>(crash: &mut Option<Box<ExitReason>>, make: impl FnOnce() -> F) -> Op
         Ok(future) => Some(future),
         Err(payload) => {
             // Boxed: this slot lives in every server task, panics are rare.
-            *crash = Some(Box::new(ExitReason::Panic(panic_message(&*payload).into())));
+            *crash = Some(Box::new(panic_reason(&*payload)));
             None
         }
     }
@@ -300,8 +365,13 @@ fn poll_caught<F: Future>(
     match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
         Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
         Ok(Poll::Pending) => Poll::Pending,
-        Err(payload) => Poll::Ready(Err(ExitReason::Panic(panic_message(&*payload).into()))),
+        Err(payload) => Poll::Ready(Err(panic_reason(&*payload))),
     }
+}
+
+/// The exit reason for a panic with this payload.
+fn panic_reason(payload: &(dyn Any + Send)) -> ExitReason {
+    ExitReason::Panic(panic_message(payload).into())
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> &str {

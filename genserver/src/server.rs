@@ -18,9 +18,9 @@ use crate::process::StartOptions;
 /// | Elixir                         | this trait                                  |
 /// |--------------------------------|---------------------------------------------|
 /// | `init/1`                       | [`init`](GenServer::init) (your `#[init]`, or the start argument as the state) |
-/// | `handle_call/3` clauses        | [`handle_call`](GenServer::handle_call), one match arm per `#[call]` |
-/// | `handle_cast/2` clauses        | [`handle_cast`](GenServer::handle_cast), one arm per `#[cast]` |
-/// | `handle_info/2` clauses        | [`handle_info`](GenServer::handle_info), one arm per `#[info]` |
+/// | `handle_call/3` clauses        | [`handle_call_now`](GenServer::handle_call_now) (one match arm per plain `fn` `#[call]`) and [`handle_call`](GenServer::handle_call) (one per `async fn`) |
+/// | `handle_cast/2` clauses        | [`handle_cast_now`](GenServer::handle_cast_now) and [`handle_cast`](GenServer::handle_cast), likewise for `#[cast]` |
+/// | `handle_info/2` clauses        | [`handle_info_now`](GenServer::handle_info_now) and [`handle_info`](GenServer::handle_info), likewise for `#[info]` |
 /// | `terminate/2`                  | [`terminate`](GenServer::terminate) (your `#[terminate]`, or nothing) |
 ///
 /// The message types are enums with one variant per handler, so a request the
@@ -96,6 +96,49 @@ pub trait GenServer: Sized + Send + 'static {
             message.name(),
         );
         std::future::ready(())
+    }
+
+    /// Handles a call request at once, without awaiting, if it can; otherwise
+    /// hands it back (`Err(request)`), and the runtime awaits
+    /// [`handle_call`](GenServer::handle_call) with it instead.
+    ///
+    /// This is a fast path, not a second kind of handler: the runtime offers
+    /// every request here first, and works through a run of requests handled
+    /// here in one tight loop, without making, pinning and polling a future
+    /// for each. `#[gen_server]` implements it for the handlers written as a
+    /// plain `fn` and `handle_call` for the `async fn` ones. The default hands
+    /// everything back, so a hand-written server needs only `handle_call`.
+    fn handle_call_now(
+        &mut self,
+        request: Self::Call,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), Self::Call> {
+        let _ = ctx;
+        Err(request)
+    }
+
+    /// Handles a cast request at once if it can, or hands it back for
+    /// [`handle_cast`](GenServer::handle_cast); see
+    /// [`handle_call_now`](GenServer::handle_call_now).
+    fn handle_cast_now(
+        &mut self,
+        request: Self::Cast,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), Self::Cast> {
+        let _ = ctx;
+        Err(request)
+    }
+
+    /// Handles an info message at once if it can, or hands it back for
+    /// [`handle_info`](GenServer::handle_info); see
+    /// [`handle_call_now`](GenServer::handle_call_now).
+    fn handle_info_now(
+        &mut self,
+        message: Self::Info,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), Self::Info> {
+        let _ = ctx;
+        Err(message)
     }
 
     /// Starts the server with `options` and waits until its `init` has run.

@@ -49,15 +49,16 @@ impl ::genserver::GenServer for Broken {
     async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
         ::genserver::Init::Ok(arg)
     }
-    async fn handle_call(
+    fn handle_call_now(
         &mut self,
         request: Self::Call,
         ctx: &mut ::genserver::Context<Self>,
-    ) {
+    ) -> ::core::result::Result<(), Self::Call> {
         match request {
             BrokenCall::Fine { reply } => {
                 let value = Self::fine(self);
                 ctx.reply(reply, value);
+                ::core::result::Result::Ok(())
             }
         }
     }

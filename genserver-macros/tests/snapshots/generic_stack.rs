@@ -93,27 +93,48 @@ where
     async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
         ::genserver::Init::Ok(arg)
     }
+    fn handle_call_now(
+        &mut self,
+        request: Self::Call,
+        ctx: &mut ::genserver::Context<Self>,
+    ) -> ::core::result::Result<(), Self::Call> {
+        let _ = ctx;
+        match request {
+            StackCall::PopWait { reply } => {
+                Self::pop_wait(self, reply);
+                ::core::result::Result::Ok(())
+            }
+            #[allow(unreachable_patterns)]
+            request => ::core::result::Result::Err(request),
+        }
+    }
     async fn handle_call(
         &mut self,
         request: Self::Call,
         ctx: &mut ::genserver::Context<Self>,
     ) {
         match request {
-            StackCall::PopWait { reply } => Self::pop_wait(self, reply),
             StackCall::Snapshot { reply } => {
                 let value = Self::snapshot(self).await;
                 ctx.reply(reply, value);
             }
+            #[allow(unreachable_patterns)]
+            request => {
+                let _ = Self::handle_call_now(self, request, ctx);
+            }
         }
     }
-    async fn handle_cast(
+    fn handle_cast_now(
         &mut self,
         request: Self::Cast,
         ctx: &mut ::genserver::Context<Self>,
-    ) {
+    ) -> ::core::result::Result<(), Self::Cast> {
         let _ = ctx;
         match request {
-            StackCast::Push { item } => Self::push(self, item),
+            StackCast::Push { item } => {
+                Self::push(self, item);
+                ::core::result::Result::Ok(())
+            }
         }
     }
 }

@@ -73,26 +73,30 @@ impl ::genserver::GenServer for KeyValueStore {
     async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
         ::genserver::Init::Ok(arg)
     }
-    async fn handle_call(
+    fn handle_call_now(
         &mut self,
         request: Self::Call,
         ctx: &mut ::genserver::Context<Self>,
-    ) {
+    ) -> ::core::result::Result<(), Self::Call> {
         match request {
             KeyValueStoreCall::Get { key, reply } => {
                 let value = Self::get(self, key);
                 ctx.reply(reply, value);
+                ::core::result::Result::Ok(())
             }
         }
     }
-    async fn handle_cast(
+    fn handle_cast_now(
         &mut self,
         request: Self::Cast,
         ctx: &mut ::genserver::Context<Self>,
-    ) {
+    ) -> ::core::result::Result<(), Self::Cast> {
         let _ = ctx;
         match request {
-            KeyValueStoreCast::Put { key, value } => Self::put(self, key, value),
+            KeyValueStoreCast::Put { key, value } => {
+                Self::put(self, key, value);
+                ::core::result::Result::Ok(())
+            }
         }
     }
 }

@@ -69,26 +69,30 @@ impl my_runtime::genserver::GenServer for Clock {
     async fn init(arg: Self::Arg) -> my_runtime::genserver::Init<Self> {
         <_ as my_runtime::genserver::IntoInit<Self>>::into_init(Self::init(arg).await)
     }
-    async fn handle_call(
+    fn handle_call_now(
         &mut self,
         request: Self::Call,
         ctx: &mut my_runtime::genserver::Context<Self>,
-    ) {
+    ) -> ::core::result::Result<(), Self::Call> {
         match request {
             ClockCall::Close { reply } => {
                 let value = Self::close(self, ctx);
                 ctx.reply(reply, value);
+                ::core::result::Result::Ok(())
             }
         }
     }
-    async fn handle_info(
+    fn handle_info_now(
         &mut self,
         request: Self::Info,
         ctx: &mut my_runtime::genserver::Context<Self>,
-    ) {
+    ) -> ::core::result::Result<(), Self::Info> {
         let _ = ctx;
         match request {
-            ClockInfo::Tick(tick) => Self::tick(self, tick),
+            ClockInfo::Tick(tick) => {
+                Self::tick(self, tick);
+                ::core::result::Result::Ok(())
+            }
         }
     }
     async fn terminate(&mut self, reason: &my_runtime::genserver::ExitReason) {

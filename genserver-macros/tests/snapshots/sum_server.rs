@@ -50,15 +50,16 @@ impl ::genserver::GenServer for SumServer {
     async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
         ::genserver::Init::Ok(arg)
     }
-    async fn handle_call(
+    fn handle_call_now(
         &mut self,
         request: Self::Call,
         ctx: &mut ::genserver::Context<Self>,
-    ) {
+    ) -> ::core::result::Result<(), Self::Call> {
         match request {
             SumServerCall::Sum { a, b, reply } => {
                 let value = Self::sum(self, a, b);
                 ctx.reply(reply, value);
+                ::core::result::Result::Ok(())
             }
         }
     }

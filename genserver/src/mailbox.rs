@@ -22,7 +22,7 @@
 //! after its exit reason was published, never lost in between.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -69,7 +69,9 @@ pub(crate) enum Status {
     /// its handle nobody else can send to the server, so a server that served
     /// can only have exited by being killed (its runtime shutting down), and
     /// reporting that as a failed start is right.
-    Exited(ExitReason),
+    ///
+    /// Boxed: a server carries its status all its life and exits once.
+    Exited(Box<ExitReason>),
     /// `init` returned `Init::Ignore`: gone, normally, without serving. Final.
     Ignored,
 }
@@ -78,7 +80,7 @@ impl Status {
     fn exit_reason(&self) -> Option<ExitReason> {
         match self {
             Status::Starting | Status::Running(_) => None,
-            Status::Exited(reason) => Some(reason.clone()),
+            Status::Exited(reason) => Some(ExitReason::clone(reason)),
             Status::Ignored => Some(ExitReason::Normal),
         }
     }
@@ -93,6 +95,11 @@ pub(crate) struct Shared<S: GenServer> {
     /// How many [`Handle`](crate::Handle)s exist. When it drops to zero nobody
     /// can send to the server any more, and it exits once its queue is empty.
     handles: AtomicUsize,
+    /// Whether the waker slot holds the serving task's waker. Set and cleared
+    /// under the lock, read without it: while it is set, whoever changes
+    /// anything the server waits for takes that waker and wakes it, so the
+    /// server can go to sleep after a batch without taking the lock again.
+    parked: AtomicBool,
 }
 
 struct State<S: GenServer> {
@@ -118,6 +125,7 @@ impl<S: GenServer> Shared<S> {
                 exit_waiters: None,
             }),
             handles: AtomicUsize::new(0),
+            parked: AtomicBool::new(false),
         }
     }
 
@@ -147,7 +155,7 @@ impl<S: GenServer> Shared<S> {
             Status::Starting | Status::Running(_) => {}
         }
         state.queue.push_back(envelope);
-        let waker = state.waker.take();
+        let waker = self.take_waker(&mut state);
         drop(state);
         if let Some(waker) = waker {
             waker.wake();
@@ -193,7 +201,7 @@ impl<S: GenServer> Shared<S> {
                     return Poll::Pending;
                 }
                 Status::Running(_) => Ok(()),
-                Status::Exited(reason) => Err(StartError::Init(reason.clone())),
+                Status::Exited(reason) => Err(StartError::Init(ExitReason::clone(reason))),
                 Status::Ignored => Err(StartError::Ignored),
             })
         })
@@ -221,7 +229,7 @@ impl<S: GenServer> Shared<S> {
     /// caller can drop it, which fails the pending calls with this reason.
     /// Only the first call has an effect.
     pub(crate) fn exit(&self, reason: ExitReason) -> Option<VecDeque<Envelope<S>>> {
-        self.finish(Status::Exited(reason))
+        self.finish(Status::Exited(Box::new(reason)))
     }
 
     /// `init` returned `Init::Ignore`.
@@ -236,7 +244,7 @@ impl<S: GenServer> Shared<S> {
         }
         state.status = status;
         let queue = std::mem::take(&mut state.queue);
-        let waker = state.waker.take();
+        let waker = self.take_waker(&mut state);
         let waiters = state.exit_waiters.take();
         drop(state);
         if let Some(waker) = waker {
@@ -255,7 +263,7 @@ impl<S: GenServer> Shared<S> {
     pub(crate) fn drop_handle(&self) {
         if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
             // The last handle is gone: wake the server so it notices.
-            let waker = self.lock().waker.take();
+            let waker = self.take_waker(&mut self.lock());
             if let Some(waker) = waker {
                 waker.wake();
             }
@@ -273,6 +281,14 @@ impl<S: GenServer> Shared<S> {
             // Killed from outside (a start timeout): serve nothing more.
             return Poll::Ready(Batch::Gone);
         }
+        // Register before looking at the queue: whether mail is taken now or
+        // not, any mail sent from here on wakes the server, which is what
+        // lets `Receiver::poll_fill` skip the lock once the batch is done.
+        match &mut state.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        self.parked.store(true, Ordering::Release);
         if !state.queue.is_empty() {
             std::mem::swap(&mut state.queue, buf);
             return Poll::Ready(Batch::Mail);
@@ -283,11 +299,21 @@ impl<S: GenServer> Shared<S> {
         if self.handles.load(Ordering::Acquire) == 0 {
             return Poll::Ready(Batch::Closed);
         }
-        match &mut state.waker {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
-        }
         Poll::Pending
+    }
+
+    /// Whether the server can wait without looking at the queue: its
+    /// waker is registered (see `parked`), so any mail, a kill or the last
+    /// handle's drop from now on wakes it; and a handle is left, since the
+    /// last one may have gone before the waker was registered.
+    fn is_parked(&self) -> bool {
+        self.parked.load(Ordering::Acquire) && self.handles.load(Ordering::Acquire) > 0
+    }
+
+    /// Takes the waker out of its slot, to wake it once the lock is released.
+    fn take_waker(&self, state: &mut State<S>) -> Option<Waker> {
+        self.parked.store(false, Ordering::Release);
+        state.waker.take()
     }
 }
 
@@ -329,6 +355,13 @@ impl<S: GenServer> Receiver<S> {
         // so a server does not keep a burst's worth of memory forever.
         if self.buf.capacity() > RETAINED_CAPACITY {
             self.buf = VecDeque::new();
+        }
+        // The waker registered when the batch was taken is still in place, so
+        // nothing has arrived since (a send would have taken it and woken
+        // this task, which is then polled again): there is nothing to take,
+        // and serving a call costs one lock on this side, not two.
+        if shared.is_parked() {
+            return Poll::Pending;
         }
         shared.poll_batch(&mut self.buf, cx)
     }

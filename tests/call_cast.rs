@@ -197,6 +197,73 @@ async fn concurrent_clients_each_keep_their_order() {
     }
 }
 
+/// Adds up what it is sent and reports the total when it exits.
+struct Tally {
+    total: u64,
+    report: Option<tokio::sync::oneshot::Sender<u64>>,
+}
+
+#[gen_server]
+impl Tally {
+    #[cast]
+    fn add(&mut self, n: u64) {
+        self.total += n;
+    }
+
+    #[call]
+    fn add_and_get(&mut self, n: u64) -> u64 {
+        self.total += n;
+        self.total
+    }
+
+    #[terminate]
+    fn terminate(&mut self) {
+        if let Some(report) = self.report.take() {
+            let _ = report.send(self.total);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn clients_on_other_threads_never_leave_the_server_asleep_with_mail() {
+    // Mail, and the drop of the last handle, race with the server going to
+    // sleep after each batch. A lost wake-up would leave a call or the
+    // server's exit hanging; the watchdog turns that into a failure.
+    for _ in 0..200 {
+        let (report, total) = tokio::sync::oneshot::channel();
+        let tally = Tally::start(Tally {
+            total: 0,
+            report: Some(report),
+        })
+        .await
+        .unwrap();
+        let mut clients = Vec::new();
+        for _ in 0..3 {
+            let tally = tally.clone();
+            clients.push(tokio::spawn(async move {
+                for i in 0..50 {
+                    if i % 10 == 4 {
+                        tally.add_and_get(1).await.unwrap();
+                    } else {
+                        tally.add(1);
+                    }
+                }
+                // Casts last: the last of these drops, the server's last handle,
+                // may come while the server is still busy with them.
+            }));
+        }
+        drop(tally);
+        for client in clients {
+            client.await.unwrap();
+        }
+        let total = tokio::time::timeout(Duration::from_secs(30), total)
+            .await
+            .expect("the server missed a wake-up")
+            .unwrap();
+        assert_eq!(total, 150);
+    }
+}
+
 /// The Stack from Elixir's GenServer docs, generic, with a deferred pop.
 struct Stack<T> {
     items: Vec<T>,

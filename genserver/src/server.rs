@@ -48,6 +48,12 @@ pub trait GenServer: Sized + Send + 'static {
     /// Handles one call request. The handler replies through the request's
     /// [`ReplyTo`](crate::ReplyTo), now or later.
     ///
+    /// The runtime calls it with the requests that
+    /// [`handle_call_now`](GenServer::handle_call_now) hands back, and keeps
+    /// the future in a box while it runs (one allocation per such request):
+    /// stored inline, the largest handler future would be part of every idle
+    /// server's task. `init` and `terminate` futures are boxed the same way.
+    ///
     /// The default is Elixir's: it panics ("attempted to call GenServer ... but
     /// no handle_call clause was provided"), which crashes the server and gives
     /// the caller that exit reason. Generated servers without `#[call]`

@@ -5,7 +5,7 @@
 //! several channels would let a `cast(push)` overtake the `call(pop)` sent
 //! after it, so here everything is one [`Envelope`] in one queue.
 //!
-//! The queue is a `Mutex<VecDeque>` with the receiver's waker beside it, in the
+//! The queue is a `Mutex<Vec>` with the receiver's waker beside it, in the
 //! same allocation as the rest of the server's shared state. Two properties
 //! matter for performance (see `BENCHMARKS.md`):
 //!
@@ -22,7 +22,7 @@
 //! after its exit reason was published, never lost in between.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -94,7 +94,8 @@ pub(crate) struct Shared<S: GenServer> {
     state: Mutex<State<S>>,
     /// How many [`Handle`](crate::Handle)s exist. When it drops to zero nobody
     /// can send to the server any more, and it exits once its queue is empty.
-    handles: AtomicUsize,
+    /// (32 bits, so that it and `parked` share one word.)
+    handles: AtomicU32,
     /// Whether the waker slot holds the serving task's waker. Set and cleared
     /// under the lock, read without it: while it is set, whoever changes
     /// anything the server waits for takes that waker and wakes it, so the
@@ -103,7 +104,9 @@ pub(crate) struct Shared<S: GenServer> {
 }
 
 struct State<S: GenServer> {
-    queue: VecDeque<Envelope<S>>,
+    /// Senders only push, and the server takes it all at once, so this side
+    /// is a `Vec` (one word smaller than the receiver's `VecDeque`).
+    queue: Vec<Envelope<S>>,
     /// While serving: the server task's waker while it waits for mail.
     /// While starting: the waker of the task waiting in `start`.
     waker: Option<Waker>,
@@ -119,12 +122,12 @@ impl<S: GenServer> Shared<S> {
         Shared {
             id,
             state: Mutex::new(State {
-                queue: VecDeque::new(),
+                queue: Vec::new(),
                 waker: None,
                 status: Status::Starting,
                 exit_waiters: None,
             }),
-            handles: AtomicUsize::new(0),
+            handles: AtomicU32::new(0),
             parked: AtomicBool::new(false),
         }
     }
@@ -154,7 +157,7 @@ impl<S: GenServer> Shared<S> {
             }
             Status::Starting | Status::Running(_) => {}
         }
-        state.queue.push_back(envelope);
+        state.queue.push(envelope);
         let waker = self.take_waker(&mut state);
         drop(state);
         if let Some(waker) = waker {
@@ -228,16 +231,16 @@ impl<S: GenServer> Shared<S> {
     /// if init had not finished), and returns what was still queued so the
     /// caller can drop it, which fails the pending calls with this reason.
     /// Only the first call has an effect.
-    pub(crate) fn exit(&self, reason: ExitReason) -> Option<VecDeque<Envelope<S>>> {
+    pub(crate) fn exit(&self, reason: ExitReason) -> Option<Vec<Envelope<S>>> {
         self.finish(Status::Exited(Box::new(reason)))
     }
 
     /// `init` returned `Init::Ignore`.
-    pub(crate) fn ignore(&self) -> Option<VecDeque<Envelope<S>>> {
+    pub(crate) fn ignore(&self) -> Option<Vec<Envelope<S>>> {
         self.finish(Status::Ignored)
     }
 
-    fn finish(&self, status: Status) -> Option<VecDeque<Envelope<S>>> {
+    fn finish(&self, status: Status) -> Option<Vec<Envelope<S>>> {
         let mut state = self.lock();
         if state.status.exit_reason().is_some() {
             return None;
@@ -257,7 +260,12 @@ impl<S: GenServer> Shared<S> {
     }
 
     pub(crate) fn add_handle(&self) {
-        self.handles.fetch_add(1, Ordering::Relaxed);
+        // As `Arc` does for its count: a count this high can only come from
+        // leaked handles (billions of them), and wrapping would free the
+        // server while handles remain.
+        if self.handles.fetch_add(1, Ordering::Relaxed) > u32::MAX / 2 {
+            std::process::abort();
+        }
     }
 
     pub(crate) fn drop_handle(&self) {
@@ -290,7 +298,11 @@ impl<S: GenServer> Shared<S> {
         }
         self.parked.store(true, Ordering::Release);
         if !state.queue.is_empty() {
-            std::mem::swap(&mut state.queue, buf);
+            // The drained buffer goes back for the senders to fill, so a
+            // steady flow of mail allocates nothing. Both conversions reuse
+            // the allocation as is (`buf` is empty).
+            let drained = Vec::from(std::mem::take(buf));
+            *buf = VecDeque::from(std::mem::replace(&mut state.queue, drained));
             return Poll::Ready(Batch::Mail);
         }
         // Checked under the lock that `drop_handle` takes before waking, so

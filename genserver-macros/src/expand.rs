@@ -418,6 +418,20 @@ impl<'s, 'a> Expander<'s, 'a> {
             }
         }
         let terminate = self.terminate();
+        // A plain `fn` init (or none) runs without a future, as plain `fn`
+        // handlers do; `init` says the same for anyone who calls it.
+        let sync_init = self
+            .server
+            .init
+            .as_ref()
+            .is_none_or(|init| init.method.sig.asyncness.is_none());
+        let init_now = sync_init.then(|| {
+            quote! {
+                fn init_now(#arg: Self::Arg) -> ::core::result::Result<#krate::Init<Self>, Self::Arg> {
+                    ::core::result::Result::Ok(#init)
+                }
+            }
+        });
         quote! {
             #[automatically_derived]
             #[allow(deprecated)]
@@ -429,6 +443,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 async fn init(#arg: Self::Arg) -> #krate::Init<Self> {
                     #init
                 }
+                #init_now
 
                 #handlers
                 #terminate

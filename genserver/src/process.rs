@@ -171,8 +171,16 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         // In a block, so that nothing of init's outcome but the state stays
         // in the future once the server serves.
         let mut state = {
-            let init: Boxed<'_, _> = Box::pin(async move { caught!(S::init(arg)) });
-            match init.await {
+            let init = match catch_unwind(AssertUnwindSafe(|| S::init_now(arg))) {
+                Ok(Ok(init)) => Ok(Ok(init)),
+                Ok(Err(arg)) => Err(Box::pin(async move { caught!(S::init(arg)) })),
+                Err(payload) => Ok(Err(panic_reason(&*payload))),
+            };
+            let init = match init {
+                Ok(done) => done,
+                Err(pending) => pending.await,
+            };
+            match init {
                 Ok(Init::Ok(state)) => state,
                 Ok(Init::Ignore) => {
                     drop(guard.shared.ignore());

@@ -43,7 +43,21 @@ pub trait GenServer: Sized + Send + 'static {
 
     /// Builds the state inside the new server's task, before it serves
     /// anything. `start` waits for it.
+    ///
+    /// The runtime calls it only if [`init_now`](GenServer::init_now) hands
+    /// the argument back, and keeps its future in a box while it runs.
     fn init(arg: Self::Arg) -> impl Future<Output = Init<Self>> + Send;
+
+    /// Builds the state at once, without awaiting, if it can; otherwise
+    /// hands the argument back (`Err(arg)`) for [`init`](GenServer::init).
+    ///
+    /// A fast path like [`handle_call_now`](GenServer::handle_call_now):
+    /// `#[gen_server]` implements it when there is no `#[init]` or the
+    /// `#[init]` is a plain `fn`, which saves starting a server the
+    /// allocation of init's future. The default hands the argument back.
+    fn init_now(arg: Self::Arg) -> Result<Init<Self>, Self::Arg> {
+        Err(arg)
+    }
 
     /// Handles one call request. The handler replies through the request's
     /// [`ReplyTo`](crate::ReplyTo), now or later.

@@ -93,6 +93,11 @@ where
     async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
         ::genserver::Init::Ok(arg)
     }
+    fn init_now(
+        arg: Self::Arg,
+    ) -> ::core::result::Result<::genserver::Init<Self>, Self::Arg> {
+        ::core::result::Result::Ok(::genserver::Init::Ok(arg))
+    }
     fn handle_call_now(
         &mut self,
         request: Self::Call,

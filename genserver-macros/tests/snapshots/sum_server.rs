@@ -50,6 +50,11 @@ impl ::genserver::GenServer for SumServer {
     async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
         ::genserver::Init::Ok(arg)
     }
+    fn init_now(
+        arg: Self::Arg,
+    ) -> ::core::result::Result<::genserver::Init<Self>, Self::Arg> {
+        ::core::result::Result::Ok(::genserver::Init::Ok(arg))
+    }
     fn handle_call_now(
         &mut self,
         request: Self::Call,

@@ -168,35 +168,20 @@ fn launch<S: GenServer>(arg: S::Arg) -> Result<Launched<S>, StartError> {
 #[allow(clippy::manual_async_fn)] // on purpose, see above
 fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = ()> + Send {
     async move {
-        // In a block, so that nothing of init's outcome but the state stays
-        // in the future once the server serves.
-        let mut state = {
-            let init = match catch_unwind(AssertUnwindSafe(|| S::init_now(arg))) {
-                Ok(Ok(init)) => Ok(Ok(init)),
-                Ok(Err(arg)) => Err(Box::pin(async move { caught!(S::init(arg)) })),
-                Err(payload) => Ok(Err(panic_reason(&*payload))),
+        // Nothing of init's outcome but the state may stay in this future
+        // once the server serves: the synchronous outcomes are settled
+        // without an await in scope, and the `async` init is boxed.
+        let Some(mut state) = ('init: {
+            let arg = match catch_unwind(AssertUnwindSafe(|| S::init_now(arg))) {
+                Ok(Ok(init)) => break 'init settle(&guard, Ok(init)),
+                Ok(Err(arg)) => arg,
+                Err(payload) => break 'init settle(&guard, Err(panic_reason(&*payload))),
             };
-            let init = match init {
-                Ok(done) => done,
-                Err(pending) => pending.await,
-            };
-            match init {
-                Ok(Init::Ok(state)) => state,
-                Ok(Init::Ignore) => {
-                    drop(guard.shared.ignore());
-                    return;
-                }
-                Ok(Init::Error(reason)) => {
-                    // `{:error, reason}`: a failure the caller of `start` is
-                    // told about, not a crash to log.
-                    drop(guard.shared.exit(reason));
-                    return;
-                }
-                Ok(Init::Stop(reason)) | Err(reason) => {
-                    guard.exit(&reason, Some("init"));
-                    return;
-                }
-            }
+            let init: Boxed<'_, _> = Box::pin(async move { caught!(S::init(arg)) });
+            let outcome = init.await;
+            settle(&guard, outcome)
+        }) else {
+            return;
         };
         if !guard.shared.serve() {
             // Killed while in init (the start timeout ran out): never serve.
@@ -273,6 +258,28 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         let unhandled = mailbox.take_buffered();
         guard.exit(&reason, Some(last));
         drop(unhandled);
+    }
+}
+
+/// What init's outcome means: the state to serve with, or `None` after
+/// publishing why the server is gone.
+fn settle<S: GenServer>(guard: &ExitGuard<S>, init: Result<Init<S>, ExitReason>) -> Option<S> {
+    match init {
+        Ok(Init::Ok(state)) => Some(state),
+        Ok(Init::Ignore) => {
+            drop(guard.shared.ignore());
+            None
+        }
+        Ok(Init::Error(reason)) => {
+            // `{:error, reason}`: a failure the caller of `start` is told
+            // about, not a crash to log.
+            drop(guard.shared.exit(reason));
+            None
+        }
+        Ok(Init::Stop(reason)) | Err(reason) => {
+            guard.exit(&reason, Some("init"));
+            None
+        }
     }
 }
 
@@ -439,52 +446,31 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Client, Handle, Message};
 
-    /// A counter like the one in the benchmarks, written out by hand: plain
-    /// handlers only, so no handler future is ever stored.
-    struct Counter(u64);
-
-    enum CounterCall {
-        Get(crate::ReplyTo<u64>),
+    /// The benchmarks' counter, as a user writes it: plain `fn` init and
+    /// handlers, so no future of theirs is ever stored in the task.
+    struct Counter {
+        count: u64,
     }
 
-    impl Message for CounterCall {
-        fn name(&self) -> &'static str {
-            "Get"
-        }
-    }
-
-    #[derive(Clone, Debug)]
-    struct CounterClient(Handle<Counter>);
-
-    impl Client<Counter> for CounterClient {
-        fn from_handle(handle: Handle<Counter>) -> Self {
-            CounterClient(handle)
-        }
-        fn handle(&self) -> &Handle<Counter> {
-            &self.0
-        }
-    }
-
-    impl GenServer for Counter {
-        type Arg = u64;
-        type Call = CounterCall;
-        type Cast = std::convert::Infallible;
-        type Info = std::convert::Infallible;
-        type Client = CounterClient;
-
-        async fn init(arg: u64) -> Init<Self> {
-            Init::Ok(Counter(arg))
+    #[crate::gen_server(crate = "crate")]
+    impl Counter {
+        #[init]
+        fn init(start: Option<Arc<u64>>) -> Self {
+            Counter {
+                count: start.map_or(0, |start| *start),
+            }
         }
 
-        fn handle_call_now(
-            &mut self,
-            CounterCall::Get(reply): CounterCall,
-            ctx: &mut Context<Self>,
-        ) -> Result<(), CounterCall> {
-            ctx.reply(reply, self.0);
-            Ok(())
+        #[call]
+        fn call(&mut self, x: u64) -> u64 {
+            self.count += x;
+            self.count
+        }
+
+        #[cast]
+        fn cast(&mut self, x: u64) {
+            self.count += x;
         }
     }
 
@@ -495,7 +481,7 @@ mod tests {
     #[test]
     fn an_idle_small_server_fits_the_smallest_task_cell() {
         let shared = Arc::new(Shared::<Counter>::new(ServerId::next()));
-        let future = run(ExitGuard { shared }, 1);
+        let future = run(ExitGuard { shared }, None);
         let size = std::mem::size_of_val(&future);
         assert!(size <= 152, "the server task's future grew to {size} bytes");
         // And the shared state, an `Arc` of its own: 88 bytes plus the
@@ -505,9 +491,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_hand_written_fast_path_serves_calls() {
-        let counter = start::<Counter>(41, StartOptions::new()).await.unwrap();
-        let got = counter.handle().call(CounterCall::Get).await;
-        assert_eq!(got, Ok(41));
+    async fn the_counter_serves() {
+        let counter = Counter::start(Some(Arc::new(40))).await.unwrap();
+        counter.cast(1);
+        assert_eq!(counter.call(1).await, Ok(42));
     }
 }

@@ -64,6 +64,22 @@ mod shadowed {
             reply.send(self.total);
         }
 
+        /// An async handler beside the plain ones, so that the generated
+        /// `handle_call` passes plain requests on to `handle_call_now`.
+        #[call]
+        pub(crate) async fn later(&self) -> u64 {
+            ::tokio::task::yield_now().await;
+            self.total
+        }
+
+        /// Helpers named like the trait's fast paths must not be called in
+        /// their place.
+        fn handle_call_now(&self) -> u64 {
+            self.total + 1
+        }
+
+        fn init_now() {}
+
         #[terminate]
         fn terminate(&mut self, reason: &ExitReason) {
             let _ = reason;
@@ -79,5 +95,6 @@ async fn generated_code_is_hygienic() {
     assert_eq!(server.add(1, 2, 3, 4, 5).await.unwrap(), 15);
     server.bump(1, 1, 1, 1, 1);
     assert_eq!(server.deferred(0).await.unwrap(), 20);
+    assert_eq!(server.later().await.unwrap(), 20);
     server.stop().await.unwrap();
 }

@@ -410,10 +410,29 @@ struct BadTerminate;
 
 #[gen_server]
 impl BadTerminate {
+    /// `{:stop, reason, reply, state}` on a server whose terminate crashes.
+    #[call]
+    fn finish(&mut self, ctx: &mut Context<Self>) -> u32 {
+        ctx.stop(ExitReason::Normal);
+        7
+    }
+
     #[terminate]
     fn terminate(&mut self) {
         panic!("terminate exploded")
     }
+}
+
+#[tokio::test]
+async fn a_reply_held_by_stop_goes_out_even_if_terminate_crashes() {
+    let server = BadTerminate::start(BadTerminate).await.unwrap();
+    // As OTP's `try terminate(..) after reply(..)`: the caller gets its
+    // reply, and the server exits with terminate's crash.
+    assert_eq!(server.finish().await, Ok(7));
+    assert_eq!(
+        server.exited().await,
+        ExitReason::Panic("terminate exploded".into())
+    );
 }
 
 #[tokio::test]

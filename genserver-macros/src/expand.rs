@@ -485,6 +485,7 @@ impl<'s, 'a> Expander<'s, 'a> {
     /// `kind`) or of `handle_*` (`Run::Awaited`: the `async fn` ones), or
     /// `None` if `kind` has no handler of that sort.
     fn dispatch(&self, kind: Kind, enum_name: &Ident, run: Run) -> Option<TokenStream> {
+        let krate = self.krate;
         let ctx = names::internal("ctx");
         let now = run == Run::Now;
         let all: Vec<&Handler<'_>> = self.server.handlers(kind).collect();
@@ -546,8 +547,8 @@ impl<'s, 'a> Expander<'s, 'a> {
             }
         });
         // The handlers of the other sort: `handle_*_now` hands their requests
-        // back; `handle_*` passes them on to `handle_*_now`, so that it
-        // handles every request when called by hand.
+        // back; `handle_*` (generated only when there are `async` handlers)
+        // passes them on to `handle_*_now`, so that it handles every request.
         let rest = if others.is_empty() {
             self.phantom(&all)
                 .map(|_| quote!(#enum_name::__Phantom(never, _) => match never {},))
@@ -560,7 +561,7 @@ impl<'s, 'a> Expander<'s, 'a> {
             Some(quote! {
                 #[allow(unreachable_patterns)]
                 request => {
-                    let _ = Self::#now_method(self, request, #ctx);
+                    let _ = <Self as #krate::GenServer>::#now_method(self, request, #ctx);
                 }
             })
         };

@@ -107,8 +107,10 @@ struct State<S: GenServer> {
     /// Senders only push, and the server takes it all at once, so this side
     /// is a `Vec` (one word smaller than the receiver's `VecDeque`).
     queue: Vec<Envelope<S>>,
-    /// While serving: the server task's waker while it waits for mail.
-    /// While starting: the waker of the task waiting in `start`.
+    /// While serving: the server task's waker, registered whenever it takes
+    /// a batch or finds none, and taken by whoever wakes it (`parked` says
+    /// whether it is there). While starting: the waker of the task waiting
+    /// in `start`.
     waker: Option<Waker>,
     status: Status,
     /// Woken when the server exits. Made only when someone first waits for

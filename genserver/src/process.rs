@@ -2,7 +2,9 @@
 //!
 //! A server is one tokio task running [`run`]. Its life has three parts:
 //!
-//! 1. **init.** `S::init(arg)` runs inside the task. `start` waits for it on
+//! 1. **init.** `S::init_now(arg)` runs inside the task, or, if it hands the
+//!    argument back (an `async` init), `S::init(arg)`, boxed while it runs.
+//!    `start` waits for it on
 //!    the server's shared state (no separate ack channel): the server is
 //!    serving, or init failed and the server has already exited (so a name it
 //!    held would already be free again, as in OTP 26).
@@ -241,13 +243,14 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         };
 
         let terminated: Boxed<'_, _> = Box::pin(async {
-            match caught!(state.terminate(&reason)) {
-                Ok(()) => {
-                    if let Some(reply) = held_reply {
-                        reply();
-                    }
-                    reason
-                }
+            let outcome = caught!(state.terminate(&reason));
+            // The reply held back by `ctx.stop` goes out after terminate,
+            // even a crashing one (OTP's `try terminate(..) after reply(..)`).
+            if let Some(reply) = held_reply {
+                reply();
+            }
+            match outcome {
+                Ok(()) => reason,
                 // A crashing terminate replaces the reason, as in OTP.
                 Err(crash) => crash,
             }

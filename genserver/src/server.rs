@@ -17,7 +17,7 @@ use crate::process::StartOptions;
 ///
 /// | Elixir                         | this trait                                  |
 /// |--------------------------------|---------------------------------------------|
-/// | `init/1`                       | [`init`](GenServer::init) (your `#[init]`, or the start argument as the state) |
+/// | `init/1`                       | [`init_now`](GenServer::init_now) (a plain `fn` `#[init]`, or the start argument as the state) or [`init`](GenServer::init) (an `async fn` one) |
 /// | `handle_call/3` clauses        | [`handle_call_now`](GenServer::handle_call_now) (one match arm per plain `fn` `#[call]`) and [`handle_call`](GenServer::handle_call) (one per `async fn`) |
 /// | `handle_cast/2` clauses        | [`handle_cast_now`](GenServer::handle_cast_now) and [`handle_cast`](GenServer::handle_cast), likewise for `#[cast]` |
 /// | `handle_info/2` clauses        | [`handle_info_now`](GenServer::handle_info_now) and [`handle_info`](GenServer::handle_info), likewise for `#[info]` |

@@ -125,7 +125,11 @@ where
             }
             #[allow(unreachable_patterns)]
             request => {
-                let _ = Self::handle_call_now(self, request, ctx);
+                let _ = <Self as ::genserver::GenServer>::handle_call_now(
+                    self,
+                    request,
+                    ctx,
+                );
             }
         }
     }

@@ -76,6 +76,11 @@ impl<S: GenServer> Handle<S> {
         self.shared.id
     }
 
+    /// The server's shared state.
+    pub(crate) fn shared(&self) -> &Shared<S> {
+        &self.shared
+    }
+
     /// Whether the server is still running. Like `Process.alive?`, the answer
     /// may be stale by the time you act on it.
     pub fn is_alive(&self) -> bool {

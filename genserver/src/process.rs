@@ -88,7 +88,8 @@ pub async fn start<S: GenServer>(
     arg: S::Arg,
     options: StartOptions,
 ) -> Result<ServerRef<S>, StartError> {
-    let (shared, handle, task) = launch::<S>(arg)?;
+    let (handle, task) = launch::<S>(arg)?;
+    let shared = handle.shared();
     let started = match options
         .timeout
         .map(|timeout| Instant::now().checked_add(timeout))
@@ -133,28 +134,28 @@ pub async fn start<S: GenServer>(
 ///
 /// [`CallError::NoProc`]: crate::CallError::NoProc
 pub fn spawn<S: GenServer>(arg: S::Arg) -> Result<ServerRef<S>, StartError> {
-    let (_, handle, _) = launch::<S>(arg)?;
+    let (handle, _) = launch::<S>(arg)?;
     Ok(ServerRef::from_handle(handle))
 }
 
-/// A server's shared state, a handle to it, and its task.
-type Launched<S> = (Arc<Shared<S>>, Handle<S>, tokio::task::JoinHandle<()>);
-
-/// Creates a server's shared state and spawns its task.
-fn launch<S: GenServer>(arg: S::Arg) -> Result<Launched<S>, StartError> {
+/// Creates a server's shared state and spawns its task: the first handle to
+/// the server, and the task.
+fn launch<S: GenServer>(
+    arg: S::Arg,
+) -> Result<(Handle<S>, tokio::task::JoinHandle<()>), StartError> {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
     let shared = Arc::new(Shared::<S>::new(ServerId::next()));
-    let handle = Handle::new(Arc::clone(&shared));
     // The guard is made here and moved into the task, so that even a task
     // dropped before its first poll (its runtime shutting down) reports
     // `Killed` instead of leaving `start` waiting.
     let guard = ExitGuard {
         shared: Arc::clone(&shared),
     };
+    let handle = Handle::new(shared);
     let task = runtime.spawn(run(guard, arg));
-    Ok((shared, handle, task))
+    Ok((handle, task))
 }
 
 /// The server task: init, the receive loop, terminate and exit.

@@ -13,13 +13,15 @@
 //! * [`actix_impl`]     actix 0.13 (`send` / `do_send`), on its own System.
 //!
 //! The binaries `perf` (time) and `mem` (memory, allocations) drive them; see
-//! `BENCHMARKS.md` at the root of the repository.
+//! `BENCHMARKS.md` at the root of the repository. They and `profile` share
+//! their command-line options through [`cli`].
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 pub mod actix_impl;
+pub mod cli;
 pub mod genserver_impl;
 pub mod harness;
 pub mod kameo_impl;

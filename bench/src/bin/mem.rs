@@ -15,6 +15,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
+use genserver_bench::cli::{self, Opt};
 use genserver_bench::harness::{entries, AllocStats, Flavor, ALLOC_STATS, BASELINE};
 use genserver_bench::median;
 
@@ -73,29 +74,19 @@ fn main() {
         child(&args[1..]);
         return;
     }
-    let mut what = "all".to_string();
-    let mut reps = 3usize;
-    let mut n = 100_000usize;
-    let mut only: Vec<String> = vec![];
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .unwrap_or_else(|| panic!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--reps" => reps = value().parse().expect("--reps takes a number"),
-            "--n" => n = value().parse().expect("--n takes a number"),
-            "--only" => only.push(value().clone()),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return;
-            }
-            "idle" | "allocs" | "all" => what.clone_from(a),
-            s => panic!("unknown argument {s}\n{USAGE}"),
-        }
-    }
-    assert!(reps > 0, "--reps must be at least 1");
+    let mut what = "all";
+    let parsed = cli::parse(&args, &Opt::ALL, USAGE, |word| match word {
+        "idle" | "allocs" | "all" => what = word,
+        s => panic!("unknown argument {s}\n{USAGE}"),
+    });
+    let options = match parsed {
+        Ok(Some(options)) => options,
+        Ok(None) => return,
+        Err(e) => e.panic(USAGE),
+    };
+    let reps = options.reps.unwrap_or(3);
+    let n = options.n.unwrap_or(100_000);
+    let only = options.only;
     let all = entries();
     let selected: Vec<usize> = (0..all.len())
         .filter(|&i| {

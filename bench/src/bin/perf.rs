@@ -12,6 +12,7 @@
 
 use std::time::Instant;
 
+use genserver_bench::cli::{self, Opt};
 use genserver_bench::harness::{entries, Flavor, Metric, BASELINE};
 use genserver_bench::median;
 
@@ -21,29 +22,20 @@ const USAGE: &str = "usage: perf [call|cast|start-link|start-async|contention|al
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut metrics = vec![];
-    let mut reps = 5usize;
-    let mut n_override: Option<usize> = None;
-    let mut only: Vec<String> = vec![];
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .unwrap_or_else(|| panic!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--reps" => reps = value().parse().expect("--reps takes a number"),
-            "--n" => n_override = Some(value().parse().expect("--n takes a number")),
-            "--only" => only.push(value().clone()),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return;
-            }
-            "all" => metrics.extend(Metric::ALL),
-            s => metrics
-                .push(Metric::parse(s).unwrap_or_else(|| panic!("unknown metric {s}\n{USAGE}"))),
+    let parsed = cli::parse(&args, &Opt::ALL, USAGE, |word| match word {
+        "all" => metrics.extend(Metric::ALL),
+        s => {
+            metrics.push(Metric::parse(s).unwrap_or_else(|| panic!("unknown metric {s}\n{USAGE}")))
         }
-    }
-    assert!(reps > 0, "--reps must be at least 1");
+    });
+    let options = match parsed {
+        Ok(Some(options)) => options,
+        Ok(None) => return,
+        Err(e) => e.panic(USAGE),
+    };
+    let reps = options.reps.unwrap_or(5);
+    let n_override = options.n;
+    let only = options.only;
     if metrics.is_empty() {
         metrics = Metric::ALL.to_vec();
     }

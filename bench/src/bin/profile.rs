@@ -9,6 +9,7 @@
 //!
 //! Prints the sample (in the metric's unit) to stdout.
 
+use genserver_bench::cli::{self, Opt};
 use genserver_bench::harness::{entries, Flavor, Metric};
 
 const USAGE: &str = "usage: profile METRIC IMPLEMENTATION [ct|mt2] [--n N]
@@ -18,21 +19,13 @@ const USAGE: &str = "usage: profile METRIC IMPLEMENTATION [ct|mt2] [--n N]
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut positional = Vec::new();
-    let mut n = None;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--n" => {
-                let value = it.next().unwrap_or_else(|| fail("--n takes a number"));
-                n = Some(value.parse().unwrap_or_else(|_| fail("--n takes a number")));
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return;
-            }
-            _ => positional.push(arg.as_str()),
-        }
-    }
+    // Only `--n`: a `--reps` or `--only` here is a positional word.
+    let parsed = cli::parse(&args, &[Opt::N], USAGE, |word| positional.push(word));
+    let n = match parsed {
+        Ok(Some(options)) => options.n,
+        Ok(None) => return,
+        Err(_) => fail("--n takes a number"),
+    };
     let (metric, name, flavor) = match positional[..] {
         [metric, name] => (metric, name, "ct"),
         [metric, name, flavor] => (metric, name, flavor),

@@ -21,7 +21,6 @@
 //! each other: a message is either handled, or dropped by the exiting server
 //! after its exit reason was published, never lost in between.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -101,12 +100,18 @@ pub(crate) struct Shared<S: GenServer> {
     /// anything the server waits for takes that waker and wakes it, so the
     /// server can go to sleep after a batch without taking the lock again.
     parked: AtomicBool,
+    /// Whether the server runs on a `current_thread` runtime, where a caller
+    /// waiting for a reply yields most cheaply by waking itself (see
+    /// [`Handle::call`](crate::Handle::call)). Fits in the padding.
+    current_thread: bool,
 }
 
 struct State<S: GenServer> {
-    /// Senders only push, and the server takes it all at once, so this side
-    /// is a `Vec` (one word smaller than the receiver's `VecDeque`).
-    queue: Vec<Envelope<S>>,
+    /// Senders only push, and the server takes it all at once, so a `Vec`
+    /// does. A slot is an `Option` so that the server can take messages out
+    /// of the front in place (see [`Receiver`]); it is no wider, since
+    /// `Envelope`'s tag has room for `None`.
+    queue: Vec<Option<Envelope<S>>>,
     /// While serving: the server task's waker, registered whenever it takes
     /// a batch or finds none, and taken by whoever wakes it (`parked` says
     /// whether it is there). While starting: the waker of the task waiting
@@ -120,7 +125,7 @@ struct State<S: GenServer> {
 }
 
 impl<S: GenServer> Shared<S> {
-    pub(crate) fn new(id: ServerId) -> Self {
+    pub(crate) fn new(id: ServerId, current_thread: bool) -> Self {
         Shared {
             id,
             state: Mutex::new(State {
@@ -131,7 +136,13 @@ impl<S: GenServer> Shared<S> {
             }),
             handles: AtomicU32::new(0),
             parked: AtomicBool::new(false),
+            current_thread,
         }
+    }
+
+    /// Whether the server runs on a `current_thread` runtime.
+    pub(crate) fn on_current_thread(&self) -> bool {
+        self.current_thread
     }
 
     fn lock(&self) -> MutexGuard<'_, State<S>> {
@@ -159,7 +170,7 @@ impl<S: GenServer> Shared<S> {
             }
             Status::Starting | Status::Running(_) => {}
         }
-        state.queue.push(envelope);
+        state.queue.push(Some(envelope));
         let waker = self.take_waker(&mut state);
         drop(state);
         if let Some(waker) = waker {
@@ -233,16 +244,16 @@ impl<S: GenServer> Shared<S> {
     /// if init had not finished), and returns what was still queued so the
     /// caller can drop it, which fails the pending calls with this reason.
     /// Only the first call has an effect.
-    pub(crate) fn exit(&self, reason: ExitReason) -> Option<Vec<Envelope<S>>> {
+    pub(crate) fn exit(&self, reason: ExitReason) -> Option<Vec<Option<Envelope<S>>>> {
         self.finish(Status::Exited(Box::new(reason)))
     }
 
     /// `init` returned `Init::Ignore`.
-    pub(crate) fn ignore(&self) -> Option<Vec<Envelope<S>>> {
+    pub(crate) fn ignore(&self) -> Option<Vec<Option<Envelope<S>>>> {
         self.finish(Status::Ignored)
     }
 
-    fn finish(&self, status: Status) -> Option<Vec<Envelope<S>>> {
+    fn finish(&self, status: Status) -> Option<Vec<Option<Envelope<S>>>> {
         let mut state = self.lock();
         if state.status.exit_reason().is_some() {
             return None;
@@ -283,7 +294,7 @@ impl<S: GenServer> Shared<S> {
     /// Takes the next batch of mail into `buf` (which must be empty).
     pub(crate) fn poll_batch(
         &self,
-        buf: &mut VecDeque<Envelope<S>>,
+        buf: &mut Vec<Option<Envelope<S>>>,
         cx: &mut Context<'_>,
     ) -> Poll<Batch> {
         let mut state = self.lock();
@@ -301,10 +312,8 @@ impl<S: GenServer> Shared<S> {
         self.parked.store(true, Ordering::Release);
         if !state.queue.is_empty() {
             // The drained buffer goes back for the senders to fill, so a
-            // steady flow of mail allocates nothing. Both conversions reuse
-            // the allocation as is (`buf` is empty).
-            let drained = Vec::from(std::mem::take(buf));
-            *buf = VecDeque::from(std::mem::replace(&mut state.queue, drained));
+            // steady flow of mail allocates nothing.
+            std::mem::swap(&mut state.queue, buf);
             return Poll::Ready(Batch::Mail);
         }
         // Checked under the lock that `drop_handle` takes before waking, so
@@ -344,15 +353,20 @@ pub(crate) enum Batch {
 /// The most queue slots a drained buffer keeps.
 const RETAINED_CAPACITY: usize = 1024;
 
-/// The server side of a mailbox: a private buffer that batches are swapped into.
+/// The server side of a mailbox: a private buffer that batches are swapped
+/// into, and how far the server has got through it. Messages are taken out
+/// of their slots in place, and the slots are cleared once all are taken, so
+/// that the buffer can go back to the senders as it is.
 pub(crate) struct Receiver<S: GenServer> {
-    buf: VecDeque<Envelope<S>>,
+    buf: Vec<Option<Envelope<S>>>,
+    next: usize,
 }
 
 impl<S: GenServer> Receiver<S> {
     pub(crate) fn new() -> Self {
         Receiver {
-            buf: VecDeque::new(),
+            buf: Vec::new(),
+            next: 0,
         }
     }
 
@@ -361,14 +375,16 @@ impl<S: GenServer> Receiver<S> {
     ///
     /// [`pop`]: Receiver::pop
     pub(crate) fn poll_fill(&mut self, shared: &Shared<S>, cx: &mut Context<'_>) -> Poll<Batch> {
-        if !self.buf.is_empty() {
+        if self.next < self.buf.len() {
             return Poll::Ready(Batch::Mail);
         }
+        self.buf.clear();
+        self.next = 0;
         // A burst leaves a large buffer behind, and the two buffers change
         // places at every batch: let go of a large one once it is drained,
         // so a server does not keep a burst's worth of memory forever.
         if self.buf.capacity() > RETAINED_CAPACITY {
-            self.buf = VecDeque::new();
+            self.buf = Vec::new();
         }
         // The waker registered when the batch was taken is still in place, so
         // nothing has arrived since (a send would have taken it and woken
@@ -382,12 +398,15 @@ impl<S: GenServer> Receiver<S> {
 
     /// The next message of the batch already taken, if any.
     pub(crate) fn pop(&mut self) -> Option<Envelope<S>> {
-        self.buf.pop_front()
+        let envelope = self.buf.get_mut(self.next)?.take();
+        self.next += 1;
+        envelope
     }
 
     /// Takes the messages already swapped out but not yet handled, so the
     /// exiting server drops them with the rest of its queue.
-    pub(crate) fn take_buffered(&mut self) -> VecDeque<Envelope<S>> {
+    pub(crate) fn take_buffered(&mut self) -> Vec<Option<Envelope<S>>> {
+        self.next = 0;
         std::mem::take(&mut self.buf)
     }
 }

@@ -146,7 +146,8 @@ fn launch<S: GenServer>(
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
-    let shared = Arc::new(Shared::<S>::new(ServerId::next()));
+    let current_thread = runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
+    let shared = Arc::new(Shared::<S>::new(ServerId::next(), current_thread));
     // The guard is made here and moved into the task, so that even a task
     // dropped before its first poll (its runtime shutting down) reports
     // `Killed` instead of leaving `start` waiting.
@@ -484,7 +485,7 @@ mod tests {
     /// the loop's own state from growing past that line unnoticed.
     #[test]
     fn an_idle_small_server_fits_the_smallest_task_cell() {
-        let shared = Arc::new(Shared::<Counter>::new(ServerId::next()));
+        let shared = Arc::new(Shared::<Counter>::new(ServerId::next(), true));
         let future = run(ExitGuard { shared }, None);
         let size = std::mem::size_of_val(&future);
         assert!(size <= 152, "the server task's future grew to {size} bytes");

@@ -15,6 +15,11 @@
 //! * The server swaps the whole queue out under one lock and then works
 //!   through its private copy, so a burst of casts costs one lock per batch on
 //!   the server side, not one per message.
+//! * After a batch the server goes to sleep without taking the lock again:
+//!   it registered its waker when it took the batch, and a flag says the
+//!   waker is still there; whoever takes it (a send, a kill, the last
+//!   handle's drop) wakes the server. Serving a call costs one lock on the
+//!   server's side.
 //!
 //! The same lock guards the server's lifecycle ([`Status`]), which makes "send
 //! unless exited" and "exit and take what is queued" atomic with respect to

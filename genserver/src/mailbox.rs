@@ -229,22 +229,6 @@ impl<S: GenServer> Shared<S> {
         .await
     }
 
-    /// `init` succeeded: the server serves, unless it was killed meanwhile
-    /// (then this returns `false`). Wakes `start`.
-    pub(crate) fn serve(&self) -> bool {
-        let mut state = self.lock();
-        if !matches!(state.status, Status::Starting) {
-            return false;
-        }
-        state.status = Status::Running(tokio::task::id());
-        let starter = state.waker.take();
-        drop(state);
-        if let Some(starter) = starter {
-            starter.wake();
-        }
-        true
-    }
-
     /// Publishes the exit reason, wakes everyone waiting for it (and `start`,
     /// if init had not finished), and returns what was still queued so the
     /// caller can drop it, which fails the pending calls with this reason.
@@ -303,10 +287,18 @@ impl<S: GenServer> Shared<S> {
         cx: &mut Context<'_>,
     ) -> Poll<Batch> {
         let mut state = self.lock();
-        if state.status.exit_reason().is_some() {
-            // Killed from outside (a start timeout): serve nothing more.
-            return Poll::Ready(Batch::Gone);
-        }
+        let starter = match state.status {
+            Status::Running(_) => None,
+            // The first look, right after init succeeded: the server serves
+            // from now on, and `start` (whose waker is in the slot) is woken.
+            Status::Starting => {
+                state.status = Status::Running(tokio::task::id());
+                state.waker.take()
+            }
+            // Killed from outside (a start timeout), in init or since:
+            // serve nothing.
+            Status::Exited(_) | Status::Ignored => return Poll::Ready(Batch::Gone),
+        };
         // Register before looking at the queue: whether mail is taken now or
         // not, any mail sent from here on wakes the server, which is what
         // lets `Receiver::poll_fill` skip the lock once the batch is done.
@@ -315,19 +307,24 @@ impl<S: GenServer> Shared<S> {
             slot => *slot = Some(cx.waker().clone()),
         }
         self.parked.store(true, Ordering::Release);
-        if !state.queue.is_empty() {
+        let batch = if !state.queue.is_empty() {
             // The drained buffer goes back for the senders to fill, so a
             // steady flow of mail allocates nothing.
             std::mem::swap(&mut state.queue, buf);
-            return Poll::Ready(Batch::Mail);
+            Poll::Ready(Batch::Mail)
+        } else if self.handles.load(Ordering::Acquire) == 0 {
+            // Checked under the lock that `drop_handle` takes before waking,
+            // so the last handle's drop cannot slip between this check and
+            // the waker registration.
+            Poll::Ready(Batch::Closed)
+        } else {
+            Poll::Pending
+        };
+        drop(state);
+        if let Some(starter) = starter {
+            starter.wake();
         }
-        // Checked under the lock that `drop_handle` takes before waking, so
-        // the last handle's drop cannot slip between this check and the
-        // waker registration.
-        if self.handles.load(Ordering::Acquire) == 0 {
-            return Poll::Ready(Batch::Closed);
-        }
-        Poll::Pending
+        batch
     }
 
     /// Whether the server can wait without looking at the queue: its

@@ -187,11 +187,8 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         }) else {
             return;
         };
-        if !guard.shared.serve() {
-            // Killed while in init (the start timeout ran out): never serve.
-            return;
-        }
-
+        // The server serves from its first look at the mailbox on, which
+        // also wakes `start` (or finds it killed meanwhile: `Batch::Gone`).
         let mut ctx = Context::new(Arc::clone(&guard.shared));
         let mut mailbox = Receiver::new();
         let mut last: &'static str = "none";
@@ -202,7 +199,8 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                 Batch::Mail => {}
                 // Every handle is gone and the mailbox is empty.
                 Batch::Closed => break (ExitReason::Normal, None),
-                // Killed while it started: no terminate, as for any kill.
+                // Killed (the start timeout ran out, in init or just after):
+                // no terminate, as for any kill.
                 Batch::Gone => return,
             }
             loop {

@@ -42,8 +42,8 @@ use crate::server::{GenServer, Init, Message};
 
 /// Runs a callback to completion with [`poll_caught`]:
 /// `Ok(output)`, or `Err(reason)` if it panicked. A macro rather than an
-/// `async fn` so that the callback's future is stored once in the server's
-/// task, not twice (argument and pinned copy), which keeps idle servers small.
+/// `async fn` so that the callback's future is stored once in the box that
+/// runs it, not twice (argument and pinned copy).
 macro_rules! caught {
     ($future:expr) => {{
         // Making the future runs user code too (a hand-written callback may

@@ -251,32 +251,24 @@ async fn stop_from_a_cast() {
 
 #[tokio::test]
 async fn a_stop_ends_the_batch_it_arrived_in() {
-    let log = log();
-    let worker = serving(&log).await;
-    // One batch: a message, the stopping cast, and two more behind it. The
-    // server handles the first, stops, and never looks at the rest.
-    worker.send_echo_later(1);
-    worker.quit();
-    worker.send_echo_later(2);
-    assert_eq!(
-        worker.echo(3).await,
-        Err(CallError::Exit(ExitReason::Normal))
-    );
-    assert_eq!(entries(&log), ["init", "echo 1", "terminate normal"]);
-}
-
-#[tokio::test]
-async fn a_stop_from_an_async_handler_ends_the_batch_too() {
-    let log = log();
-    let worker = serving(&log).await;
-    worker.send_echo_later(1);
-    worker.quit_slowly();
-    worker.send_echo_later(2);
-    assert_eq!(
-        worker.echo(3).await,
-        Err(CallError::Exit(ExitReason::Normal))
-    );
-    assert_eq!(entries(&log), ["init", "echo 1", "terminate normal"]);
+    // From a plain handler (handled in the synchronous run) and from an
+    // async one (awaited in the middle of the batch).
+    let quits: [fn(&ServerRef<Worker>); 2] =
+        [|worker| worker.quit(), |worker| worker.quit_slowly()];
+    for quit in quits {
+        let log = log();
+        let worker = serving(&log).await;
+        // One batch: a message, the stopping cast, and two more behind it.
+        // The server handles the first, stops, and never looks at the rest.
+        worker.send_echo_later(1);
+        quit(&worker);
+        worker.send_echo_later(2);
+        assert_eq!(
+            worker.echo(3).await,
+            Err(CallError::Exit(ExitReason::Normal))
+        );
+        assert_eq!(entries(&log), ["init", "echo 1", "terminate normal"]);
+    }
 }
 
 #[tokio::test]

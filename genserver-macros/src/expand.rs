@@ -398,7 +398,7 @@ impl<'s, 'a> Expander<'s, 'a> {
             // Plain `fn` handlers run in `handle_*_now`, without a future;
             // `async fn` ones in `handle_*`, which the runtime awaits with
             // what `handle_*_now` hands back.
-            if let Some(body) = self.dispatch(kind, name, Run::Now) {
+            if let Some(body) = self.dispatch(kind, name, Run::Now, &now) {
                 handlers.extend(quote! {
                     fn #now(
                         &mut self,
@@ -409,7 +409,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                     }
                 });
             }
-            if let Some(body) = self.dispatch(kind, name, Run::Awaited) {
+            if let Some(body) = self.dispatch(kind, name, Run::Awaited, &now) {
                 handlers.extend(quote! {
                     async fn #method(&mut self, request: Self::#assoc, #ctx: &mut #krate::Context<Self>) {
                         #body
@@ -483,8 +483,15 @@ impl<'s, 'a> Expander<'s, 'a> {
 
     /// The body of `handle_*_now` (`Run::Now`: the plain `fn` handlers of
     /// `kind`) or of `handle_*` (`Run::Awaited`: the `async fn` ones), or
-    /// `None` if `kind` has no handler of that sort.
-    fn dispatch(&self, kind: Kind, enum_name: &Ident, run: Run) -> Option<TokenStream> {
+    /// `None` if `kind` has no handler of that sort. `now_method` is the
+    /// kind's `handle_*_now`, which `handle_*` passes the others on to.
+    fn dispatch(
+        &self,
+        kind: Kind,
+        enum_name: &Ident,
+        run: Run,
+        now_method: &TokenStream,
+    ) -> Option<TokenStream> {
         let krate = self.krate;
         let ctx = names::internal("ctx");
         let now = run == Run::Now;
@@ -497,11 +504,6 @@ impl<'s, 'a> Expander<'s, 'a> {
             return None;
         }
         let done = now.then(|| quote!(::core::result::Result::Ok(())));
-        let now_method = match kind {
-            Kind::Call => quote!(handle_call_now),
-            Kind::Cast => quote!(handle_cast_now),
-            _ => quote!(handle_info_now),
-        };
         let arms = handlers.iter().map(|handler| {
             let variant = &handler.variant;
             let ident = handler.ident();

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::actix_impl::{set_remote_arbiter, ActixLocal, ActixRemote};
+use crate::floor::Floor;
 use crate::genserver_impl::GenServerImpl;
 use crate::kameo_impl::Kameo;
 use crate::ractor_impl::Ractor;
@@ -144,8 +145,43 @@ fn per(elapsed: Duration, n: usize) -> f64 {
     elapsed.as_nanos() as f64 / n as f64
 }
 
+/// One sample of a start metric (`start-async`, `start-link`) for `F`, in µs
+/// per start.
+pub fn start_fut<F: Framework>(m: Metric, n: usize) -> BoxFut<f64> {
+    Box::pin(async move {
+        match m {
+            Metric::StartAsync => {
+                let gate = StartGate::new(n);
+                let mut v = Vec::with_capacity(n);
+                let t = Instant::now();
+                for _ in 0..n {
+                    v.push(F::spawn(gate.clone()).await);
+                }
+                gate.wait().await;
+                let el = t.elapsed();
+                black_box(&v);
+                per(el, n) / 1000.0
+            }
+            Metric::StartLink => {
+                let mut v = Vec::with_capacity(n);
+                let t = Instant::now();
+                for _ in 0..n {
+                    v.push(F::start_link().await);
+                }
+                let el = t.elapsed();
+                black_box(&v);
+                per(el, n) / 1000.0
+            }
+            m => panic!("{} is not a start metric", m.key()),
+        }
+    })
+}
+
 /// One sample of `m` for `F`, in the unit of `m`.
-pub fn metric_fut<F: Framework>(m: Metric, n: usize) -> BoxFut<f64> {
+pub fn metric_fut<F: Framework>(m: Metric, n: usize) -> BoxFut<f64>
+where
+    F::H: Handle,
+{
     Box::pin(async move {
         match m {
             Metric::Call => {
@@ -179,28 +215,7 @@ pub fn metric_fut<F: Framework>(m: Metric, n: usize) -> BoxFut<f64> {
                 assert_eq!(total, (warm + n) as u64);
                 per(el, n)
             }
-            Metric::StartAsync => {
-                let gate = StartGate::new(n);
-                let mut v = Vec::with_capacity(n);
-                let t = Instant::now();
-                for _ in 0..n {
-                    v.push(F::spawn(gate.clone()).await);
-                }
-                gate.wait().await;
-                let el = t.elapsed();
-                black_box(&v);
-                per(el, n) / 1000.0
-            }
-            Metric::StartLink => {
-                let mut v = Vec::with_capacity(n);
-                let t = Instant::now();
-                for _ in 0..n {
-                    v.push(F::start_link().await);
-                }
-                let el = t.elapsed();
-                black_box(&v);
-                per(el, n) / 1000.0
-            }
+            Metric::StartAsync | Metric::StartLink => start_fut::<F>(m, n).await,
             Metric::Contention => {
                 let clients = 2;
                 let each = n / clients;
@@ -290,8 +305,22 @@ pub fn run_on<F: Framework, T: Send + 'static>(
 }
 
 /// One sample of `m` for `F` on a fresh runtime of `flavor`.
-pub fn measure<F: Framework>(m: Metric, flavor: Flavor, n: usize) -> Option<f64> {
+pub fn measure<F: Framework>(m: Metric, flavor: Flavor, n: usize) -> Option<f64>
+where
+    F::H: Handle,
+{
     run_on::<F, f64>(flavor, move || metric_fut::<F>(m, n))
+}
+
+/// One sample of a start metric for `F`, which need not serve; `None` for
+/// the other metrics.
+pub fn measure_starts<F: Framework>(m: Metric, flavor: Flavor, n: usize) -> Option<f64> {
+    match m {
+        Metric::StartAsync | Metric::StartLink => {
+            run_on::<F, f64>(flavor, move || start_fut::<F>(m, n))
+        }
+        _ => None,
+    }
 }
 
 /// One row of the tables: an implementation, with the type that runs its
@@ -308,7 +337,11 @@ pub struct Entry {
     pub allocs: fn(Flavor, usize, usize) -> Option<(f64, f64)>,
 }
 
-fn by_flavor<C: Framework, M: Framework>(m: Metric, flavor: Flavor, n: usize) -> Option<f64> {
+fn by_flavor<C: Framework, M: Framework>(m: Metric, flavor: Flavor, n: usize) -> Option<f64>
+where
+    C::H: Handle,
+    M::H: Handle,
+{
     match flavor {
         Flavor::Ct => measure::<C>(m, flavor, n),
         Flavor::Mt2 => measure::<M>(m, flavor, n),
@@ -326,7 +359,11 @@ fn allocs_by_flavor<C: Framework, M: Framework>(
     flavor: Flavor,
     calls: usize,
     casts: usize,
-) -> Option<(f64, f64)> {
+) -> Option<(f64, f64)>
+where
+    C::H: Handle,
+    M::H: Handle,
+{
     match flavor {
         Flavor::Ct => allocs::<C>(flavor, calls, casts),
         Flavor::Mt2 => allocs::<M>(flavor, calls, casts),
@@ -350,7 +387,8 @@ macro_rules! entry {
 /// The index of the baseline in [`entries`].
 pub const BASELINE: usize = 1;
 
-/// Table order: genserver, the raw baseline ([`BASELINE`]), then the peers.
+/// Table order: genserver, the raw baseline ([`BASELINE`]), the peers, then
+/// the floor (start and memory rows only).
 pub fn entries() -> Vec<Entry> {
     vec![
         entry!(GenServerImpl),
@@ -358,6 +396,12 @@ pub fn entries() -> Vec<Entry> {
         entry!(Kameo),
         entry!(Ractor),
         entry!(ActixLocal, ActixRemote),
+        Entry {
+            name: Floor::NAME,
+            measure: measure_starts::<Floor>,
+            idle_mem: idle_mem::<Floor>,
+            allocs: |_, _, _| None,
+        },
     ]
 }
 
@@ -413,7 +457,10 @@ pub fn idle_mem<F: Framework>(flavor: Flavor, n: usize) -> Option<(f64, f64)> {
 
 /// Allocation calls per call and per cast in steady state: `calls` calls,
 /// then `casts` casts and one confirming call, after a warm-up.
-pub fn allocs<F: Framework>(flavor: Flavor, calls: usize, casts: usize) -> Option<(f64, f64)> {
+pub fn allocs<F: Framework>(flavor: Flavor, calls: usize, casts: usize) -> Option<(f64, f64)>
+where
+    F::H: Handle,
+{
     run_on::<F, (f64, f64)>(flavor, move || {
         Box::pin(async move {
             let h = F::start_link().await;

@@ -10,7 +10,9 @@
 //! * [`raw`]            hand-written tokio actor: mpsc unbounded + oneshot (baseline);
 //! * [`kameo_impl`]     kameo 0.22 (`ask` / `tell`, unbounded mailbox);
 //! * [`ractor_impl`]    ractor 0.16 (`call` / `cast`);
-//! * [`actix_impl`]     actix 0.13 (`send` / `do_send`), on its own System.
+//! * [`actix_impl`]     actix 0.13 (`send` / `do_send`), on its own System;
+//! * [`floor`]          not a server: a bare tokio task, the least that any
+//!   runtime with a task per server pays to start one (start and memory rows only).
 //!
 //! The binaries `perf` (time) and `mem` (memory, allocations) drive them; see
 //! `BENCHMARKS.md` at the root of the repository. They and `profile` share
@@ -22,6 +24,7 @@ use std::sync::Arc;
 
 pub mod actix_impl;
 pub mod cli;
+pub mod floor;
 pub mod genserver_impl;
 pub mod harness;
 pub mod kameo_impl;
@@ -89,8 +92,9 @@ pub trait Framework: 'static {
     const NAME: &'static str;
     /// Where it runs.
     const EXEC: Exec = Exec::Tokio;
-    /// A handle to one server.
-    type H: Handle;
+    /// What `start_link` returns: a [`Handle`] for every implementation
+    /// that serves (the time metrics other than the starts need one).
+    type H: Send + Sync + 'static;
     /// What an asynchronous start leaves to keep the server alive.
     type Spawned: Send + 'static;
     /// Starts a server without waiting for its init; the init signals `gate`.

@@ -218,6 +218,10 @@ fn allocs_table(selected: &[usize]) {
                 None => cells.extend(["—".to_string(), "—".to_string()]),
             }
         }
+        // The floor does not serve, so it has no row here.
+        if cells.iter().all(|c| c == "—") {
+            continue;
+        }
         println!("| {} | {} |", entries[e].name, cells.join(" | "));
     }
 }

@@ -127,6 +127,10 @@ fn print_table(
         *b = median(&mut samples[BASELINE][fi].clone());
     }
     for &e in selected {
+        // The floor only starts: no row in the other tables.
+        if samples[e].iter().all(Vec::is_empty) {
+            continue;
+        }
         let mut cells = vec![];
         let mut rates = vec![];
         for fi in 0..Flavor::ALL.len() {
@@ -164,6 +168,17 @@ fn print_table(
         println!(
             "genserver's row uses `Counter::spawn(..)`, which returns before init ran; \
              ractor's `Actor::spawn` always awaits `pre_start`, so its row is sequential."
+        );
+    }
+    if matches!(m, Metric::StartAsync | Metric::StartLink)
+        && selected
+            .iter()
+            .any(|&e| entries[e].name.starts_with("floor"))
+    {
+        println!();
+        println!(
+            "floor: not a server, a spawned task that signals its init and waits on a oneshot \
+             (bench/src/floor.rs): the least a start costs when every server is a tokio task."
         );
     }
     if selected

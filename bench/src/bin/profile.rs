@@ -14,7 +14,7 @@ use genserver_bench::harness::{entries, Flavor, Metric};
 
 const USAGE: &str = "usage: profile METRIC IMPLEMENTATION [ct|mt2] [--n N]
   METRIC: call | cast | start-link | start-async | contention
-  IMPLEMENTATION: genserver | raw | kameo | ractor | actix (a prefix of the row label)";
+  IMPLEMENTATION: genserver | raw | kameo | ractor | actix | floor (a prefix of the row label)";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

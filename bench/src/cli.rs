@@ -49,6 +49,24 @@ pub struct Options {
     pub only: Vec<String>,
 }
 
+impl Options {
+    /// The indices of the `entries` to run: those whose label contains one
+    /// of the `--only` names (all of them without `--only`), and always the
+    /// baseline at `baseline`, which the ratio columns divide by.
+    pub fn selected(&self, entries: &[crate::harness::Entry], baseline: usize) -> Vec<usize> {
+        (0..entries.len())
+            .filter(|&i| {
+                i == baseline
+                    || self.only.is_empty()
+                    || self
+                        .only
+                        .iter()
+                        .any(|o| entries[i].name.contains(o.as_str()))
+            })
+            .collect()
+    }
+}
+
 /// A command line [`parse`] rejects.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Error {

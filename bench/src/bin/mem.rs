@@ -86,15 +86,7 @@ fn main() {
     };
     let reps = options.reps.unwrap_or(3);
     let n = options.n.unwrap_or(100_000);
-    let only = options.only;
-    let all = entries();
-    let selected: Vec<usize> = (0..all.len())
-        .filter(|&i| {
-            i == BASELINE
-                || only.is_empty()
-                || only.iter().any(|o| all[i].name.contains(o.as_str()))
-        })
-        .collect();
+    let selected = options.selected(&entries(), BASELINE);
     println!("# genserver-bench mem");
     if what == "allocs" || what == "all" {
         let t = Instant::now();

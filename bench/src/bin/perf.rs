@@ -35,19 +35,11 @@ fn main() {
     };
     let reps = options.reps.unwrap_or(5);
     let n_override = options.n;
-    let only = options.only;
     if metrics.is_empty() {
         metrics = Metric::ALL.to_vec();
     }
     let entries = entries();
-    // The baseline always runs: the ratio column needs it.
-    let selected: Vec<usize> = (0..entries.len())
-        .filter(|&i| {
-            i == BASELINE
-                || only.is_empty()
-                || only.iter().any(|o| entries[i].name.contains(o.as_str()))
-        })
-        .collect();
+    let selected = options.selected(&entries, BASELINE);
 
     println!("# genserver-bench perf");
     println!();

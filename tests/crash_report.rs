@@ -97,7 +97,7 @@ fn a_crash_is_logged_once_with_reason_and_last_message() {
         let server = Fragile::start(Fragile).await.unwrap();
         server.fine().await.unwrap();
         assert!(server.get_value().await.is_err());
-        server.exited().await;
+        server.exited().await.unwrap();
     });
     let errors: Vec<&Captured> = events.iter().filter(|e| e.level == Level::ERROR).collect();
     assert_eq!(errors.len(), 1, "one crash report, got {events:?}");

@@ -110,13 +110,15 @@ impl Worker {
         self.log.lock().unwrap().push(format!("echo {n}"));
     }
 
-    /// Calls its own server, which must fail at once instead of deadlocking.
+    /// Calls, stops and waits for its own server, which must each fail at
+    /// once instead of deadlocking.
     #[call]
-    async fn call_self(&self, ctx: &mut Context<Self>) -> (CallError, StopError) {
+    async fn call_self(&self, ctx: &mut Context<Self>) -> (CallError, StopError, WaitError) {
         let me = ctx.server_ref();
         let call = me.echo(1).await.unwrap_err();
         let stop = me.stop().await.unwrap_err();
-        (call, stop)
+        let wait = me.exited().await.unwrap_err();
+        (call, stop, wait)
     }
 
     #[terminate]
@@ -216,7 +218,7 @@ async fn stop_with_a_reason_is_handled_after_earlier_messages() {
     assert_eq!(echo.unwrap(), 7);
     stop.unwrap();
     assert_eq!(entries(&log), ["init", "echo 7", "terminate shutdown"]);
-    assert_eq!(worker.exited().await, ExitReason::Shutdown);
+    assert_eq!(worker.exited().await, Ok(ExitReason::Shutdown));
 }
 
 #[tokio::test]
@@ -228,7 +230,10 @@ async fn stop_from_a_call_replies_after_terminate() {
         entries(&log),
         ["init", "finish", "terminate shutdown: finished"]
     );
-    assert_eq!(worker.exited().await, ExitReason::shutdown_with("finished"));
+    assert_eq!(
+        worker.exited().await,
+        Ok(ExitReason::shutdown_with("finished"))
+    );
 }
 
 #[tokio::test]
@@ -245,7 +250,7 @@ async fn stop_from_a_cast() {
     let log = log();
     let worker = serving(&log).await;
     worker.quit();
-    assert_eq!(worker.exited().await, ExitReason::Normal);
+    assert_eq!(worker.exited().await, Ok(ExitReason::Normal));
     assert_eq!(worker.echo(1).await, Err(CallError::NoProc));
 }
 
@@ -289,7 +294,7 @@ async fn a_panicking_call_fails_the_caller_and_everyone_queued() {
     assert_eq!(worker.echo(3).await, Err(CallError::NoProc));
     worker.crash_later();
     assert!(!worker.is_alive());
-    assert_eq!(worker.exited().await, boom);
+    assert_eq!(worker.exited().await, Ok(boom));
 }
 
 #[tokio::test]
@@ -329,9 +334,10 @@ async fn calls_time_out_after_five_seconds_by_default() {
 async fn calling_yourself_fails_at_once() {
     let log = log();
     let worker = serving(&log).await;
-    let (call, stop) = worker.call_self().await.unwrap();
+    let (call, stop, wait) = worker.call_self().await.unwrap();
     assert_eq!(call, CallError::CallingSelf);
     assert_eq!(stop, StopError::CallingSelf);
+    assert_eq!(wait, WaitError::CallingSelf);
     assert!(worker.is_alive());
 }
 
@@ -423,7 +429,7 @@ async fn a_reply_held_by_stop_goes_out_even_if_terminate_crashes() {
     assert_eq!(server.finish().await, Ok(7));
     assert_eq!(
         server.exited().await,
-        ExitReason::Panic("terminate exploded".into())
+        Ok(ExitReason::Panic("terminate exploded".into()))
     );
 }
 
@@ -452,7 +458,7 @@ fn a_server_whose_runtime_shut_down_was_killed() {
         .unwrap();
     second.block_on(async {
         assert!(!worker.is_alive());
-        assert_eq!(worker.exited().await, ExitReason::Killed);
+        assert_eq!(worker.exited().await, Ok(ExitReason::Killed));
         assert_eq!(worker.echo(1).await, Err(CallError::NoProc));
     });
     // Killed: terminate did not run.
@@ -681,5 +687,5 @@ async fn a_spawned_server_whose_init_fails_fails_the_calls_queued_meanwhile() {
     let reason = ExitReason::error("no config");
     assert_eq!(worker.echo(1).await, Err(CallError::Exit(reason.clone())));
     assert_eq!(worker.echo(2).await, Err(CallError::NoProc));
-    assert_eq!(worker.exited().await, reason);
+    assert_eq!(worker.exited().await, Ok(reason));
 }

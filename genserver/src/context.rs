@@ -33,7 +33,7 @@ use crate::server::GenServer;
 /// # async fn main() {
 /// let session = Session::start(Session { open: true }).await.unwrap();
 /// assert!(session.close().await.unwrap());
-/// assert_eq!(session.exited().await, ExitReason::Normal);
+/// assert_eq!(session.exited().await, Ok(ExitReason::Normal));
 /// # }
 /// ```
 pub struct Context<S: GenServer> {

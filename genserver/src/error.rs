@@ -245,6 +245,29 @@ impl fmt::Display for StopError {
 
 impl StdError for StopError {}
 
+/// Why [`ServerRef::exited`](crate::ServerRef::exited) cannot wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// A server tried to wait for its own exit, which would wait for itself
+    /// forever. A handler ends its own server with
+    /// [`Context::stop`](crate::Context::stop), and `terminate` runs as it
+    /// exits.
+    CallingSelf,
+}
+
+impl fmt::Display for WaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitError::CallingSelf => {
+                f.write_str("calling self: a server cannot wait for its own exit")
+            }
+        }
+    }
+}
+
+impl StdError for WaitError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +290,10 @@ mod tests {
         assert_eq!(
             StartError::Init(ExitReason::error("bad config")).to_string(),
             "init failed (error: bad config)"
+        );
+        assert_eq!(
+            WaitError::CallingSelf.to_string(),
+            "calling self: a server cannot wait for its own exit"
         );
     }
 

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::error::{CallError, ExitReason, StopError};
+use crate::error::{CallError, ExitReason, StopError, WaitError};
 use crate::mailbox::{Envelope, Refused, Shared};
 use crate::server::{Client, GenServer, HandleInfo};
 
@@ -217,8 +217,14 @@ impl<S: GenServer> Handle<S> {
     }
 
     /// Waits until the server has exited, and returns why.
-    pub async fn exited(&self) -> ExitReason {
-        self.shared.exited().await
+    ///
+    /// Fails at once with [`WaitError::CallingSelf`] inside the server's own
+    /// task, which would wait for itself forever.
+    pub async fn exited(&self) -> Result<ExitReason, WaitError> {
+        if self.shared.is_own_task() {
+            return Err(WaitError::CallingSelf);
+        }
+        Ok(self.shared.exited().await)
     }
 }
 
@@ -308,8 +314,13 @@ impl<S: GenServer> ServerRef<S> {
         self.handle().stop_with_timeout(reason, Duration::MAX).await
     }
 
-    /// Waits until the server has exited, and returns why.
-    pub async fn exited(&self) -> ExitReason {
+    /// Waits until the server has exited, and returns why (like a monitor's
+    /// `:DOWN` message, awaited). Returns at once if it already has.
+    ///
+    /// Inside the server's own task (a handler holding its own reference) it
+    /// fails at once with [`WaitError::CallingSelf`] instead of waiting for
+    /// itself forever.
+    pub async fn exited(&self) -> Result<ExitReason, WaitError> {
         self.handle().exited().await
     }
 }

@@ -49,7 +49,7 @@
 //! * [`Context`] (`context`): what a running handler can ask for.
 //! * [`start`] (`process`): init, the receive loop, terminate.
 //! * `mailbox`: the one FIFO queue per server.
-//! * [`ExitReason`], [`CallError`], [`StartError`], [`StopError`] (`error`).
+//! * [`ExitReason`], [`CallError`], [`StartError`], [`StopError`], [`WaitError`] (`error`).
 
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
@@ -66,7 +66,7 @@ mod process;
 mod server;
 
 pub use crate::context::Context;
-pub use crate::error::{CallError, ExitReason, StartError, StopError};
+pub use crate::error::{CallError, ExitReason, StartError, StopError, WaitError};
 pub use crate::handle::{Handle, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};
 pub use crate::process::{spawn, start, StartOptions};
 pub use crate::server::{Client, GenServer, HandleInfo, Init, IntoInit, Message};
@@ -131,7 +131,7 @@ pub mod prelude {
     pub use crate::gen_server;
     pub use crate::{
         CallError, Context, ExitReason, GenServer, Init, ReplyTo, ServerRef, StartError,
-        StartOptions, StopError,
+        StartOptions, StopError, WaitError,
     };
 }
 

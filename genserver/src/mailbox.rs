@@ -159,6 +159,14 @@ impl<S: GenServer> Shared<S> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Whether this runs inside the server's own task, once it serves.
+    pub(crate) fn is_own_task(&self) -> bool {
+        match self.lock().status {
+            Status::Running(task) => tokio::task::try_id() == Some(task),
+            _ => false,
+        }
+    }
+
     /// Queues `envelope`, or hands it back: if the server has exited, or if
     /// `from_outside` is asked for (calls and stops, which wait for the
     /// server) and the sender is the server's own task.

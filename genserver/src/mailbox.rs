@@ -47,7 +47,8 @@ pub(crate) enum Envelope<S: GenServer> {
     Info(S::Info),
     /// `stop(reason)`: run `terminate` and exit with `reason`. Boxed, so that
     /// the rare stop does not make every queue slot wider: a slot is as wide
-    /// as the widest envelope, and a burst of casts moves every slot twice.
+    /// as the widest envelope, and a burst of casts moves every slot three
+    /// times (in, turned round, out).
     Stop(Box<ExitReason>),
 }
 
@@ -113,10 +114,8 @@ pub(crate) struct Shared<S: GenServer> {
 
 struct State<S: GenServer> {
     /// Senders only push, and the server takes it all at once, so a `Vec`
-    /// does. A slot is an `Option` so that the server can take messages out
-    /// of the front in place (see [`Receiver`]); it is no wider, since
-    /// `Envelope`'s tag has room for `None`.
-    queue: Vec<Option<Envelope<S>>>,
+    /// does (see [`Receiver`] for how the server reads it in order).
+    queue: Vec<Envelope<S>>,
     /// While serving: the server task's waker, registered whenever it takes
     /// a batch or finds none, and taken by whoever wakes it (`parked` says
     /// whether it is there). While starting: the waker of the task waiting
@@ -183,7 +182,7 @@ impl<S: GenServer> Shared<S> {
             }
             Status::Starting | Status::Running(_) => {}
         }
-        state.queue.push(Some(envelope));
+        state.queue.push(envelope);
         let waker = self.take_waker(&mut state);
         drop(state);
         if let Some(waker) = waker {
@@ -241,16 +240,16 @@ impl<S: GenServer> Shared<S> {
     /// if init had not finished), and returns what was still queued so the
     /// caller can drop it, which fails the pending calls with this reason.
     /// Only the first call has an effect.
-    pub(crate) fn exit(&self, reason: ExitReason) -> Option<Vec<Option<Envelope<S>>>> {
+    pub(crate) fn exit(&self, reason: ExitReason) -> Option<Vec<Envelope<S>>> {
         self.finish(Status::Exited(Box::new(reason)))
     }
 
     /// `init` returned `Init::Ignore`.
-    pub(crate) fn ignore(&self) -> Option<Vec<Option<Envelope<S>>>> {
+    pub(crate) fn ignore(&self) -> Option<Vec<Envelope<S>>> {
         self.finish(Status::Ignored)
     }
 
-    fn finish(&self, status: Status) -> Option<Vec<Option<Envelope<S>>>> {
+    fn finish(&self, status: Status) -> Option<Vec<Envelope<S>>> {
         let mut state = self.lock();
         if state.status.exit_reason().is_some() {
             return None;
@@ -291,7 +290,7 @@ impl<S: GenServer> Shared<S> {
     /// Takes the next batch of mail into `buf` (which must be empty).
     pub(crate) fn poll_batch(
         &self,
-        buf: &mut Vec<Option<Envelope<S>>>,
+        buf: &mut Vec<Envelope<S>>,
         cx: &mut Context<'_>,
     ) -> Poll<Batch> {
         let mut state = self.lock();
@@ -364,20 +363,19 @@ pub(crate) enum Batch {
 const RETAINED_CAPACITY: usize = 1024;
 
 /// The server side of a mailbox: a private buffer that batches are swapped
-/// into, and how far the server has got through it. Messages are taken out
-/// of their slots in place, and the slots are cleared once all are taken, so
-/// that the buffer can go back to the senders as it is.
+/// into. A batch is turned round once it is taken, outside the lock, and
+/// then popped from the back, oldest first: a popped slot is gone, so the
+/// drained buffer is empty and goes back to the senders as it is, with
+/// nothing to clear. (Reading from the front would leave either moved-from
+/// slots to clear one by one, or a `VecDeque` to convert at every swap; a
+/// call, whose batch is one message, pays neither.)
 pub(crate) struct Receiver<S: GenServer> {
-    buf: Vec<Option<Envelope<S>>>,
-    next: usize,
+    buf: Vec<Envelope<S>>,
 }
 
 impl<S: GenServer> Receiver<S> {
     pub(crate) fn new() -> Self {
-        Receiver {
-            buf: Vec::new(),
-            next: 0,
-        }
+        Receiver { buf: Vec::new() }
     }
 
     /// Waits for mail: [`Batch::Mail`] once the next batch is taken (then
@@ -385,11 +383,9 @@ impl<S: GenServer> Receiver<S> {
     ///
     /// [`pop`]: Receiver::pop
     pub(crate) fn poll_fill(&mut self, shared: &Shared<S>, cx: &mut Context<'_>) -> Poll<Batch> {
-        if self.next < self.buf.len() {
+        if !self.buf.is_empty() {
             return Poll::Ready(Batch::Mail);
         }
-        self.buf.clear();
-        self.next = 0;
         // A burst leaves a large buffer behind, and the two buffers change
         // places at every batch: let go of a large one once it is drained,
         // so a server does not keep a burst's worth of memory forever.
@@ -403,20 +399,20 @@ impl<S: GenServer> Receiver<S> {
         if shared.is_parked() {
             return Poll::Pending;
         }
-        shared.poll_batch(&mut self.buf, cx)
+        let batch = shared.poll_batch(&mut self.buf, cx);
+        self.buf.reverse();
+        batch
     }
 
     /// The next message of the batch already taken, if any.
     pub(crate) fn pop(&mut self) -> Option<Envelope<S>> {
-        let envelope = self.buf.get_mut(self.next)?.take();
-        self.next += 1;
-        envelope
+        self.buf.pop()
     }
 
     /// Takes the messages already swapped out but not yet handled, so the
-    /// exiting server drops them with the rest of its queue.
-    pub(crate) fn take_buffered(&mut self) -> Vec<Option<Envelope<S>>> {
-        self.next = 0;
+    /// exiting server drops them with the rest of its queue, oldest first.
+    pub(crate) fn take_buffered(&mut self) -> Vec<Envelope<S>> {
+        self.buf.reverse();
         std::mem::take(&mut self.buf)
     }
 }

@@ -219,7 +219,8 @@ impl<S: GenServer> Handle<S> {
     /// Waits until the server has exited, and returns why.
     ///
     /// Fails at once with [`WaitError::CallingSelf`] inside the server's own
-    /// task, which would wait for itself forever.
+    /// task once it serves (in a handler or `terminate`), which would wait
+    /// for itself forever.
     pub async fn exited(&self) -> Result<ExitReason, WaitError> {
         if self.shared.is_own_task() {
             return Err(WaitError::CallingSelf);
@@ -317,9 +318,9 @@ impl<S: GenServer> ServerRef<S> {
     /// Waits until the server has exited, and returns why (like a monitor's
     /// `:DOWN` message, awaited). Returns at once if it already has.
     ///
-    /// Inside the server's own task (a handler holding its own reference) it
-    /// fails at once with [`WaitError::CallingSelf`] instead of waiting for
-    /// itself forever.
+    /// Inside the server's own task (a handler or `terminate` holding its own
+    /// reference) it fails at once with [`WaitError::CallingSelf`] instead of
+    /// waiting for itself forever, as a call or a stop does.
     pub async fn exited(&self) -> Result<ExitReason, WaitError> {
         self.handle().exited().await
     }

@@ -6,7 +6,7 @@
 //! after it, so here everything is one [`Envelope`] in one queue.
 //!
 //! The queue is a `Mutex<Vec>` with the receiver's waker beside it, in the
-//! same allocation as the rest of the server's shared state. Two properties
+//! same allocation as the rest of the server's shared state. Three properties
 //! matter for performance (see `BENCHMARKS.md`):
 //!
 //! * Nothing is allocated until the first message arrives. A tokio mpsc
@@ -158,7 +158,9 @@ impl<S: GenServer> Shared<S> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether this runs inside the server's own task, once it serves.
+    /// Whether this runs inside the server's own task, once it serves. (In
+    /// `init` the task is not known yet; nor can `init` have been handed its
+    /// own reference, except by a caller of `spawn` that sends it there.)
     pub(crate) fn is_own_task(&self) -> bool {
         match self.lock().status {
             Status::Running(task) => tokio::task::try_id() == Some(task),
@@ -287,12 +289,17 @@ impl<S: GenServer> Shared<S> {
         }
     }
 
-    /// Takes the next batch of mail into `buf` (which must be empty).
+    /// Takes the next batch of mail into `buf` (which must be empty: its
+    /// messages would go back to the senders, behind newer mail).
     pub(crate) fn poll_batch(
         &self,
         buf: &mut Vec<Envelope<S>>,
         cx: &mut Context<'_>,
     ) -> Poll<Batch> {
+        debug_assert!(
+            buf.is_empty(),
+            "a batch is taken only once the last is done"
+        );
         let mut state = self.lock();
         let starter = match state.status {
             Status::Running(_) => None,
@@ -410,9 +417,8 @@ impl<S: GenServer> Receiver<S> {
     }
 
     /// Takes the messages already swapped out but not yet handled, so the
-    /// exiting server drops them with the rest of its queue, oldest first.
+    /// exiting server drops them with the rest of its queue.
     pub(crate) fn take_buffered(&mut self) -> Vec<Envelope<S>> {
-        self.buf.reverse();
         std::mem::take(&mut self.buf)
     }
 }

@@ -89,6 +89,12 @@ impl Status {
             Status::Ignored => Some(ExitReason::Normal),
         }
     }
+
+    /// Whether the server serves, in the task this runs in: a wait for the
+    /// server from here would wait for itself.
+    fn is_current_task(&self) -> bool {
+        matches!(self, Status::Running(task) if tokio::task::try_id() == Some(*task))
+    }
 }
 
 /// The part of a server that its handles share.
@@ -162,10 +168,7 @@ impl<S: GenServer> Shared<S> {
     /// `init` the task is not known yet; nor can `init` have been handed its
     /// own reference, except by a caller of `spawn` that sends it there.)
     pub(crate) fn is_own_task(&self) -> bool {
-        match self.lock().status {
-            Status::Running(task) => tokio::task::try_id() == Some(task),
-            _ => false,
-        }
+        self.lock().status.is_current_task()
     }
 
     /// Queues `envelope`, or hands it back: if the server has exited, or if
@@ -179,7 +182,7 @@ impl<S: GenServer> Shared<S> {
         let mut state = self.lock();
         match state.status {
             Status::Exited(_) | Status::Ignored => return Err(Refused::NoProc(envelope)),
-            Status::Running(task) if from_outside && tokio::task::try_id() == Some(task) => {
+            ref status if from_outside && status.is_current_task() => {
                 return Err(Refused::CallingSelf(envelope));
             }
             Status::Starting | Status::Running(_) => {}

@@ -43,13 +43,19 @@
 //!
 //! # Layout
 //!
-//! * [`GenServer`] (`server`): the trait the macro implements.
-//! * [`ServerRef`], [`Handle`], [`ReplyTo`] (`handle`): how clients reach a
-//!   server and how replies travel back.
-//! * [`Context`] (`context`): what a running handler can ask for.
-//! * [`start`] (`process`): init, the receive loop, terminate.
-//! * `mailbox`: the one FIFO queue per server.
-//! * [`ExitReason`], [`CallError`], [`StartError`], [`StopError`], [`WaitError`] (`error`).
+//! The kernel, in `process/`, is what every server is made of:
+//!
+//! * `process::mailbox`: the one FIFO queue per server, its status and its
+//!   per-process tables.
+//! * `process::run`: [`start`] and [`spawn`], init, the receive loop, terminate.
+//! * `process::context`: [`Context`], what a running callback can ask for.
+//! * `process::handle`: [`ServerRef`], [`Handle`], [`ReplyTo`]: how clients
+//!   reach a server and how replies travel back.
+//!
+//! On top of it, one module per OTP concept:
+//!
+//! * `server`: the [`GenServer`] trait the macro implements (`gen_server`).
+//! * `error`: [`ExitReason`] and the errors clients see.
 
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
@@ -58,16 +64,13 @@
 #[allow(unused_extern_crates)]
 extern crate self as genserver;
 
-mod context;
 mod error;
-mod handle;
-mod mailbox;
 mod process;
 mod server;
 
-pub use crate::context::Context;
+pub use crate::process::context::Context;
 pub use crate::error::{CallError, ExitReason, StartError, StopError, WaitError};
-pub use crate::handle::{Handle, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};
+pub use crate::process::handle::{Handle, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};
 pub use crate::process::{spawn, start, StartOptions};
 pub use crate::server::{Client, GenServer, HandleInfo, Init, IntoInit, Message};
 

@@ -3,11 +3,11 @@
 use std::convert::Infallible;
 use std::future::Future;
 
-use crate::context::Context;
+use crate::process::context::Context;
 use crate::error::ExitReason;
 use crate::error::StartError;
-use crate::handle::{Handle, ServerRef};
-use crate::process::StartOptions;
+use crate::process::handle::{Handle, ServerRef};
+use crate::process::run::StartOptions;
 
 /// A server process: state plus the callbacks that handle its messages.
 ///
@@ -168,14 +168,14 @@ pub trait GenServer: Sized + Send + 'static {
         arg: Self::Arg,
         options: StartOptions,
     ) -> impl Future<Output = Result<ServerRef<Self>, StartError>> + Send {
-        crate::process::start(arg, options)
+        crate::process::run::start(arg, options)
     }
 
     /// Starts the server without waiting for its `init`: the reference comes
     /// back at once, and what is sent through it is handled once `init` has
     /// run (see [`spawn`](crate::spawn)).
     fn spawn(arg: Self::Arg) -> Result<ServerRef<Self>, StartError> {
-        crate::process::spawn(arg)
+        crate::process::run::spawn(arg)
     }
 
     /// Runs once when the server stops: on [`ServerRef::stop`](crate::ServerRef::stop),

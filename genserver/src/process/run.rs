@@ -34,10 +34,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::context::Context;
+use crate::process::context::Context;
 use crate::error::{ExitReason, StartError};
-use crate::handle::{Handle, ServerId, ServerRef};
-use crate::mailbox::{Batch, Envelope, Receiver, Shared};
+use crate::process::handle::{Handle, ServerId, ServerRef};
+use crate::process::mailbox::{Batch, Envelope, Receiver, Shared};
 use crate::server::{GenServer, Init, Message};
 
 /// Runs a callback to completion with [`poll_caught`]:

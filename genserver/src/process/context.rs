@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::ExitReason;
-use crate::handle::{Handle, ReplyTo, ServerId, ServerRef};
-use crate::mailbox::Shared;
+use crate::process::handle::{Handle, ReplyTo, ServerId, ServerRef};
+use crate::process::mailbox::Shared;
 use crate::server::GenServer;
 
 /// What a handler can ask of the runtime while it runs.

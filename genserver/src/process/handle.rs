@@ -20,7 +20,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::error::{CallError, ExitReason, StopError, WaitError};
-use crate::mailbox::{Envelope, Refused, Shared};
+use crate::process::mailbox::{Envelope, Refused, Shared};
 use crate::server::{Client, GenServer, HandleInfo};
 
 /// The default call timeout, as in Elixir: 5 seconds.

@@ -1,0 +1,26 @@
+//! The kernel: what every server process is made of, whatever it does.
+//!
+//! Erlang splits a process's machinery over `erlang` (spawn, mailbox,
+//! exit signals), `proc_lib` (start with an acknowledgement, crash reports)
+//! and `gen` (call with a timeout); every behaviour (`gen_server`,
+//! `supervisor`, ...) is built on them. Here the same machinery is four
+//! files, and the OTP concepts (`registry`, `link`, `monitor`, `timer`,
+//! `sys`) sit on top of it; nothing in this module knows about them beyond
+//! the hooks they register.
+//!
+//! * `mailbox`: the one ordered queue per server, the server's status
+//!   (starting, serving, exited) and the rarely used per-process tables
+//!   (exit hooks, links, monitors), all under one lock.
+//! * `run`: the server task: `init`, the receive loop, `terminate`, and
+//!   the start handshake (`proc_lib:start_link`/`init_ack`).
+//! * `context`: what a running callback can ask of the runtime
+//!   ([`Context`](crate::Context)).
+//! * `handle`: how clients reach a server ([`ServerRef`](crate::ServerRef),
+//!   [`Handle`](crate::Handle), [`ReplyTo`](crate::ReplyTo)).
+
+pub(crate) mod context;
+pub(crate) mod handle;
+pub(crate) mod mailbox;
+pub(crate) mod run;
+
+pub use self::run::{spawn, start, StartOptions};

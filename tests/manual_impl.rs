@@ -55,7 +55,7 @@ impl GenServer for Manual {
     type Info = std::convert::Infallible;
     type Client = ManualClient;
 
-    async fn init(arg: Self::Arg) -> Init<Self> {
+    async fn init(arg: Self::Arg, _ctx: &mut Context<Self>) -> Init<Self> {
         Init::Ok(Manual {
             terminated: Some(arg),
         })
@@ -168,7 +168,7 @@ impl GenServer for Split {
     type Info = std::convert::Infallible;
     type Client = SplitClient;
 
-    async fn init((): ()) -> Init<Self> {
+    async fn init((): (), _ctx: &mut Context<Self>) -> Init<Self> {
         Init::Ok(Split { seen: Vec::new() })
     }
 

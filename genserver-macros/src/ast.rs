@@ -57,6 +57,9 @@ pub(crate) struct Init<'a> {
     pub(crate) method: &'a ImplItemFn,
     /// The start argument, if the function takes one.
     pub(crate) arg: Option<&'a Type>,
+    /// The arguments in the order written: the start argument (`false`)
+    /// and `ctx: &mut Context<Self>` (`true`).
+    pub(crate) order: Vec<bool>,
     /// Whether it returns `Self` (an init that cannot fail).
     pub(crate) returns_self: bool,
 }
@@ -232,16 +235,26 @@ impl<'a> Init<'a> {
                 "#[init] builds the state, so it takes no `self`: write `fn init(arg: Arg) -> Self`",
             );
         }
-        let mut args = sig.inputs.iter().filter_map(|input| match input {
-            FnArg::Typed(typed) => Some(typed),
-            FnArg::Receiver(_) => None,
-        });
-        let arg = args.next().map(|typed| &*typed.ty);
-        if let Some(extra) = args.next() {
-            errors.spanned(
-                extra,
-                "#[init] takes at most one argument, the start argument: bundle several in a tuple or a struct",
-            );
+        let mut order = Vec::new();
+        let mut arg = None;
+        for input in &sig.inputs {
+            let FnArg::Typed(typed) = input else {
+                continue;
+            };
+            if is_context(&typed.ty) {
+                if order.contains(&true) {
+                    errors.spanned(typed, "#[init] takes at most one context argument");
+                }
+                order.push(true);
+            } else if arg.is_some() {
+                errors.spanned(
+                    typed,
+                    "#[init] takes one start argument (and optionally `ctx: &mut Context<Self>`): bundle several values in a struct, or destructure a tuple: `fn init((a, b): (A, B)) -> Self`",
+                );
+            } else {
+                arg = Some(&*typed.ty);
+                order.push(false);
+            }
         }
         if let Some(ty) = arg {
             check_owned(ty, errors);
@@ -259,6 +272,7 @@ impl<'a> Init<'a> {
         (errors.len() == before).then_some(Init {
             method,
             arg,
+            order,
             returns_self,
         })
     }

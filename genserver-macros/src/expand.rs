@@ -425,9 +425,17 @@ impl<'s, 'a> Expander<'s, 'a> {
             .init
             .as_ref()
             .is_none_or(|init| init.method.sig.asyncness.is_none());
+        let ctx = names::internal("ctx");
+        let takes_ctx = self
+            .server
+            .init
+            .as_ref()
+            .is_some_and(|init| init.order.contains(&true));
+        let unused_ctx = (!takes_ctx).then(|| quote!(let _ = #ctx;));
         let init_now = sync_init.then(|| {
             quote! {
-                fn init_now(#arg: Self::Arg) -> ::core::result::Result<#krate::Init<Self>, Self::Arg> {
+                fn init_now(#arg: Self::Arg, #ctx: &mut #krate::Context<Self>) -> ::core::result::Result<#krate::Init<Self>, Self::Arg> {
+                    #unused_ctx
                     ::core::result::Result::Ok(#init)
                 }
             }
@@ -440,7 +448,8 @@ impl<'s, 'a> Expander<'s, 'a> {
                 #types
                 type Client = #client #ty_generics;
 
-                async fn init(#arg: Self::Arg) -> #krate::Init<Self> {
+                async fn init(#arg: Self::Arg, #ctx: &mut #krate::Context<Self>) -> #krate::Init<Self> {
+                    #unused_ctx
                     #init
                 }
                 #init_now
@@ -458,9 +467,17 @@ impl<'s, 'a> Expander<'s, 'a> {
             return (quote!(Self), quote!(#krate::Init::Ok(#arg)));
         };
         let ident = &init.method.sig.ident;
+        let ctx = names::internal("ctx");
+        let args = init
+            .order
+            .iter()
+            .map(|&is_ctx| if is_ctx { quote!(#ctx) } else { quote!(#arg) });
         let (arg_ty, call) = match init.arg {
-            Some(ty) => (ty.to_token_stream(), quote!(Self::#ident(#arg))),
-            None => (quote!(()), quote!({ let () = #arg; Self::#ident() })),
+            Some(ty) => (ty.to_token_stream(), quote!(Self::#ident(#(#args),*))),
+            None => (
+                quote!(()),
+                quote!({ let () = #arg; Self::#ident(#(#args),*) }),
+            ),
         };
         let call = if init.method.sig.asyncness.is_some() {
             quote!(#call.await)

@@ -40,9 +40,13 @@ pub enum ExitReason {
     /// The server stopped itself with an error (`{:stop, reason, state}` with a
     /// reason of your own), or `init` returned `Err`.
     Error(Arc<dyn StdError + Send + Sync>),
-    /// The server was killed without running `terminate`: its task was
-    /// aborted, or the tokio runtime it ran on shut down.
+    /// The server was killed without running `terminate`: by
+    /// [`ServerRef::kill`](crate::ServerRef::kill), by its start timeout,
+    /// or because the tokio runtime it ran on shut down (`:killed`).
     Killed,
+    /// The server was not running when it was looked at: the reason a
+    /// monitor set up on a dead server reports (`:noproc`).
+    NoProc,
 }
 
 impl ExitReason {
@@ -85,7 +89,8 @@ impl ExitReason {
         match (self, other) {
             (ExitReason::Normal, ExitReason::Normal)
             | (ExitReason::Shutdown, ExitReason::Shutdown)
-            | (ExitReason::Killed, ExitReason::Killed) => true,
+            | (ExitReason::Killed, ExitReason::Killed)
+            | (ExitReason::NoProc, ExitReason::NoProc) => true,
             (ExitReason::ShutdownWith(a), ExitReason::ShutdownWith(b))
             | (ExitReason::Panic(a), ExitReason::Panic(b)) => a == b,
             (ExitReason::Error(a), ExitReason::Error(b)) => {
@@ -111,6 +116,7 @@ impl fmt::Display for ExitReason {
             ExitReason::Panic(message) => write!(f, "panicked: {message}"),
             ExitReason::Error(error) => write!(f, "error: {error}"),
             ExitReason::Killed => f.write_str("killed"),
+            ExitReason::NoProc => f.write_str("noproc"),
         }
     }
 }
@@ -126,6 +132,7 @@ impl fmt::Debug for ExitReason {
             ExitReason::Panic(message) => f.debug_tuple("Panic").field(message).finish(),
             ExitReason::Error(error) => f.debug_tuple("Error").field(error).finish(),
             ExitReason::Killed => f.write_str("Killed"),
+            ExitReason::NoProc => f.write_str("NoProc"),
         }
     }
 }

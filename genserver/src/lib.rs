@@ -55,6 +55,9 @@
 //! On top of it, one module per OTP concept:
 //!
 //! * `server`: the [`GenServer`] trait the macro implements (`gen_server`).
+//! * [`link`]: links, exit signals, trapping exits ([`Exit`], [`TaskLink`]).
+//! * [`monitor`]: monitors ([`Down`], [`Monitor`]).
+//! * [`sys`]: looking into a running server (`:sys`).
 //! * `error`: [`ExitReason`] and the errors clients see.
 
 #![forbid(unsafe_code)]
@@ -65,14 +68,21 @@
 extern crate self as genserver;
 
 mod error;
+pub mod link;
+pub mod monitor;
 mod process;
 mod server;
+pub mod sys;
 
-pub use crate::process::context::Context;
 pub use crate::error::{CallError, ExitReason, StartError, StopError, WaitError};
+pub use crate::link::{Exit, LinkError, TaskLink};
+pub use crate::monitor::{Down, Monitor, MonitorRef};
+pub use crate::process::context::Context;
 pub use crate::process::handle::{Handle, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};
 pub use crate::process::{spawn, start, StartOptions};
-pub use crate::server::{Client, GenServer, HandleInfo, Init, IntoInit, Message};
+pub use crate::server::{
+    Client, GenServer, HandleContinue, HandleInfo, IdleTimeout, Init, IntoInit, Message,
+};
 
 /// Turns an impl block of handler methods into a server process.
 ///

@@ -3,9 +3,9 @@
 use std::convert::Infallible;
 use std::future::Future;
 
-use crate::process::context::Context;
 use crate::error::ExitReason;
 use crate::error::StartError;
+use crate::process::context::Context;
 use crate::process::handle::{Handle, ServerRef};
 use crate::process::run::StartOptions;
 
@@ -46,7 +46,11 @@ pub trait GenServer: Sized + Send + 'static {
     ///
     /// The runtime calls it only if [`init_now`](GenServer::init_now) hands
     /// the argument back, and keeps its future in a box while it runs.
-    fn init(arg: Self::Arg) -> impl Future<Output = Init<Self>> + Send;
+    ///
+    /// `ctx` is the server's context, as handlers get it: `init` can trap
+    /// exits, link, monitor, start timers, and ask for a continuation or
+    /// an idle timeout that applies once it returns.
+    fn init(arg: Self::Arg, ctx: &mut Context<Self>) -> impl Future<Output = Init<Self>> + Send;
 
     /// Builds the state at once, without awaiting, if it can; otherwise
     /// hands the argument back (`Err(arg)`) for [`init`](GenServer::init).
@@ -55,7 +59,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// `#[gen_server]` implements it when there is no `#[init]` or the
     /// `#[init]` is a plain `fn`, which saves starting a server the
     /// allocation of init's future. The default hands the argument back.
-    fn init_now(arg: Self::Arg) -> Result<Init<Self>, Self::Arg> {
+    fn init_now(arg: Self::Arg, ctx: &mut Context<Self>) -> Result<Init<Self>, Self::Arg> {
+        let _ = ctx;
         Err(arg)
     }
 
@@ -225,6 +230,25 @@ pub trait HandleInfo<I>: GenServer {
     /// Wraps `message` into the server's info enum.
     fn into_info(message: I) -> Self::Info;
 }
+
+/// A server that has a `#[continuation]` handler for messages of type `M`,
+/// so [`Context::continue_with`](crate::Context::continue_with) accepts an `M`.
+///
+/// Continuations travel in the server's info enum, but only the server
+/// itself can ask for one: there is no way to send one from outside.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `#[continuation]` handler for `{M}`",
+    label = "add `#[continuation] fn name(&mut self, step: {M})` to the server"
+)]
+pub trait HandleContinue<M>: GenServer {
+    /// Wraps `message` into the server's info enum.
+    fn into_continue(message: M) -> Self::Info;
+}
+
+/// The info message of an idle timeout: Elixir's `handle_info(:timeout, state)`.
+/// See [`Context::idle_timeout`](crate::Context::idle_timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct IdleTimeout;
 
 /// What `init` decided: Elixir's `{:ok, state}`, `:ignore` and `{:stop, reason}`.
 ///

@@ -70,12 +70,18 @@ impl ::genserver::GenServer for KeyValueStore {
     type Cast = KeyValueStoreCast;
     type Info = ::core::convert::Infallible;
     type Client = KeyValueStoreClient;
-    async fn init(arg: Self::Arg) -> ::genserver::Init<Self> {
+    async fn init(
+        arg: Self::Arg,
+        ctx: &mut ::genserver::Context<Self>,
+    ) -> ::genserver::Init<Self> {
+        let _ = ctx;
         ::genserver::Init::Ok(arg)
     }
     fn init_now(
         arg: Self::Arg,
+        ctx: &mut ::genserver::Context<Self>,
     ) -> ::core::result::Result<::genserver::Init<Self>, Self::Arg> {
+        let _ = ctx;
         ::core::result::Result::Ok(::genserver::Init::Ok(arg))
     }
     fn handle_call_now(

@@ -66,7 +66,11 @@ impl my_runtime::genserver::GenServer for Clock {
     type Cast = ::core::convert::Infallible;
     type Info = ClockInfo;
     type Client = ClockClient;
-    async fn init(arg: Self::Arg) -> my_runtime::genserver::Init<Self> {
+    async fn init(
+        arg: Self::Arg,
+        ctx: &mut my_runtime::genserver::Context<Self>,
+    ) -> my_runtime::genserver::Init<Self> {
+        let _ = ctx;
         <_ as my_runtime::genserver::IntoInit<Self>>::into_init(Self::init(arg).await)
     }
     fn handle_call_now(

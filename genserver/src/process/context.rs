@@ -1,11 +1,15 @@
-//! The context a handler can ask for: who it is, and how to stop.
+//! The context a callback can ask for: who it is, how to stop, what to do
+//! next (continue, idle timeout, hibernate), and, through the OTP modules,
+//! links, monitors, trapping exits and timers.
 
 use std::fmt;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use crate::error::ExitReason;
 use crate::process::handle::{Handle, ReplyTo, ServerId, ServerRef};
-use crate::process::mailbox::Shared;
+use crate::process::mailbox::{Envelope, HookKey, Receiver, Shared};
 use crate::server::GenServer;
 
 /// What a handler can ask of the runtime while it runs.
@@ -37,29 +41,123 @@ use crate::server::GenServer;
 /// # }
 /// ```
 pub struct Context<S: GenServer> {
-    shared: Arc<Shared<S>>,
-    /// Set by [`Context::stop`]; the loop stops after the current handler.
-    /// Boxed: it is rare, and the context lives in every idle server.
-    stopping: Option<Box<Stopping>>,
+    pub(crate) shared: Arc<Shared<S>>,
+    /// What the running callback asked the loop to do once it returns:
+    /// stop, continue, an idle timeout. Boxed, since it is rare and the
+    /// context lives in every idle server, and taken after each callback.
+    /// In a `Mutex` only so that `Context` is `Sync`, which an async handler
+    /// holding a `&Context` across an `.await` needs (it is reached with
+    /// `get_mut`, never locked).
+    actions: Option<Box<Mutex<Actions<S>>>>,
+    /// What the server set up for the rest of its life: trapping exits,
+    /// the monitors it holds, its `:sys` debug state, an armed idle timeout.
+    /// Made on first use.
+    pub(crate) extra: Option<Box<Extra<S>>>,
 }
 
 /// A reply held back until `terminate` has run.
 pub(crate) type HeldReply = Box<dyn FnOnce() + Send>;
 
-/// What a handler that asked to stop leaves for the loop.
-struct Stopping {
-    reason: ExitReason,
-    /// A reply held back until `terminate` has run (`{:stop, reason, reply, state}`).
-    /// In a `Mutex` only so that `Context` is `Sync`, which an async handler
-    /// holding a `&Context` across an `.await` needs.
-    held_reply: Mutex<Option<HeldReply>>,
+/// See [`Context::actions`].
+pub(crate) struct Actions<S: GenServer> {
+    /// `{:stop, reason, ...}`, with the reply held back until `terminate`
+    /// has run (`{:stop, reason, reply, state}`).
+    pub(crate) stop: Option<(ExitReason, Option<HeldReply>)>,
+    /// `{:continue, arg}`: handled before anything in the mailbox.
+    pub(crate) next: Option<S::Info>,
+    /// `{:noreply, state, timeout}`: the idle timeout and the message it
+    /// sends.
+    pub(crate) idle: Option<(Duration, IdleMessage<S>)>,
+    /// `:hibernate`: give back the mailbox's memory before waiting.
+    pub(crate) hibernate: bool,
+}
+
+impl<S: GenServer> Default for Actions<S> {
+    fn default() -> Self {
+        Actions {
+            stop: None,
+            next: None,
+            idle: None,
+            hibernate: false,
+        }
+    }
+}
+
+/// Makes the info message an idle timeout sends.
+pub(crate) type IdleMessage<S> = fn() -> <S as GenServer>::Info;
+
+/// See [`Context::extra`].
+pub(crate) struct Extra<S: GenServer> {
+    /// Turns a trapped exit signal into the server's info message; set
+    /// while the server traps exits.
+    pub(crate) trap: Option<fn(crate::Exit) -> S::Info>,
+    /// Turns a down message into the server's info message; set by the
+    /// first monitor.
+    pub(crate) down: Option<fn(crate::Down) -> S::Info>,
+    /// The monitors this server holds: the reference and the watched server.
+    pub(crate) monitors: Vec<(crate::MonitorRef, Arc<dyn crate::process::handle::Process>)>,
+    /// An idle timeout waiting to fire, while the server waits for mail.
+    pub(crate) idle: Option<Idle<S>>,
+    /// `:sys` debug state: suspended, statistics, trace.
+    pub(crate) sys: crate::sys::Debug<S>,
+}
+
+/// An armed idle timeout.
+pub(crate) struct Idle<S: GenServer> {
+    pub(crate) timeout: Duration,
+    pub(crate) message: IdleMessage<S>,
+    /// Armed when the server goes to wait, not before.
+    pub(crate) sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S: GenServer> Default for Extra<S> {
+    fn default() -> Self {
+        Extra {
+            trap: None,
+            down: None,
+            monitors: Vec::new(),
+            idle: None,
+            sys: crate::sys::Debug::default(),
+        }
+    }
+}
+
+impl<S: GenServer> Extra<S> {
+    /// A batch was taken: it cancels an armed idle timeout unless it holds
+    /// only system messages, after which the countdown starts again.
+    pub(crate) fn on_mail(&mut self, mailbox: &Receiver<S>) {
+        if let Some(idle) = &mut self.idle {
+            if mailbox
+                .pending()
+                .all(|envelope| matches!(envelope, Envelope::System(_)))
+            {
+                idle.sleep = None;
+            } else {
+                self.idle = None;
+            }
+        }
+        if let Some(count) = &mut self.sys.messages_in {
+            *count += mailbox.pending().count() as u64;
+        }
+    }
+}
+
+impl<S: GenServer> Drop for Extra<S> {
+    fn drop(&mut self) {
+        // A server that exits stops watching: the servers it monitored
+        // forget it (Erlang removes a dead process's monitors).
+        for (monitor, target) in self.monitors.drain(..) {
+            target.remove_hook(HookKey::Monitor(monitor.0));
+        }
+    }
 }
 
 impl<S: GenServer> Context<S> {
     pub(crate) fn new(shared: Arc<Shared<S>>) -> Self {
         Context {
             shared,
-            stopping: None,
+            actions: None,
+            extra: None,
         }
     }
 
@@ -71,8 +169,8 @@ impl<S: GenServer> Context<S> {
     /// A new reference to this server, for example to hand to a task that
     /// will cast back to it.
     ///
-    /// A server lives as long as references to it exist, so storing this in
-    /// the server's own state keeps it alive until it stops itself.
+    /// A plain server lives as long as references to it exist, so storing
+    /// this in the server's own state keeps it alive until it stops itself.
     pub fn server_ref(&self) -> ServerRef<S> {
         ServerRef::from_handle(Handle::new(Arc::clone(&self.shared)))
     }
@@ -84,21 +182,94 @@ impl<S: GenServer> Context<S> {
     /// *after* `terminate` has run (`{:stop, reason, reply, state}`). A call
     /// handler that takes a [`ReplyTo`] and does not answer leaves its caller
     /// with [`CallError::Exit`](crate::CallError::Exit) (`{:stop, reason, state}`).
+    ///
+    /// In `init` it has no effect: `init` says that it fails by what it
+    /// returns (`Err`, or [`Init::Stop`](crate::Init::Stop)).
     pub fn stop(&mut self, reason: ExitReason) {
-        match &mut self.stopping {
-            Some(stopping) => stopping.reason = reason,
-            None => {
-                self.stopping = Some(Box::new(Stopping {
-                    reason,
-                    held_reply: Mutex::new(None),
-                }));
-            }
+        let actions = self.actions();
+        match &mut actions.stop {
+            Some((stop, _)) => *stop = reason,
+            None => actions.stop = Some((reason, None)),
         }
     }
 
     /// Whether [`stop`](Context::stop) was called in this handler.
     pub fn is_stopping(&self) -> bool {
-        self.stopping.is_some()
+        self.actions.as_ref().is_some_and(|actions| {
+            actions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .stop
+                .is_some()
+        })
+    }
+
+    /// Handles `message` with its `#[continuation]` handler as soon as the
+    /// current callback returns, before anything already in the mailbox
+    /// (`{:noreply, state, {:continue, arg}}`, `handle_continue/2`).
+    ///
+    /// Use it for work that must happen next, unconditionally: the slow
+    /// part of `init` (which `start` then does not wait for), or a step that
+    /// follows a reply. A continuation may ask for another one; a later call
+    /// in the same callback replaces an earlier one.
+    pub fn continue_with<M>(&mut self, message: M)
+    where
+        S: crate::HandleContinue<M>,
+    {
+        self.actions().next = Some(S::into_continue(message));
+    }
+
+    /// Sets an idle timeout (`{:noreply, state, timeout}`): if no call, cast
+    /// or info message arrives within `timeout` after the current callback,
+    /// the server gets an [`IdleTimeout`](crate::IdleTimeout) info message.
+    ///
+    /// As in Elixir it is not a timer: any message cancels it, a message
+    /// already waiting in the mailbox means it never starts, and
+    /// `Duration::ZERO` fires only if the mailbox is empty. `:sys` requests
+    /// do not cancel it; its countdown starts again after them. For periodic
+    /// work use [`send_after`](crate::send_after) or
+    /// [`send_interval`](crate::send_interval).
+    pub fn idle_timeout(&mut self, timeout: Duration)
+    where
+        S: crate::HandleInfo<crate::IdleTimeout>,
+    {
+        self.actions().idle = Some((timeout, || S::into_info(crate::IdleTimeout)));
+    }
+
+    /// Gives back the mailbox's spare memory before the server waits for
+    /// its next message (`:hibernate`): an idle server returns to its
+    /// smallest size. A server shrinks oversized buffers by itself after a
+    /// burst; this lets go of all of them, at the cost of allocating again
+    /// for the next message, so use it for servers that stay idle long.
+    pub fn hibernate(&mut self) {
+        self.actions().hibernate = true;
+    }
+
+    /// The actions box, made on first use.
+    fn actions(&mut self) -> &mut Actions<S> {
+        self.actions
+            .get_or_insert_with(Box::default)
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the callback that just ran asked for anything (cheap: the
+    /// loop asks after every message).
+    #[inline]
+    pub(crate) fn has_actions(&self) -> bool {
+        self.actions.is_some()
+    }
+
+    /// What the callback that just ran asked for.
+    pub(crate) fn take_actions(&mut self) -> Option<Actions<S>> {
+        self.actions
+            .take()
+            .map(|actions| actions.into_inner().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The lifetime state, made on first use.
+    pub(crate) fn extra(&mut self) -> &mut Extra<S> {
+        self.extra.get_or_insert_with(Box::default)
     }
 
     /// Answers a call. Generated code uses this for handlers that return their
@@ -106,28 +277,14 @@ impl<S: GenServer> Context<S> {
     /// asked to stop.
     #[doc(hidden)]
     pub fn reply<T: Send + 'static>(&mut self, to: ReplyTo<T>, value: T) {
-        match &mut self.stopping {
-            Some(stopping) => {
-                *stopping
-                    .held_reply
-                    .get_mut()
-                    .unwrap_or_else(PoisonError::into_inner) =
-                    Some(Box::new(move || to.send(value)));
+        if let Some(actions) = &mut self.actions {
+            let actions = actions.get_mut().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, held)) = &mut actions.stop {
+                *held = Some(Box::new(move || to.send(value)));
+                return;
             }
-            None => to.send(value),
         }
-    }
-
-    /// The stop a handler asked for: the reason, and the reply to send once
-    /// `terminate` has run.
-    pub(crate) fn take_stop(&mut self) -> Option<(ExitReason, Option<HeldReply>)> {
-        self.stopping.take().map(|stopping| {
-            let held = stopping
-                .held_reply
-                .into_inner()
-                .unwrap_or_else(PoisonError::into_inner);
-            (stopping.reason, held)
-        })
+        to.send(value);
     }
 }
 
@@ -136,7 +293,7 @@ impl<S: GenServer> fmt::Debug for Context<S> {
         f.debug_struct("Context")
             .field("server", &std::any::type_name::<S>())
             .field("id", &self.shared.id)
-            .field("stopping", &self.stopping.as_ref().map(|s| &s.reason))
+            .field("stopping", &self.is_stopping())
             .finish_non_exhaustive()
     }
 }

@@ -20,7 +20,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::error::{CallError, ExitReason, StopError, WaitError};
-use crate::process::mailbox::{Envelope, Refused, Shared};
+use crate::process::mailbox::{Envelope, ExitHook, HookKey, Refused, Shared};
 use crate::server::{Client, GenServer, HandleInfo};
 
 /// The default call timeout, as in Elixir: 5 seconds.
@@ -78,6 +78,11 @@ impl<S: GenServer> Handle<S> {
 
     /// The server's shared state.
     pub(crate) fn shared(&self) -> &Shared<S> {
+        &self.shared
+    }
+
+    /// The server's shared state, to hold without keeping the server alive.
+    pub(crate) fn shared_arc(&self) -> &Arc<Shared<S>> {
         &self.shared
     }
 
@@ -418,4 +423,144 @@ async fn next_turn(current_thread: bool) {
         Poll::Pending
     })
     .await;
+}
+
+/// A server of any type, as links, monitors and names see it: Erlang's pid.
+///
+/// Implemented by every server's shared state; the OTP modules hold servers
+/// of other types through it.
+#[allow(dead_code)] // `exit_reason` and `as_any` serve the registry
+pub(crate) trait Process: Send + Sync + 'static {
+    /// The server's id.
+    fn id(&self) -> ServerId;
+    /// The server's type, for errors and reports.
+    fn type_name(&self) -> &'static str;
+    /// The exit reason, once it has exited.
+    fn exit_reason(&self) -> Option<ExitReason>;
+    /// See [`Shared::add_hook`].
+    fn add_hook(&self, key: HookKey, hook: ExitHook) -> Result<(), (ExitHook, ExitReason)>;
+    /// See [`Shared::remove_hook`].
+    fn remove_hook(&self, key: HookKey) -> bool;
+    /// See [`Shared::has_hook`].
+    fn has_hook(&self, key: HookKey) -> bool;
+    /// Whether the server traps exits.
+    fn traps_exits(&self) -> bool;
+    /// Ends the server at once with `reason`, without `terminate`, as an
+    /// exit signal does to a process that does not trap exits. Whatever it
+    /// was awaiting is dropped at its next poll.
+    fn kill(&self, reason: ExitReason);
+    /// Queues an exit signal as a system message, for a server that traps
+    /// exits. `false` if the server has exited.
+    fn queue_exit(&self, exit: crate::Exit) -> bool;
+    /// Counts one more handle to the server (one that keeps it alive).
+    fn add_handle(&self);
+    /// Counts one handle fewer.
+    fn drop_handle(&self);
+    /// The shared state as `Any`, to get the typed server back.
+    fn as_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync>;
+}
+
+impl<S: GenServer> Process for Shared<S> {
+    fn id(&self) -> ServerId {
+        self.id
+    }
+
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<S>()
+    }
+
+    fn exit_reason(&self) -> Option<ExitReason> {
+        Shared::exit_reason(self)
+    }
+
+    fn add_hook(&self, key: HookKey, hook: ExitHook) -> Result<(), (ExitHook, ExitReason)> {
+        Shared::add_hook(self, key, hook)
+    }
+
+    fn remove_hook(&self, key: HookKey) -> bool {
+        Shared::remove_hook(self, key)
+    }
+
+    fn has_hook(&self, key: HookKey) -> bool {
+        Shared::has_hook(self, key)
+    }
+
+    fn traps_exits(&self) -> bool {
+        Shared::traps_exits(self)
+    }
+
+    fn kill(&self, reason: ExitReason) {
+        let loud = !reason.is_normal();
+        let Some(unhandled) = self.exit(reason.clone()) else {
+            return;
+        };
+        if loud {
+            tracing::error!(
+                server = std::any::type_name::<S>(),
+                id = self.id.as_u64(),
+                reason = %reason,
+                "GenServer {}{} killed by an exit signal: {}",
+                std::any::type_name::<S>(),
+                self.id,
+                reason,
+            );
+        }
+        // Queued calls fail with the reason, now published.
+        drop(unhandled);
+    }
+
+    fn queue_exit(&self, exit: crate::Exit) -> bool {
+        self.send_system(Box::new(move |_, ctx| ctx.trapped(exit)))
+            .is_ok()
+    }
+
+    fn add_handle(&self) {
+        Shared::add_handle(self);
+    }
+
+    fn drop_handle(&self) {
+        Shared::drop_handle(self);
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync> {
+        self
+    }
+}
+
+/// A counted, untyped reference to a server: it keeps the server alive as
+/// a [`Handle`] does. Names and links hold their servers through one.
+pub(crate) struct AnyHandle {
+    process: Arc<dyn Process>,
+}
+
+impl AnyHandle {
+    pub(crate) fn new(process: Arc<dyn Process>) -> Self {
+        process.add_handle();
+        AnyHandle { process }
+    }
+
+    pub(crate) fn process(&self) -> &Arc<dyn Process> {
+        &self.process
+    }
+}
+
+impl Clone for AnyHandle {
+    fn clone(&self) -> Self {
+        AnyHandle::new(Arc::clone(&self.process))
+    }
+}
+
+impl Drop for AnyHandle {
+    fn drop(&mut self) {
+        self.process.drop_handle();
+    }
+}
+
+impl fmt::Debug for AnyHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AnyHandle")
+            .field("server", &self.process.type_name())
+            .field("id", &self.process.id())
+            .finish()
+    }
 }

@@ -26,7 +26,7 @@
 //! each other: a message is either handled, or dropped by the exiting server
 //! after its exit reason was published, never lost in between.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -50,7 +50,17 @@ pub(crate) enum Envelope<S: GenServer> {
     /// as the widest envelope, and a burst of casts moves every slot three
     /// times (in, turned round, out).
     Stop(Box<ExitReason>),
+    /// A message from the runtime rather than from a client: a trapped exit
+    /// signal, a monitor's down message, a `:sys` request. The loop runs it
+    /// with the state and the context; what it returns, if anything, is
+    /// handled next as an info message. System messages are handled while
+    /// the server is suspended and do not cancel an idle timeout.
+    System(SystemFn<S>),
 }
+
+/// A system message: see [`Envelope::System`].
+pub(crate) type SystemFn<S> =
+    Box<dyn FnOnce(&mut S, &mut crate::Context<S>) -> Option<<S as GenServer>::Info> + Send>;
 
 /// Why a message was not queued; it is handed back inside.
 pub(crate) enum Refused<T> {
@@ -112,6 +122,14 @@ pub(crate) struct Shared<S: GenServer> {
     /// anything the server waits for takes that waker and wakes it, so the
     /// server can go to sleep after a batch without taking the lock again.
     parked: AtomicBool,
+    /// Set once the server has exited, by whoever ends it. A server killed
+    /// while it awaits an `async` callback finds it at its next poll, so
+    /// an exit signal or a kill ends it there too. (Fits in the padding.)
+    gone: AtomicBool,
+    /// Whether the server traps exits (`Process.flag(:trap_exit, true)`):
+    /// read by whoever sends it an exit signal, which decides there
+    /// whether the signal kills it or is queued as a message.
+    trapping: AtomicBool,
     /// Whether the server runs on a `current_thread` runtime, where a caller
     /// waiting for a reply yields most cheaply by waking itself (see
     /// [`Handle::call`](crate::Handle::call)). Fits in the padding.
@@ -128,10 +146,47 @@ struct State<S: GenServer> {
     /// in `start`.
     waker: Option<Waker>,
     status: Status,
-    /// Woken when the server exits. Made only when someone first waits for
-    /// that (a `stop`, or a call whose reply was dropped), so an idle server
-    /// does not carry it.
+    /// What only some servers need: made on first use, so an idle plain
+    /// server does not carry it.
+    extras: Option<Box<Extras>>,
+}
+
+/// The rarely used part of a server's shared state.
+#[derive(Default)]
+struct Extras {
+    /// Woken when the server exits (a `stop`, or a call whose reply was
+    /// dropped, waits for that).
     exit_waiters: Option<Arc<Notify>>,
+    /// Run once when the server exits, after its reason is published and
+    /// before anyone waiting for the exit is woken: names are released,
+    /// monitors fire, links pass the exit on.
+    hooks: Vec<(HookKey, ExitHook)>,
+}
+
+/// What an exit hook is for, so it can be found again and removed
+/// (`unlink`, `demonitor`, `unregister`), and so that names are released
+/// before anything else happens.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[allow(dead_code)] // `Name` and `Other` serve the registry and timers
+pub(crate) enum HookKey {
+    /// A registered name: released first, so that whoever learns of the
+    /// exit can take it.
+    Name(u64),
+    /// A link to the server with this id.
+    Link(ServerId),
+    /// A monitor with this reference.
+    Monitor(u64),
+    /// Anything else (a timer, a supervisor's watch), by a unique number.
+    Other(u64),
+}
+
+/// Runs once with the id and exit reason of the server that exited.
+pub(crate) type ExitHook = Box<dyn FnOnce(ServerId, &ExitReason) + Send>;
+
+/// A fresh number for a [`HookKey`] or a monitor reference: unique within the process.
+pub(crate) fn unique() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl<S: GenServer> Shared<S> {
@@ -142,10 +197,12 @@ impl<S: GenServer> Shared<S> {
                 queue: Vec::new(),
                 waker: None,
                 status: Status::Starting,
-                exit_waiters: None,
+                extras: None,
             }),
             handles: AtomicU32::new(0),
             parked: AtomicBool::new(false),
+            gone: AtomicBool::new(false),
+            trapping: AtomicBool::new(false),
             current_thread,
         }
     }
@@ -208,7 +265,8 @@ impl<S: GenServer> Shared<S> {
             if let Some(reason) = state.status.exit_reason() {
                 return reason;
             }
-            Arc::clone(state.exit_waiters.get_or_insert_with(Arc::default))
+            let extras = state.extras.get_or_insert_with(Box::default);
+            Arc::clone(extras.exit_waiters.get_or_insert_with(Arc::default))
         };
         let notified = waiters.notified();
         tokio::pin!(notified);
@@ -260,10 +318,26 @@ impl<S: GenServer> Shared<S> {
             return None;
         }
         state.status = status;
+        self.gone.store(true, Ordering::Release);
         let queue = std::mem::take(&mut state.queue);
         let waker = self.take_waker(&mut state);
-        let waiters = state.exit_waiters.take();
+        let extras = state.extras.take();
+        let reason = state.status.exit_reason();
         drop(state);
+        let (waiters, mut hooks) = match extras {
+            Some(extras) => (extras.exit_waiters, extras.hooks),
+            None => (None, Vec::new()),
+        };
+        if !hooks.is_empty() {
+            let reason = reason.unwrap_or(ExitReason::Normal);
+            // Names first, so that whoever is told of the exit (`start`
+            // included) finds the name free; then the rest, in the order
+            // they were set up.
+            hooks.sort_by_key(|(key, _)| !matches!(key, HookKey::Name(_)));
+            for (_, hook) in hooks {
+                hook(self.id, &reason);
+            }
+        }
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -271,6 +345,77 @@ impl<S: GenServer> Shared<S> {
             waiters.notify_waiters();
         }
         Some(queue)
+    }
+
+    /// Adds a hook to run when the server exits; hands it back if the
+    /// server has already exited, with the reason.
+    pub(crate) fn add_hook(
+        &self,
+        key: HookKey,
+        hook: ExitHook,
+    ) -> Result<(), (ExitHook, ExitReason)> {
+        let mut state = self.lock();
+        if let Some(reason) = state.status.exit_reason() {
+            return Err((hook, reason));
+        }
+        state
+            .extras
+            .get_or_insert_with(Box::default)
+            .hooks
+            .push((key, hook));
+        Ok(())
+    }
+
+    /// Removes the hooks with this key; whether there was one.
+    pub(crate) fn remove_hook(&self, key: HookKey) -> bool {
+        let removed = {
+            let mut state = self.lock();
+            let Some(extras) = state.extras.as_mut() else {
+                return false;
+            };
+            let (removed, kept) = std::mem::take(&mut extras.hooks)
+                .into_iter()
+                .partition::<Vec<_>, _>(|(k, _)| *k == key);
+            extras.hooks = kept;
+            removed
+        };
+        // Dropped outside the lock: a hook may hold a handle whose drop
+        // locks another server.
+        !removed.is_empty()
+    }
+
+    /// Whether a hook with this key is set.
+    pub(crate) fn has_hook(&self, key: HookKey) -> bool {
+        self.lock()
+            .extras
+            .as_ref()
+            .is_some_and(|extras| extras.hooks.iter().any(|(k, _)| *k == key))
+    }
+
+    /// Whether the server has exited (lock-free; see `exited`).
+    pub(crate) fn has_exited(&self) -> bool {
+        self.gone.load(Ordering::Acquire)
+    }
+
+    /// Whether the server traps exits.
+    pub(crate) fn traps_exits(&self) -> bool {
+        self.trapping.load(Ordering::Acquire)
+    }
+
+    /// Sets whether the server traps exits (only the server itself does).
+    pub(crate) fn set_trapping(&self, on: bool) {
+        self.trapping.store(on, Ordering::Release);
+    }
+
+    /// Queues a system message, unless the server has exited (then it is
+    /// handed back). Never refused as a call to oneself: system messages
+    /// do not wait for the server.
+    pub(crate) fn send_system(&self, message: SystemFn<S>) -> Result<(), SystemFn<S>> {
+        match self.send(Envelope::System(message), false) {
+            Ok(()) => Ok(()),
+            Err(Refused::NoProc(Envelope::System(message))) => Err(message),
+            Err(_) => unreachable!("only a system message was sent, and never as a call"),
+        }
     }
 
     pub(crate) fn add_handle(&self) {
@@ -335,6 +480,12 @@ impl<S: GenServer> Shared<S> {
             // the waker registration.
             Poll::Ready(Batch::Closed)
         } else {
+            // Going to sleep: a burst's worth of queue goes back, so an idle
+            // server returns to its idle size (`Receiver::poll_fill` does
+            // the same with the server's own buffer).
+            if state.queue.capacity() > IDLE_CAPACITY {
+                state.queue = Vec::new();
+            }
             Poll::Pending
         };
         drop(state);
@@ -352,6 +503,35 @@ impl<S: GenServer> Shared<S> {
         self.parked.load(Ordering::Acquire) && self.handles.load(Ordering::Acquire) > 0
     }
 
+    /// Lets go of the queue's spare memory (`:hibernate`), if it is empty.
+    pub(crate) fn hibernate(&self) {
+        let mut state = self.lock();
+        if state.queue.is_empty() {
+            state.queue = Vec::new();
+        }
+    }
+
+    /// Keeps the server task's waker in the waker slot while the server
+    /// awaits a callback, so that a kill from another task wakes it (see
+    /// `run::poll_killable`). `true` if the server has been killed already.
+    /// Takes the lock only if a send took the waker since the last batch.
+    pub(crate) fn watch_for_kill(&self, waker: &Waker) -> bool {
+        if self.parked.load(Ordering::Acquire) {
+            return false;
+        }
+        let mut state = self.lock();
+        if state.status.exit_reason().is_some() {
+            return true;
+        }
+        // Not `parked`: that would tell the loop that nothing arrived since
+        // the last batch, which is not known here.
+        match &state.waker {
+            Some(registered) if registered.will_wake(waker) => {}
+            _ => state.waker = Some(waker.clone()),
+        }
+        false
+    }
+
     /// Takes the waker out of its slot, to wake it once the lock is released.
     fn take_waker(&self, state: &mut State<S>) -> Option<Waker> {
         self.parked.store(false, Ordering::Release);
@@ -367,10 +547,16 @@ pub(crate) enum Batch {
     Closed,
     /// The server was killed from outside while it was not looking.
     Gone,
+    /// Not from the mailbox: an armed idle timeout ran out (see `run`).
+    Idle,
 }
 
-/// The most queue slots a drained buffer keeps.
+/// The most queue slots a drained buffer keeps while the server is busy.
 const RETAINED_CAPACITY: usize = 1024;
+
+/// The most queue slots a buffer keeps once the server goes to sleep: a
+/// steady flow of calls reuses its small buffers, while a burst's go back.
+const IDLE_CAPACITY: usize = 32;
 
 /// The server side of a mailbox: a private buffer that batches are swapped
 /// into. A batch is turned round once it is taken, outside the lock, and
@@ -410,8 +596,36 @@ impl<S: GenServer> Receiver<S> {
             return Poll::Pending;
         }
         let batch = shared.poll_batch(&mut self.buf, cx);
+        if batch.is_pending() && self.buf.capacity() > IDLE_CAPACITY {
+            self.buf = Vec::new();
+        }
         self.buf.reverse();
         batch
+    }
+
+    /// Whether the batch taken is done.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The messages of the batch taken that are still to be handled, oldest
+    /// first.
+    pub(crate) fn pending(&self) -> impl Iterator<Item = &Envelope<S>> {
+        self.buf.iter().rev()
+    }
+
+    /// Puts messages set aside (by a suspended server) back in front of the
+    /// rest of the batch, in their order.
+    pub(crate) fn requeue(&mut self, set_aside: Vec<Envelope<S>>) {
+        // The buffer is read from the back, so the oldest goes last.
+        self.buf.extend(set_aside.into_iter().rev());
+    }
+
+    /// Lets go of the buffer's memory (`:hibernate`).
+    pub(crate) fn hibernate(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = Vec::new();
+        }
     }
 
     /// The next message of the batch already taken, if any.

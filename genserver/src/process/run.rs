@@ -34,10 +34,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::process::context::Context;
 use crate::error::{ExitReason, StartError};
+use crate::process::context::{Actions, Context, HeldReply, Idle};
 use crate::process::handle::{Handle, ServerId, ServerRef};
-use crate::process::mailbox::{Batch, Envelope, Receiver, Shared};
+use crate::process::mailbox::{Batch, Envelope, Receiver, Shared, SystemFn};
 use crate::server::{GenServer, Init, Message};
 
 /// Runs a callback to completion with [`poll_caught`]:
@@ -170,18 +170,21 @@ fn launch<S: GenServer>(
 /// [`awaited`]), so that none of them sizes the task for the server's
 /// whole life.
 #[allow(clippy::manual_async_fn)] // on purpose, see above
+#[allow(clippy::too_many_lines)] // one async block, see above
 fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = ()> + Send {
     async move {
+        let mut ctx = Context::new(Arc::clone(&guard.shared));
         // Nothing of init's outcome but the state may stay in this future
         // once the server serves: the synchronous outcomes are settled
         // without an await in scope, and the `async` init is boxed.
         let Some(mut state) = ('init: {
-            let arg = match catch_unwind(AssertUnwindSafe(|| S::init_now(arg))) {
+            let arg = match catch_unwind(AssertUnwindSafe(|| S::init_now(arg, &mut ctx))) {
                 Ok(Ok(init)) => break 'init settle(&guard, Ok(init)),
                 Ok(Err(arg)) => arg,
                 Err(payload) => break 'init settle(&guard, Err(panic_reason(&*payload))),
             };
-            let init: Boxed<'_, _> = Box::pin(async move { caught!(S::init(arg)) });
+            let ctx = &mut ctx;
+            let init: Boxed<'_, _> = Box::pin(async move { caught!(S::init(arg, ctx)) });
             let outcome = init.await;
             settle(&guard, outcome)
         }) else {
@@ -189,19 +192,71 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         };
         // The server serves from its first look at the mailbox on, which
         // also wakes `start` (or finds it killed meanwhile: `Batch::Gone`).
-        let mut ctx = Context::new(Arc::clone(&guard.shared));
         let mut mailbox = Receiver::new();
         let mut last: &'static str = "none";
         let mut handled: u8 = 0;
         let (reason, held_reply) = 'serve: loop {
-            // Wait for mail, then work through the whole batch taken.
-            match std::future::poll_fn(|cx| mailbox.poll_fill(&guard.shared, cx)).await {
-                Batch::Mail => {}
+            // What init or the last callback asked for. A continuation runs
+            // now, before any mail, and may ask for another.
+            loop {
+                // Settled in a block without an await, so that none of it
+                // stays in this future.
+                let handed_back = {
+                    let Some(actions) = ctx.take_actions() else {
+                        break;
+                    };
+                    match follow(actions, &mut ctx, &mut mailbox, &guard.shared) {
+                        Err(stop) => break 'serve stop,
+                        Ok(None) => None,
+                        Ok(Some(message)) => {
+                            match info_now(&mut state, &mut ctx, message, &mut last) {
+                                Ok(handed_back) => handed_back,
+                                Err(reason) => break 'serve (reason, None),
+                            }
+                        }
+                    }
+                };
+                let awaiting = handed_back
+                    .map(|envelope| awaited(&mut state, &mut ctx, &guard.shared, envelope));
+                match Maybe(awaiting).await {
+                    None | Some(Ok(())) => {}
+                    Some(Err(Crash::Panic(reason))) => break 'serve (reason, None),
+                    Some(Err(Crash::Killed)) => return,
+                }
+            }
+            // Wait for mail (or an idle timeout), then work through the
+            // whole batch taken.
+            match std::future::poll_fn(|cx| wait(&mut mailbox, &guard.shared, &mut ctx, cx)).await {
+                Batch::Mail => {
+                    if let Some(extra) = ctx.extra.as_deref_mut() {
+                        extra.on_mail(&mailbox);
+                    }
+                }
                 // Every handle is gone and the mailbox is empty.
                 Batch::Closed => break (ExitReason::Normal, None),
-                // Killed (the start timeout ran out, in init or just after):
-                // no terminate, as for any kill.
+                // Killed (the start timeout ran out, an exit signal, a
+                // kill): no terminate, as for any kill.
                 Batch::Gone => return,
+                // Nothing came within the idle timeout.
+                Batch::Idle => {
+                    let handed_back = match ctx.extra().idle.take() {
+                        None => None,
+                        Some(idle) => {
+                            match info_now(&mut state, &mut ctx, (idle.message)(), &mut last) {
+                                Ok(handed_back) => handed_back,
+                                Err(reason) => break 'serve (reason, None),
+                            }
+                        }
+                    };
+                    let awaiting = handed_back
+                        .map(|envelope| awaited(&mut state, &mut ctx, &guard.shared, envelope));
+                    match Maybe(awaiting).await {
+                        None | Some(Ok(())) => {}
+                        Some(Err(Crash::Panic(reason))) => break 'serve (reason, None),
+                        Some(Err(Crash::Killed)) => return,
+                    }
+                    continue;
+                }
             }
             loop {
                 // First the synchronous handlers, as many in a row as there
@@ -217,48 +272,92 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                             last = "stop";
                             break 'serve (*reason, None);
                         }
+                        Ok(Now::Await(Envelope::System(system))) => {
+                            match system_now(&mut state, &mut ctx, system, &mut last) {
+                                Ok(handed_back) => handed_back,
+                                Err(reason) => break 'serve (reason, None),
+                            }
+                        }
                         Ok(Now::Await(envelope)) => Some(envelope),
                         Err(payload) => break 'serve (panic_reason(&*payload), None),
                     }
                 };
-                if let Some(envelope) = handed_back {
-                    // A request whose handler awaits.
-                    if let Err(reason) = awaited(&mut state, &mut ctx, envelope).await {
-                        break 'serve (reason, None);
-                    }
-                    handled = handled.wrapping_add(1);
+                // A request whose handler awaits. (Through `Maybe`, so that
+                // only the boxed future, not the request, is held across the
+                // await.)
+                let awaiting = handed_back
+                    .map(|envelope| awaited(&mut state, &mut ctx, &guard.shared, envelope));
+                match Maybe(awaiting).await {
+                    None => {}
+                    Some(Ok(())) => handled = handled.wrapping_add(1),
+                    Some(Err(Crash::Panic(reason))) => break 'serve (reason, None),
+                    Some(Err(Crash::Killed)) => return,
                 }
-                if let Some(stop) = ctx.take_stop() {
-                    break 'serve stop;
+                if ctx.has_actions() {
+                    // Back to the top, which follows them before anything
+                    // else is handled.
+                    break;
+                }
+                if ctx.extra.as_ref().is_some_and(|extra| extra.sys.suspended) {
+                    // `:sys.suspend`: only system messages until resumed.
+                    loop {
+                        match suspended(&mut state, &mut ctx, &mut mailbox, &mut last) {
+                            Ok(true) => break,
+                            Ok(false) => {}
+                            Err(stop) => break 'serve stop,
+                        }
+                        match std::future::poll_fn(|cx| mailbox.poll_fill(&guard.shared, cx)).await
+                        {
+                            Batch::Mail | Batch::Idle => {}
+                            Batch::Closed => break 'serve (ExitReason::Normal, None),
+                            Batch::Gone => return,
+                        }
+                    }
+                    if let Some(extra) = ctx.extra.as_deref_mut() {
+                        mailbox.requeue(std::mem::take(extra.sys.deferred()));
+                    }
                 }
                 // Every 16th message takes a unit of tokio's cooperative
                 // budget, so a server whose mailbox never runs dry (a handler
                 // that casts to itself, a flood of casts) still lets the other
                 // tasks and timers on its thread run. (A unit per message
-                // costs a third of the cast throughput.)
+                // costs a third of the cast throughput.) Killed meanwhile
+                // (by an exit signal from another thread): stop here.
                 if handled % 16 == 0 {
+                    if guard.shared.has_exited() {
+                        return;
+                    }
                     tokio::task::consume_budget().await;
                 }
             }
         };
 
         let terminated: Boxed<'_, _> = Box::pin(async {
-            let outcome = caught!(state.terminate(&reason));
+            let outcome = {
+                let mut terminate = pin!(async { caught!(state.terminate(&reason)) });
+                std::future::poll_fn(|cx| poll_killable(&guard.shared, terminate.as_mut(), cx))
+                    .await
+            };
             // The reply held back by `ctx.stop` goes out after terminate,
             // even a crashing one (OTP's `try terminate(..) after reply(..)`).
             if let Some(reply) = held_reply {
                 reply();
             }
             match outcome {
-                Ok(()) => reason,
+                Ok(Ok(())) => Some(reason),
                 // A crashing terminate replaces the reason, as in OTP.
-                Err(crash) => crash,
+                Ok(Err(crash)) | Err(Crash::Panic(crash)) => Some(crash),
+                // Killed while terminating (a shutdown that ran out of time).
+                Err(Crash::Killed) => None,
             }
         });
-        let reason = terminated.await;
+        let Some(reason) = terminated.await else {
+            return;
+        };
         // Messages swapped out of the shared queue but not handled yet are
         // dropped with the rest, after the reason is published.
         let unhandled = mailbox.take_buffered();
+        drop(ctx);
         guard.exit(&reason, Some(last));
         drop(unhandled);
     }
@@ -286,11 +385,169 @@ fn settle<S: GenServer>(guard: &ExitGuard<S>, init: Result<Init<S>, ExitReason>)
     }
 }
 
+/// Follows what a callback asked for, but for a continuation, which it
+/// hands back to be handled next; `Err` with the stop it asked for.
+fn follow<S: GenServer>(
+    actions: Actions<S>,
+    ctx: &mut Context<S>,
+    mailbox: &mut Receiver<S>,
+    shared: &Shared<S>,
+) -> Result<Option<S::Info>, (ExitReason, Option<HeldReply>)> {
+    let Actions {
+        stop,
+        next,
+        idle,
+        hibernate,
+    } = actions;
+    if let Some(stop) = stop {
+        return Err(stop);
+    }
+    if hibernate {
+        mailbox.hibernate();
+        shared.hibernate();
+    }
+    // A message already waiting means the idle timeout never starts.
+    if let Some((timeout, message)) = idle.filter(|_| mailbox.is_empty()) {
+        ctx.extra().idle = Some(Idle {
+            timeout,
+            message,
+            sleep: None,
+        });
+    }
+    Ok(next)
+}
+
+/// Waits for mail, or for an armed idle timeout to run out.
+fn wait<S: GenServer>(
+    mailbox: &mut Receiver<S>,
+    shared: &Shared<S>,
+    ctx: &mut Context<S>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Batch> {
+    let batch = mailbox.poll_fill(shared, cx);
+    if batch.is_ready() {
+        return batch;
+    }
+    let Some(idle) = ctx
+        .extra
+        .as_deref_mut()
+        .and_then(|extra| extra.idle.as_mut())
+    else {
+        return Poll::Pending;
+    };
+    // Zero fires only now, with the mailbox found empty.
+    if idle.timeout.is_zero() {
+        return Poll::Ready(Batch::Idle);
+    }
+    let timeout = idle.timeout;
+    let sleep = idle.sleep.get_or_insert_with(|| {
+        Box::pin(tokio::time::sleep_until(
+            Instant::now()
+                .checked_add(timeout)
+                .unwrap_or_else(far_future),
+        ))
+    });
+    sleep.as_mut().poll(cx).map(|()| Batch::Idle)
+}
+
+/// About thirty years from now, which tokio treats as never.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86400 * 365 * 30)
+}
+
+/// Runs a system message; an info message it hands on is offered to
+/// `handle_info_now`, and handed back if it needs awaiting.
+fn system_now<S: GenServer>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    system: SystemFn<S>,
+    last: &mut &'static str,
+) -> Result<Option<Envelope<S>>, ExitReason> {
+    *last = "system message";
+    match catch_unwind(AssertUnwindSafe(|| system(state, ctx))) {
+        Ok(Some(message)) => info_now(state, ctx, message, last),
+        Ok(None) => Ok(None),
+        Err(payload) => Err(panic_reason(&*payload)),
+    }
+}
+
+/// Offers an info message that did not come from the mailbox (a
+/// continuation, an idle timeout, a trapped exit or a down message) to
+/// `handle_info_now`; hands it back if its handler awaits.
+fn info_now<S: GenServer>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    message: S::Info,
+    last: &mut &'static str,
+) -> Result<Option<Envelope<S>>, ExitReason> {
+    *last = message.name();
+    match catch_unwind(AssertUnwindSafe(|| state.handle_info_now(message, ctx))) {
+        Ok(Ok(())) => Ok(None),
+        Ok(Err(message)) => Ok(Some(Envelope::Info(message))),
+        Err(payload) => Err(panic_reason(&*payload)),
+    }
+}
+
+/// A suspended server's turn: it runs the system messages of the batch
+/// taken and sets the rest aside, in order, until it is resumed (then
+/// `Ok(true)`). `Err` if a stop arrived or a system message crashed it.
+fn suspended<S: GenServer>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    mailbox: &mut Receiver<S>,
+    last: &mut &'static str,
+) -> Result<bool, (ExitReason, Option<HeldReply>)> {
+    while let Some(envelope) = mailbox.pop() {
+        let envelope = match envelope {
+            Envelope::System(system) => match system_now(state, ctx, system, last) {
+                Ok(None) => None,
+                // A trapped exit or a down is an ordinary message for a
+                // suspended server: it waits with the others.
+                Ok(Some(envelope)) => Some(envelope),
+                Err(reason) => return Err((reason, None)),
+            },
+            // `GenServer.stop` is a system message in OTP: it is served.
+            Envelope::Stop(reason) => return Err((*reason, None)),
+            other => Some(other),
+        };
+        let sys = &mut ctx.extra().sys;
+        if let Some(envelope) = envelope {
+            sys.deferred().push(envelope);
+        }
+        if !sys.suspended {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A future that may not be there: `None` at once if it is not.
+struct Maybe<F>(Option<F>);
+
+impl<F: Future + Unpin> Future for Maybe<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        match &mut self.0 {
+            Some(future) => Pin::new(future).poll(cx).map(Some),
+            None => Poll::Ready(None),
+        }
+    }
+}
+
 /// A future that the server task owns through a box.
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Why a callback did not finish.
+enum Crash {
+    /// It panicked: the server crashes with this reason.
+    Panic(ExitReason),
+    /// The server was killed while it awaited: it ends without terminate.
+    Killed,
+}
+
 /// Handles a request that `handle_*_now` handed back, with the `async`
-/// `handle_*`: `Err(reason)` if it panicked.
+/// `handle_*`.
 ///
 /// The handler's future is boxed, which costs an allocation per such
 /// request; stored inline, the largest handler future of the server would
@@ -298,16 +555,55 @@ type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 fn awaited<'a, S: GenServer>(
     state: &'a mut S,
     ctx: &'a mut Context<S>,
+    shared: &'a Shared<S>,
     envelope: Envelope<S>,
-) -> Boxed<'a, Result<(), ExitReason>> {
+) -> Boxed<'a, Result<(), Crash>> {
+    // The handler's future is made on the first poll, inside `caught!`,
+    // so that a panic while making it is caught too.
+    macro_rules! killable {
+        ($callback:expr) => {{
+            let mut future = pin!(async { caught!($callback) });
+            std::future::poll_fn(|cx| poll_killable(shared, future.as_mut(), cx)).await
+        }};
+    }
     Box::pin(async move {
-        match envelope {
-            Envelope::Call(request) => caught!(state.handle_call(request, ctx)),
-            Envelope::Cast(request) => caught!(state.handle_cast(request, ctx)),
-            Envelope::Info(message) => caught!(state.handle_info(message, ctx)),
-            Envelope::Stop(_) => unreachable!("the loop handles stops itself"),
+        let outcome = match envelope {
+            Envelope::Call(request) => killable!(state.handle_call(request, ctx)),
+            Envelope::Cast(request) => killable!(state.handle_cast(request, ctx)),
+            Envelope::Info(message) => killable!(state.handle_info(message, ctx)),
+            Envelope::Stop(_) | Envelope::System(_) => {
+                unreachable!("the loop handles stops and system messages itself")
+            }
+        };
+        match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(reason)) | Err(Crash::Panic(reason)) => Err(Crash::Panic(reason)),
+            Err(Crash::Killed) => Err(Crash::Killed),
         }
     })
+}
+
+/// Polls a callback's future unless the server was killed meanwhile (an
+/// exit signal or a kill from another task publishes the exit, then wakes
+/// the server through its mailbox waker, which this keeps registered).
+fn poll_killable<F: Future>(
+    shared: &Shared<impl GenServer>,
+    future: Pin<&mut F>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Result<F::Output, Crash>> {
+    if shared.has_exited() {
+        return Poll::Ready(Err(Crash::Killed));
+    }
+    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+        Ok(Poll::Pending) => {
+            if shared.watch_for_kill(cx.waker()) {
+                return Poll::Ready(Err(Crash::Killed));
+            }
+            Poll::Pending
+        }
+        Err(payload) => Poll::Ready(Err(Crash::Panic(panic_reason(&*payload)))),
+    }
 }
 
 /// Where [`handle_now`] stopped.
@@ -357,13 +653,13 @@ fn handle_now<S: GenServer>(
                     .err()
                     .map(Envelope::Info)
             }
-            stop @ Envelope::Stop(_) => Some(stop),
+            other @ (Envelope::Stop(_) | Envelope::System(_)) => Some(other),
         };
         if let Some(envelope) = handed_back {
             return Now::Await(envelope);
         }
         *handled = handled.wrapping_add(1);
-        if *handled % 16 == 0 || ctx.is_stopping() {
+        if *handled % 16 == 0 || ctx.has_actions() {
             return Now::Paused;
         }
     }

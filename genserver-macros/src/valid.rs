@@ -21,7 +21,8 @@ pub(crate) fn validate(server: &mut Server<'_>, errors: &mut Errors) {
 fn reserved_names(server: &mut Server<'_>, errors: &mut Errors) {
     server.handlers.retain(|handler| {
         let name = handler.ident().to_string();
-        if RESERVED_CLIENT.contains(&name.as_str()) {
+        // Info handlers have no client method to hide.
+        if handler.kind != Kind::Info && RESERVED_CLIENT.contains(&name.as_str()) {
             errors.spanned(
                 handler.ident(),
                 format!(

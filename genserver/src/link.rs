@@ -150,6 +150,53 @@ impl<S: GenServer> Context<S> {
         link(&me, &other)
     }
 
+    /// Starts a server linked to this one and waits for its `init`
+    /// (`GenServer.start_link/3` called from a server).
+    ///
+    /// The link covers the child's life once its `init` has succeeded:
+    /// from then on, when either exits, the other gets the exit signal. A
+    /// failing `init` is reported through the returned [`StartError`]
+    /// only. (OTP links before `init` runs, so a crashing `init` also kills
+    /// a parent that does not trap exits; here the caller learns of it as a
+    /// value instead, which is why it gets no signal.)
+    ///
+    /// [`StartError`]: crate::StartError
+    pub async fn start_link<T: GenServer>(
+        &mut self,
+        arg: T::Arg,
+    ) -> Result<ServerRef<T>, crate::StartError> {
+        let child = crate::process::start::<T>(arg, crate::StartOptions::new()).await?;
+        self.link_child(&child);
+        Ok(child)
+    }
+
+    /// Starts a server linked to this one without waiting for its `init`
+    /// (`spawn_link`): unlike [`start_link`](Context::start_link), a failing
+    /// `init` reaches this server as an exit signal, since nobody waits for
+    /// it. Usable in a plain `fn` callback, `init` included.
+    pub fn spawn_link<T: GenServer>(
+        &mut self,
+        arg: T::Arg,
+    ) -> Result<ServerRef<T>, crate::StartError> {
+        let child = crate::process::spawn::<T>(arg)?;
+        self.link_child(&child);
+        Ok(child)
+    }
+
+    /// Links a child just started. If it exited already, it is too late to
+    /// link, but not to be told: the exit signal is delivered as the link
+    /// would have.
+    fn link_child<T: GenServer>(&mut self, child: &ServerRef<T>) {
+        if let Err(LinkError::NoProc) = self.link(child) {
+            let reason = child
+                .handle()
+                .shared()
+                .exit_reason()
+                .unwrap_or(ExitReason::NoProc);
+            signal(&*self.shared, Some(child.id()), reason);
+        }
+    }
+
     /// Removes the link to `other` (`Process.unlink/1`), if there is one.
     pub fn unlink<T: GenServer>(&mut self, other: &ServerRef<T>) {
         let other: Arc<dyn Process> = Arc::clone(other.handle().shared_arc()) as Arc<dyn Process>;

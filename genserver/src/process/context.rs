@@ -253,6 +253,16 @@ impl<S: GenServer> Context<S> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Drops a stop asked for in `init`, where it has no effect.
+    pub(crate) fn forget_stop(&mut self) {
+        if let Some(actions) = &mut self.actions {
+            actions
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .stop = None;
+        }
+    }
+
     /// Whether the callback that just ran asked for anything (cheap: the
     /// loop asks after every message).
     #[inline]

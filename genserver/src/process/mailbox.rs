@@ -495,6 +495,27 @@ impl<S: GenServer> Shared<S> {
         batch
     }
 
+    /// Makes a server that finished init serve, and wakes `start`, before
+    /// its first look at the mailbox: for an init that asked for something
+    /// to happen first (a continuation runs after `start` has returned, as
+    /// OTP returns `{:ok, pid}` before `handle_continue`). `false` if it was
+    /// killed meanwhile.
+    pub(crate) fn serve(&self) -> bool {
+        let mut state = self.lock();
+        match state.status {
+            Status::Starting => {}
+            Status::Running(_) => return true,
+            Status::Exited(_) | Status::Ignored => return false,
+        }
+        state.status = Status::Running(tokio::task::id());
+        let starter = state.waker.take();
+        drop(state);
+        if let Some(starter) = starter {
+            starter.wake();
+        }
+        true
+    }
+
     /// Whether the server can wait without looking at the queue: its
     /// waker is registered (see `parked`), so any mail, a kill or the last
     /// handle's drop from now on wakes it; and a handle is left, since the

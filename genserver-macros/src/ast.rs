@@ -22,7 +22,7 @@ pub(crate) struct Server<'a> {
     pub(crate) terminate: Option<Terminate<'a>>,
 }
 
-/// A `#[call]`, `#[cast]` or `#[info]` method.
+/// A `#[call]`, `#[cast]`, `#[info]` or `#[continuation]` method.
 pub(crate) struct Handler<'a> {
     pub(crate) kind: Kind,
     pub(crate) method: &'a ImplItemFn,
@@ -108,7 +108,7 @@ impl<'a> Server<'a> {
             };
             match attr::kind(method, errors) {
                 None => {}
-                Some(kind @ (Kind::Call | Kind::Cast | Kind::Info)) => {
+                Some(kind @ (Kind::Call | Kind::Cast | Kind::Info | Kind::Continue)) => {
                     if let Some(handler) = Handler::from_syn(kind, method, errors) {
                         server.handlers.push(handler);
                     }
@@ -142,10 +142,12 @@ impl<'a> Server<'a> {
         Some(server)
     }
 
+    /// The handlers whose messages go in `kind`'s enum: for `Kind::Info`,
+    /// the `#[info]` and the `#[continuation]` handlers.
     pub(crate) fn handlers(&self, kind: Kind) -> impl Iterator<Item = &Handler<'a>> {
         self.handlers
             .iter()
-            .filter(move |handler| handler.kind == kind)
+            .filter(move |handler| handler.kind.message_kind() == kind)
     }
 }
 
@@ -342,7 +344,12 @@ fn params<'a>(
             continue;
         }
         if let Some(reply_ty) = reply_to(ty) {
-            if kind != Kind::Call {
+            if kind == Kind::Continue {
+                errors.spanned(
+                    ty,
+                    "a #[continuation] handler has no caller of its own to reply to; to answer a call here, keep its `ReplyTo` in the state (a #[call] handler that takes `reply: ReplyTo<T>` stores it) and call `reply.send(value)` in the continuation",
+                );
+            } else if kind != Kind::Call {
                 errors.spanned(
                     ty,
                     format!(
@@ -419,7 +426,27 @@ fn check_returns<'a>(
                 );
             }
         }
-        Kind::Init | Kind::Terminate => unreachable!("handlers are calls, casts and infos"),
+        Kind::Continue => {
+            if let Some(ty) = returns {
+                errors.spanned(
+                    ty,
+                    "a #[continuation] handler cannot return a value, nobody waits for it: remove the return type; to ask for the next step, call `ctx.continue_with(step)`",
+                );
+            }
+            let values = params.iter().filter(|p| matches!(p, Param::Value { .. })).count();
+            if values != 1 {
+                errors.spanned(
+                    &sig.ident,
+                    format!(
+                        "a #[continuation] handler takes exactly one argument besides `ctx`, the step that `ctx.continue_with(step)` passes, found {values}: write `fn {}(&mut self, step: MyStep)`, with several values bundled in the step's type",
+                        sig.ident
+                    ),
+                );
+            }
+        }
+        Kind::Init | Kind::Terminate => {
+            unreachable!("handlers are calls, casts, infos and continuations")
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The helper attributes on methods: `#[call]`, `#[cast]`, `#[info]`,
-//! `#[init]` and `#[terminate]`.
+//! `#[continuation]`, `#[init]` and `#[terminate]`.
 
 use syn::{Attribute, ImplItemFn};
 
@@ -10,15 +10,18 @@ pub(crate) enum Kind {
     Call,
     Cast,
     Info,
+    /// `handle_continue/2`; `continue` is a keyword.
+    Continue,
     Init,
     Terminate,
 }
 
 impl Kind {
-    const ALL: [(&'static str, Kind); 5] = [
+    const ALL: [(&'static str, Kind); 6] = [
         ("call", Kind::Call),
         ("cast", Kind::Cast),
         ("info", Kind::Info),
+        ("continuation", Kind::Continue),
         ("init", Kind::Init),
         ("terminate", Kind::Terminate),
     ];
@@ -28,6 +31,15 @@ impl Kind {
             .iter()
             .find(|(_, kind)| *kind == self)
             .map_or("", |(name, _)| name)
+    }
+
+    /// The kind whose message enum this kind's variants go in:
+    /// continuations travel as info messages inside the runtime.
+    pub(crate) fn message_kind(self) -> Kind {
+        match self {
+            Kind::Continue => Kind::Info,
+            other => other,
+        }
     }
 
     fn of(attr: &Attribute) -> Option<Kind> {

@@ -278,15 +278,13 @@ impl<'s, 'a> Expander<'s, 'a> {
             quote! { #(#cfgs)* #(#docs)* #variant { #(#fields),* }, }
         });
         let phantom = self.phantom(&handlers);
-        let doc = format!(
-            " {} messages of [`{server}`], one variant per `#[{}]` handler.",
-            match kind {
-                Kind::Call => "Call",
-                Kind::Cast => "Cast",
-                _ => "Info",
-            },
-            kind.name(),
-        );
+        let doc = match kind {
+            Kind::Call => format!(" Call messages of [`{server}`], one variant per `#[call]` handler."),
+            Kind::Cast => format!(" Cast messages of [`{server}`], one variant per `#[cast]` handler."),
+            _ => format!(
+                " Info messages of [`{server}`], one variant per `#[info]` and per `#[continuation]` handler."
+            ),
+        };
         let generics = &self.def_generics;
         let where_clause = &generics.where_clause;
         let (impl_generics, ty_generics, _) = generics.split_for_impl();
@@ -618,7 +616,10 @@ impl<'s, 'a> Expander<'s, 'a> {
     }
 
     /// `impl HandleInfo<M> for Server`, one per info handler, so that
-    /// `server.send(message)` finds its handler by the message's type.
+    /// `server.send(message)` finds its handler by the message's type; and
+    /// `impl HandleContinue<M> for Server`, one per continuation handler, so
+    /// that `ctx.continue_with(step)` does. A continuation travels in the
+    /// info enum too, but without `HandleInfo` nobody outside can send it.
     fn info_impls(&self) -> TokenStream {
         let krate = self.krate;
         let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
@@ -632,11 +633,16 @@ impl<'s, 'a> Expander<'s, 'a> {
                 let ty = self.de_self(ty);
                 let variant = &handler.variant;
                 let cfgs = cfgs(handler);
+                let (handle, wrap) = if handler.kind == Kind::Continue {
+                    (quote!(HandleContinue), quote!(into_continue))
+                } else {
+                    (quote!(HandleInfo), quote!(into_info))
+                };
                 quote! {
                     #(#cfgs)*
                     #[automatically_derived]
-                    impl #impl_generics #krate::HandleInfo<#ty> for #self_ty #where_clause {
-                        fn into_info(#message: #ty) -> #info #ty_generics {
+                    impl #impl_generics #krate::#handle<#ty> for #self_ty #where_clause {
+                        fn #wrap(#message: #ty) -> #info #ty_generics {
                             #info::#variant(#message)
                         }
                     }
@@ -662,7 +668,7 @@ impl<'s, 'a> Expander<'s, 'a> {
             .server
             .handlers
             .iter()
-            .filter(|handler| handler.kind != Kind::Info)
+            .filter(|handler| matches!(handler.kind, Kind::Call | Kind::Cast))
             .map(|handler| self.client_method(handler));
         // Derived where that adds no bounds; a generic server gets the
         // impls written out, since `derive` would require `T: Clone`.
@@ -803,7 +809,14 @@ fn docs(handler: &Handler<'_>) -> Vec<Attribute> {
     if !docs.is_empty() {
         return docs;
     }
-    let text = format!(" Sends `{}` to the server.", handler.ident());
+    let text = if handler.kind == Kind::Continue {
+        format!(
+            " The server's own next step, handled by `{}`.",
+            handler.ident()
+        )
+    } else {
+        format!(" Sends `{}` to the server.", handler.ident())
+    };
     vec![parse_quote!(#[doc = #text])]
 }
 

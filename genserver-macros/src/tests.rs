@@ -115,6 +115,46 @@ fn lifecycle_info_and_context() {
 }
 
 #[test]
+fn continuation_and_init_with_context() {
+    check(
+        "continuation",
+        quote!(),
+        quote! {
+            impl Loader {
+                #[init]
+                fn init(path: String, ctx: &mut Context<Self>) -> Self {
+                    ctx.continue_with(Load);
+                    Loader { path, rows: Vec::new() }
+                }
+
+                /// Reads the rows, after `start` has returned.
+                #[continuation]
+                async fn load(&mut self, _step: Load, ctx: &mut Context<Self>) {
+                    self.rows = read(&self.path).await;
+                    ctx.continue_with(Index(self.rows.len()));
+                }
+
+                #[continuation]
+                fn index(&mut self, step: Index) {
+                    self.indexed = step.0;
+                }
+
+                /// The same type as a message from outside.
+                #[info]
+                fn reindex(&mut self, step: Index) {
+                    self.indexed = step.0;
+                }
+
+                #[call]
+                fn rows(&self) -> usize {
+                    self.rows.len()
+                }
+            }
+        },
+    );
+}
+
+#[test]
 fn errors_keep_the_impl_and_the_valid_handlers() {
     check(
         "errors",

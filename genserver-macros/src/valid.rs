@@ -13,7 +13,8 @@ use crate::names::{RESERVED_CLIENT, RESERVED_SERVER};
 pub(crate) fn validate(server: &mut Server<'_>, errors: &mut Errors) {
     reserved_names(server, errors);
     distinct_variants(server, errors);
-    distinct_info_types(server, errors);
+    distinct_message_types(server, errors, Kind::Info);
+    distinct_message_types(server, errors, Kind::Continue);
 }
 
 /// A handler's client method must not hide a method of `ServerRef`, and no
@@ -48,17 +49,22 @@ fn reserved_names(server: &mut Server<'_>, errors: &mut Errors) {
     }
 }
 
-/// `get_x` and `getX` would both become the variant `GetX`.
+/// `get_x` and `getX` would both become the variant `GetX`. Info and
+/// continuation handlers share one enum, so they share the variant names.
 fn distinct_variants(server: &mut Server<'_>, errors: &mut Errors) {
     let mut seen: Vec<(Kind, String)> = Vec::new();
     server.handlers.retain(|handler| {
-        let key = (handler.kind, handler.variant.to_string());
+        let key = (handler.kind.message_kind(), handler.variant.to_string());
         if seen.contains(&key) {
+            let kinds = match key.0 {
+                Kind::Info => "#[info] or #[continuation]",
+                Kind::Call => "#[call]",
+                _ => "#[cast]",
+            };
             errors.spanned(
                 handler.ident(),
                 format!(
-                    "another #[{}] handler already maps to the message variant `{}`; rename one of them",
-                    handler.kind.name(),
+                    "another {kinds} handler already maps to the message variant `{}`; rename one of them",
                     key.1
                 ),
             );
@@ -70,11 +76,17 @@ fn distinct_variants(server: &mut Server<'_>, errors: &mut Errors) {
 }
 
 /// `ServerRef::send(message)` picks the info handler by the message's type,
-/// so two info handlers cannot take the same type.
-fn distinct_info_types(server: &mut Server<'_>, errors: &mut Errors) {
+/// so two info handlers cannot take the same type; likewise
+/// `ctx.continue_with(step)` for continuations.
+///
+/// One type may be both an info and a continuation message: `send` and
+/// `continue_with` go through different traits (`HandleInfo` and
+/// `HandleContinue`), and the two variants of the info enum are told apart
+/// by their names, so each reaches its own handler.
+fn distinct_message_types(server: &mut Server<'_>, errors: &mut Errors, kind: Kind) {
     let mut seen: Vec<String> = Vec::new();
     server.handlers.retain(|handler| {
-        if handler.kind != Kind::Info {
+        if handler.kind != kind {
             return true;
         }
         let Some((_, ty)) = handler.values().next() else {
@@ -82,10 +94,12 @@ fn distinct_info_types(server: &mut Server<'_>, errors: &mut Errors) {
         };
         let key = ty.to_token_stream().to_string();
         if seen.contains(&key) {
-            errors.spanned(
-                ty,
-                "another #[info] handler already takes this message type, and `send` picks the handler by type; wrap one of them in its own type",
-            );
+            let message = if kind == Kind::Info {
+                "another #[info] handler already takes this message type, and `send` picks the handler by type; wrap one of them in its own type"
+            } else {
+                "another #[continuation] handler already takes this step type, and `ctx.continue_with` picks the handler by type; wrap one of them in its own type"
+            };
+            errors.spanned(ty, message);
             return false;
         }
         seen.push(key);

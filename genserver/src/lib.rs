@@ -94,10 +94,16 @@ pub use crate::server::{
 /// | `#[call]` | the same, plus a `reply: ReplyTo<T>` argument and no return type | the same; the handler answers later with `reply.send(value)` |
 /// | `#[cast]` | `&self`/`&mut self` + owned arguments, no return type | `server.name(args)`, returns at once |
 /// | `#[info]` | `&mut self` + exactly one message argument `M` | `server.send(message)` |
-/// | `#[init]` | no `self`, at most one argument `A`; returns `Self`, `Result<Self, E>` or [`Init<Self>`](Init) | `Type::start(a)` |
+/// | `#[continuation]` | `&mut self` + exactly one step argument `M`, no return type | nobody: the server itself, with `ctx.continue_with(step)` ([`Context::continue_with`]) |
+/// | `#[init]` | no `self`, at most one argument `A` and optionally `ctx`; returns `Self`, `Result<Self, E>` or [`Init<Self>`](Init) | `Type::start(a)` |
 /// | `#[terminate]` | `&mut self`, optionally `reason: &ExitReason` | runs when the server stops |
 ///
 /// Any handler may also take `ctx: &mut Context<Self>` ([`Context`]).
+/// A `#[continuation]` is Elixir's `handle_continue/2`: it runs when a
+/// callback asked for it, before anything in the mailbox, and it cannot be
+/// sent from outside. One type may be both an `#[info]` message (for
+/// `send`) and a `#[continuation]` step (for `continue_with`); each reaches
+/// its own handler.
 /// Methods without an attribute are left alone. The macro generates, next to
 /// your unchanged impl block: the enums `{Type}Call`, `{Type}Cast` and
 /// `{Type}Info` (one variant per handler), `impl GenServer for Type`, the

@@ -226,6 +226,11 @@ pub trait Client<S: GenServer>: Clone + Send + Sync + 'static {
 
 /// A server that has an `#[info]` handler for messages of type `I`, so
 /// [`ServerRef::send`](crate::ServerRef::send) accepts an `I`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `#[info]` handler for this message type",
+    label = "`send` takes the message type of one of `{Self}`'s `#[info]` handlers",
+    note = "add `#[info] fn name(&mut self, message: MyMessage)` to the server for a new message type; a `#[continuation]` step is not a message: only the server itself asks for it, with `ctx.continue_with(step)`"
+)]
 pub trait HandleInfo<I>: GenServer {
     /// Wraps `message` into the server's info enum.
     fn into_info(message: I) -> Self::Info;
@@ -237,8 +242,9 @@ pub trait HandleInfo<I>: GenServer {
 /// Continuations travel in the server's info enum, but only the server
 /// itself can ask for one: there is no way to send one from outside.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has no `#[continuation]` handler for `{M}`",
-    label = "add `#[continuation] fn name(&mut self, step: {M})` to the server"
+    message = "`{Self}` has no `#[continuation]` handler for this step type",
+    label = "`continue_with` takes the step type of one of `{Self}`'s `#[continuation]` handlers",
+    note = "add `#[continuation] fn name(&mut self, step: MyStep)` to the server"
 )]
 pub trait HandleContinue<M>: GenServer {
     /// Wraps `message` into the server's info enum.

@@ -44,7 +44,7 @@ impl my_runtime::genserver::Message for ClockCall {
         }
     }
 }
-/// Info messages of [`Clock`], one variant per `#[info]` handler.
+/// Info messages of [`Clock`], one variant per `#[info]` and per `#[continuation]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum ClockInfo {
     /// Sends `tick` to the server.

@@ -225,7 +225,10 @@ impl<S: GenServer> Context<S> {
     ///
     /// As in Elixir it is not a timer: any message cancels it, a message
     /// already waiting in the mailbox means it never starts, and
-    /// `Duration::ZERO` fires only if the mailbox is empty. `:sys` requests
+    /// `Duration::ZERO` fires only if the mailbox is empty. Each callback
+    /// decides anew: one that does not call this leaves no timeout, and a
+    /// continuation asked for in the same callback runs first, as a waiting
+    /// message would, so the timeout never starts. `:sys` requests
     /// do not cancel it; its countdown starts again after them. For periodic
     /// work use [`send_after`](crate::send_after) or
     /// [`send_interval`](crate::send_interval).
@@ -251,6 +254,16 @@ impl<S: GenServer> Context<S> {
             .get_or_insert_with(Box::default)
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Drops a stop asked for in `init`, where it has no effect.
+    pub(crate) fn forget_stop(&mut self) {
+        if let Some(actions) = &mut self.actions {
+            actions
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .stop = None;
+        }
     }
 
     /// Whether the callback that just ran asked for anything (cheap: the

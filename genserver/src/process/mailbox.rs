@@ -469,7 +469,15 @@ impl<S: GenServer> Shared<S> {
             slot => *slot = Some(cx.waker().clone()),
         }
         self.parked.store(true, Ordering::Release);
+        let mut spare = None;
         let batch = if !state.queue.is_empty() {
+            // The end of a burst (a small batch after large ones): the
+            // burst's buffer does not go back to the senders, or an idle
+            // server would keep it (the server only sees the queue again
+            // when it takes the lock, which a sleeping server does not).
+            if state.queue.len() <= IDLE_CAPACITY && buf.capacity() > IDLE_CAPACITY {
+                spare = Some(std::mem::take(buf));
+            }
             // The drained buffer goes back for the senders to fill, so a
             // steady flow of mail allocates nothing.
             std::mem::swap(&mut state.queue, buf);
@@ -489,10 +497,32 @@ impl<S: GenServer> Shared<S> {
             Poll::Pending
         };
         drop(state);
+        drop(spare);
         if let Some(starter) = starter {
             starter.wake();
         }
         batch
+    }
+
+    /// Makes a server that finished init serve, and wakes `start`, before
+    /// its first look at the mailbox: for an init that asked for something
+    /// to happen first (a continuation runs after `start` has returned, as
+    /// OTP returns `{:ok, pid}` before `handle_continue`). `false` if it was
+    /// killed meanwhile.
+    pub(crate) fn serve(&self) -> bool {
+        let mut state = self.lock();
+        match state.status {
+            Status::Starting => {}
+            Status::Running(_) => return true,
+            Status::Exited(_) | Status::Ignored => return false,
+        }
+        state.status = Status::Running(tokio::task::id());
+        let starter = state.waker.take();
+        drop(state);
+        if let Some(starter) = starter {
+            starter.wake();
+        }
+        true
     }
 
     /// Whether the server can wait without looking at the queue: its
@@ -593,6 +623,10 @@ impl<S: GenServer> Receiver<S> {
         // this task, which is then polled again): there is nothing to take,
         // and serving a call costs one lock on this side, not two.
         if shared.is_parked() {
+            // Going to sleep, as below.
+            if self.buf.capacity() > IDLE_CAPACITY {
+                self.buf = Vec::new();
+            }
             return Poll::Pending;
         }
         let batch = shared.poll_batch(&mut self.buf, cx);

@@ -192,6 +192,18 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         };
         // The server serves from its first look at the mailbox on, which
         // also wakes `start` (or finds it killed meanwhile: `Batch::Gone`).
+        // If init asked for something, it serves before that is followed:
+        // `start` does not wait for a continuation (OTP returns `{:ok, pid}`
+        // first), and a continuation that calls the server is refused as a
+        // call to itself rather than left waiting. `ctx.stop` in init has no
+        // effect (init fails by what it returns, and terminate must not run
+        // for a server whose init did not fail).
+        if ctx.has_actions() {
+            if !guard.shared.serve() {
+                return;
+            }
+            ctx.forget_stop();
+        }
         let mut mailbox = Receiver::new();
         let mut last: &'static str = "none";
         let mut handled: u8 = 0;
@@ -406,8 +418,10 @@ fn follow<S: GenServer>(
         mailbox.hibernate();
         shared.hibernate();
     }
-    // A message already waiting means the idle timeout never starts.
-    if let Some((timeout, message)) = idle.filter(|_| mailbox.is_empty()) {
+    // A message already waiting means the idle timeout never starts; so
+    // does the continuation asked for with it, which is handled next as a
+    // message would be (and sets its own timeout, if it wants one).
+    if let Some((timeout, message)) = idle.filter(|_| next.is_none() && mailbox.is_empty()) {
         ctx.extra().idle = Some(Idle {
             timeout,
             message,
@@ -465,7 +479,15 @@ fn system_now<S: GenServer>(
 ) -> Result<Option<Envelope<S>>, ExitReason> {
     *last = "system message";
     match catch_unwind(AssertUnwindSafe(|| system(state, ctx))) {
-        Ok(Some(message)) => info_now(state, ctx, message, last),
+        Ok(Some(message)) => {
+            // A trapped exit or a down is an info message for the server,
+            // and like any other it cancels an idle timeout (the system
+            // messages themselves do not: `Extra::on_mail`).
+            if let Some(extra) = ctx.extra.as_deref_mut() {
+                extra.idle = None;
+            }
+            info_now(state, ctx, message, last)
+        }
         Ok(None) => Ok(None),
         Err(payload) => Err(panic_reason(&*payload)),
     }

@@ -183,6 +183,20 @@ pub trait GenServer: Sized + Send + 'static {
         crate::process::run::spawn(arg)
     }
 
+    /// The state as `:sys` and crash reports show it: Elixir's
+    /// `format_status/1`, for the state only. `None` (the default) shows
+    /// nothing, so a server's state appears nowhere unless it says how.
+    ///
+    /// [`sys::get_status`](crate::sys::get_status) shows it, and so does the
+    /// crash report when the server exits abnormally (computed only then).
+    /// Return the state's `Debug`, or a redacted view that leaves secrets
+    /// out or shortens a huge state. With `#[gen_server]`, mark a method
+    /// `#[format_status] fn status(&self) -> String` (or `-> Option<String>`).
+    /// A view that panics shows as `"<Type>::format_status crashed"`.
+    fn format_status(&self) -> Option<String> {
+        None
+    }
+
     /// Runs once when the server stops: on [`ServerRef::stop`](crate::ServerRef::stop),
     /// when a handler calls [`Context::stop`], after a handler panicked, and when
     /// the last handle is dropped. It does not run when `init` fails or when the

@@ -1,5 +1,5 @@
 //! The helper attributes on methods: `#[call]`, `#[cast]`, `#[info]`,
-//! `#[init]` and `#[terminate]`.
+//! `#[init]`, `#[terminate]` and `#[format_status]`.
 
 use syn::{Attribute, ImplItemFn};
 
@@ -12,15 +12,17 @@ pub(crate) enum Kind {
     Info,
     Init,
     Terminate,
+    FormatStatus,
 }
 
 impl Kind {
-    const ALL: [(&'static str, Kind); 5] = [
+    const ALL: [(&'static str, Kind); 6] = [
         ("call", Kind::Call),
         ("cast", Kind::Cast),
         ("info", Kind::Info),
         ("init", Kind::Init),
         ("terminate", Kind::Terminate),
+        ("format_status", Kind::FormatStatus),
     ];
 
     pub(crate) fn name(self) -> &'static str {

@@ -96,6 +96,7 @@ pub use crate::server::{
 /// | `#[info]` | `&mut self` + exactly one message argument `M` | `server.send(message)` |
 /// | `#[init]` | no `self`, at most one argument `A`; returns `Self`, `Result<Self, E>` or [`Init<Self>`](Init) | `Type::start(a)` |
 /// | `#[terminate]` | `&mut self`, optionally `reason: &ExitReason` | runs when the server stops |
+/// | `#[format_status]` | `&self`, returns `String` or `Option<String>` | the state as [`sys::get_status`] and crash reports show it |
 ///
 /// Any handler may also take `ctx: &mut Context<Self>` ([`Context`]).
 /// Methods without an attribute are left alone. The macro generates, next to

@@ -22,6 +22,7 @@ use crate::process::run::StartOptions;
 /// | `handle_cast/2` clauses        | [`handle_cast_now`](GenServer::handle_cast_now) and [`handle_cast`](GenServer::handle_cast), likewise for `#[cast]` |
 /// | `handle_info/2` clauses        | [`handle_info_now`](GenServer::handle_info_now) and [`handle_info`](GenServer::handle_info), likewise for `#[info]` |
 /// | `terminate/2`                  | [`terminate`](GenServer::terminate) (your `#[terminate]`, or nothing) |
+/// | `format_status/1`              | [`format_status`](GenServer::format_status) (your `#[format_status]`, or nothing shown) |
 ///
 /// The message types are enums with one variant per handler, so a request the
 /// server cannot handle does not compile, where Elixir's injected defaults

@@ -510,3 +510,26 @@ pub(crate) fn trace_reply<S: GenServer, T>(id: ServerId) {
         id,
     );
 }
+
+/// What a `#[format_status]` method may return: the view of the state
+/// (`String`), or `Option<String>` when it sometimes shows none.
+#[diagnostic::on_unimplemented(
+    message = "a `#[format_status]` method returns `String` or `Option<String>`",
+    label = "`{Self}` is not a view of the state: format it into a `String`"
+)]
+pub trait IntoView {
+    /// The view, as [`GenServer::format_status`] returns it.
+    fn into_view(self) -> Option<String>;
+}
+
+impl IntoView for String {
+    fn into_view(self) -> Option<String> {
+        Some(self)
+    }
+}
+
+impl IntoView for Option<String> {
+    fn into_view(self) -> Option<String> {
+        self
+    }
+}

@@ -289,8 +289,9 @@ impl Vault {
         self.idle_fired = true;
     }
 
+    /// Named as the trait method it fills: the inherent one is called.
     #[format_status]
-    fn redacted(&self) -> String {
+    fn format_status(&self) -> String {
         format!("Vault {{ {} secrets }}", self.secrets.len())
     }
 }

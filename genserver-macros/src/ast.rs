@@ -20,6 +20,8 @@ pub(crate) struct Server<'a> {
     pub(crate) handlers: Vec<Handler<'a>>,
     pub(crate) init: Option<Init<'a>>,
     pub(crate) terminate: Option<Terminate<'a>>,
+    /// The `#[format_status]` method: `fn name(&self) -> String`.
+    pub(crate) format_status: Option<&'a ImplItemFn>,
 }
 
 /// A `#[call]`, `#[cast]`, `#[info]` or `#[continuation]` method.
@@ -101,6 +103,7 @@ impl<'a> Server<'a> {
             handlers: Vec::new(),
             init: None,
             terminate: None,
+            format_status: None,
         };
         for impl_item in &item.items {
             let ImplItem::Fn(method) = impl_item else {
@@ -135,6 +138,17 @@ impl<'a> Server<'a> {
                         } else {
                             server.terminate = Some(terminate);
                         }
+                    }
+                }
+                Some(Kind::FormatStatus) => {
+                    let well_formed = format_status_ok(method, errors);
+                    if well_formed && server.format_status.is_some() {
+                        errors.spanned(
+                            &method.sig.ident,
+                            "a server has one #[format_status]; remove this one or merge the two",
+                        );
+                    } else if well_formed {
+                        server.format_status = Some(method);
                     }
                 }
             }
@@ -323,6 +337,49 @@ impl<'a> Terminate<'a> {
     }
 }
 
+/// Whether a `#[format_status]` method has the one shape it may have:
+/// `fn name(&self) -> String` (or `Option<String>`), plain and not generic.
+fn format_status_ok(method: &ImplItemFn, errors: &mut Errors) -> bool {
+    const SHAPE: &str = "write `fn format_status(&self) -> String`";
+    let sig = &method.sig;
+    let before = errors.len();
+    check_not_generic(method, Kind::FormatStatus, errors);
+    if let Some(asyncness) = &sig.asyncness {
+        errors.spanned(
+            asyncness,
+            format!("#[format_status] is a plain `fn`: it runs in crash reports; {SHAPE}"),
+        );
+    }
+    match sig.receiver() {
+        Some(receiver)
+            if receiver.reference.is_some()
+                && receiver.mutability.is_none()
+                && receiver.colon_token.is_none() => {}
+        Some(receiver) => errors.spanned(
+            receiver,
+            format!("#[format_status] only looks at the state: take `&self`; {SHAPE}"),
+        ),
+        None => errors.spanned(
+            &sig.ident,
+            format!("#[format_status] needs a receiver; {SHAPE}"),
+        ),
+    }
+    if let Some(arg) = sig
+        .inputs
+        .iter()
+        .find(|input| matches!(input, FnArg::Typed(_)))
+    {
+        errors.spanned(arg, format!("#[format_status] takes only `&self`; {SHAPE}"));
+    }
+    if matches!(sig.output, ReturnType::Default) {
+        errors.spanned(
+            &sig.ident,
+            format!("#[format_status] returns the view of the state; {SHAPE}"),
+        );
+    }
+    errors.len() == before
+}
+
 /// The arguments of a handler, and whether it replies through a `ReplyTo`.
 fn params<'a>(
     kind: Kind,
@@ -444,7 +501,7 @@ fn check_returns<'a>(
                 );
             }
         }
-        Kind::Init | Kind::Terminate => {
+        Kind::Init | Kind::Terminate | Kind::FormatStatus => {
             unreachable!("handlers are calls, casts, infos and continuations")
         }
     }

@@ -1,5 +1,5 @@
 //! The helper attributes on methods: `#[call]`, `#[cast]`, `#[info]`,
-//! `#[continuation]`, `#[init]` and `#[terminate]`.
+//! `#[continuation]`, `#[init]`, `#[terminate]` and `#[format_status]`.
 
 use syn::{Attribute, ImplItemFn};
 
@@ -14,16 +14,18 @@ pub(crate) enum Kind {
     Continue,
     Init,
     Terminate,
+    FormatStatus,
 }
 
 impl Kind {
-    const ALL: [(&'static str, Kind); 6] = [
+    const ALL: [(&'static str, Kind); 7] = [
         ("call", Kind::Call),
         ("cast", Kind::Cast),
         ("info", Kind::Info),
         ("continuation", Kind::Continue),
         ("init", Kind::Init),
         ("terminate", Kind::Terminate),
+        ("format_status", Kind::FormatStatus),
     ];
 
     pub(crate) fn name(self) -> &'static str {

@@ -10,7 +10,8 @@
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
-use syn::{parse_quote, Attribute, Generics, ImplItem, Item, ItemImpl, Type};
+use syn::spanned::Spanned;
+use syn::{parse_quote, Attribute, Generics, ImplItem, Item, ItemImpl, ReturnType, Type};
 
 use crate::args::Args;
 use crate::ast::{Handler, Param, Reply, Server};
@@ -416,6 +417,7 @@ impl<'s, 'a> Expander<'s, 'a> {
             }
         }
         let terminate = self.terminate();
+        let format_status = self.format_status();
         // A plain `fn` init (or none) runs without a future, as plain `fn`
         // handlers do; `init` says the same for anyone who calls it.
         let sync_init = self
@@ -454,6 +456,7 @@ impl<'s, 'a> Expander<'s, 'a> {
 
                 #handlers
                 #terminate
+                #format_status
             }
         }
     }
@@ -611,6 +614,23 @@ impl<'s, 'a> Expander<'s, 'a> {
         Some(quote! {
             async fn terminate(&mut self, #reason: &#krate::ExitReason) {
                 #call
+            }
+        })
+    }
+
+    /// `format_status` calling the `#[format_status]` method, which may
+    /// return a `String` or an `Option<String>` (`sys::IntoView`).
+    fn format_status(&self) -> Option<TokenStream> {
+        let method = self.server.format_status?;
+        let ident = &method.sig.ident;
+        let ReturnType::Type(_, ty) = &method.sig.output else {
+            return None;
+        };
+        let krate = self.krate;
+        let into = quote_spanned!(ty.span()=> #krate::sys::IntoView::into_view);
+        Some(quote! {
+            fn format_status(&self) -> ::core::option::Option<::std::string::String> {
+                #into(Self::#ident(self))
             }
         })
     }

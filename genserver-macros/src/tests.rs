@@ -177,3 +177,25 @@ fn errors_keep_the_impl_and_the_valid_handlers() {
         },
     );
 }
+
+#[test]
+fn format_status_fills_the_trait_method() {
+    check(
+        "format_status",
+        quote!(),
+        quote! {
+            impl Vault {
+                #[call]
+                fn len(&self) -> usize {
+                    self.secrets.len()
+                }
+
+                /// Shows how many secrets, never what they are.
+                #[format_status]
+                fn redacted(&self) -> String {
+                    format!("Vault {{ {} secrets }}", self.secrets.len())
+                }
+            }
+        },
+    );
+}

@@ -97,6 +97,7 @@ pub use crate::server::{
 /// | `#[continuation]` | `&mut self` + exactly one step argument `M`, no return type | nobody: the server itself, with `ctx.continue_with(step)` ([`Context::continue_with`]) |
 /// | `#[init]` | no `self`, at most one argument `A` and optionally `ctx`; returns `Self`, `Result<Self, E>` or [`Init<Self>`](Init) | `Type::start(a)` |
 /// | `#[terminate]` | `&mut self`, optionally `reason: &ExitReason` | runs when the server stops |
+/// | `#[format_status]` | `&self`, returns `String` or `Option<String>` | the state as [`sys::get_status`] and crash reports show it |
 ///
 /// Any handler may also take `ctx: &mut Context<Self>` ([`Context`]).
 /// A `#[continuation]` is Elixir's `handle_continue/2`: it runs when a

@@ -22,6 +22,7 @@ use crate::process::run::StartOptions;
 /// | `handle_cast/2` clauses        | [`handle_cast_now`](GenServer::handle_cast_now) and [`handle_cast`](GenServer::handle_cast), likewise for `#[cast]` |
 /// | `handle_info/2` clauses        | [`handle_info_now`](GenServer::handle_info_now) and [`handle_info`](GenServer::handle_info), likewise for `#[info]` |
 /// | `terminate/2`                  | [`terminate`](GenServer::terminate) (your `#[terminate]`, or nothing) |
+/// | `format_status/1`              | [`format_status`](GenServer::format_status) (your `#[format_status]`, or nothing shown) |
 ///
 /// The message types are enums with one variant per handler, so a request the
 /// server cannot handle does not compile, where Elixir's injected defaults
@@ -181,6 +182,20 @@ pub trait GenServer: Sized + Send + 'static {
     /// run (see [`spawn`](crate::spawn)).
     fn spawn(arg: Self::Arg) -> Result<ServerRef<Self>, StartError> {
         crate::process::run::spawn(arg)
+    }
+
+    /// The state as `:sys` and crash reports show it: Elixir's
+    /// `format_status/1`, for the state only. `None` (the default) shows
+    /// nothing, so a server's state appears nowhere unless it says how.
+    ///
+    /// [`sys::get_status`](crate::sys::get_status) shows it, and so does the
+    /// crash report when the server exits abnormally (computed only then).
+    /// Return the state's `Debug`, or a redacted view that leaves secrets
+    /// out or shortens a huge state. With `#[gen_server]`, mark a method
+    /// `#[format_status] fn status(&self) -> String` (or `-> Option<String>`).
+    /// A view that panics shows as `"<Type>::format_status crashed"`.
+    fn format_status(&self) -> Option<String> {
+        None
     }
 
     /// Runs once when the server stops: on [`ServerRef::stop`](crate::ServerRef::stop),

@@ -1,16 +1,69 @@
 //! `:sys`: looking into a running server, for tests and debugging.
 //!
 //! Erlang's `sys` module speaks a protocol every special process
-//! understands: `get_state`, `replace_state`, `suspend`, `resume`,
-//! `get_status`, `statistics`, `trace`. Here the requests travel as system
-//! messages through the server's one mailbox, so they are ordered with
-//! everything else, are served while the server is suspended, and do not
-//! cancel an idle timeout.
+//! understands. Here the requests travel as system messages through the
+//! server's one mailbox, so they are ordered with everything else, are
+//! served while the server is suspended, and do not cancel an idle
+//! timeout. Each function takes the server (a [`ServerRef`] or a
+//! [`Handle`], see [`Target`]) and waits for the answer as long as a call
+//! would: the handle's call timeout, 5 s unless set with
+//! [`Handle::with_timeout`].
+//!
+//! | Erlang                         | here                                          |
+//! |--------------------------------|-----------------------------------------------|
+//! | `sys:get_state/1,2`            | [`get_state`] (a closure picks what to copy out), [`get_state_debug`] |
+//! | `sys:replace_state/2,3`        | [`replace_state`] (the closure builds the new state from `&S`) |
+//! | `sys:suspend/1,2`, `resume/1,2`| [`suspend`], [`resume`]                       |
+//! | `sys:get_status/1,2`           | [`get_status`], with the state as [`GenServer::format_status`] shows it |
+//! | `sys:statistics/2,3`           | [`statistics`] (on/off) and [`get_statistics`] (`get`) |
+//! | `sys:trace/2,3`                | [`trace`]: `*DBG*` lines through `tracing`     |
+//! | `sys:no_debug/1,2`             | [`no_debug`]: trace and statistics off         |
+//!
+//! Deviations, in Erlang's terms: a failing `sys` request returns a
+//! [`SysError`] instead of making the caller exit; `get_state` runs a
+//! closure in the server rather than copying the whole state out (a Rust
+//! state need not be `Clone`); `replace_state`'s closure gets the state by
+//! reference and returns the new one, so that a closure that panics
+//! (`callback_failed`) leaves the old state exactly as it was.
+//!
+//! ```
+//! use genserver::prelude::*;
+//! use genserver::sys;
+//!
+//! #[derive(Debug)]
+//! struct Counter(u64);
+//!
+//! #[gen_server]
+//! impl Counter {
+//!     #[cast]
+//!     fn add(&mut self, n: u64) {
+//!         self.0 += n;
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), sys::SysError> {
+//! let counter = Counter::start(Counter(0)).await.unwrap();
+//! counter.add(2);
+//! assert_eq!(sys::get_state(&counter, |c| c.0).await?, 2);
+//! sys::replace_state(&counter, |c| Counter(c.0 * 10)).await?;
+//! assert_eq!(sys::get_state_debug(&counter).await?, "Counter(20)");
+//! # Ok(())
+//! # }
+//! ```
 
-use std::sync::Mutex;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
+use tokio::time::Instant;
+
+use crate::error::ExitReason;
+use crate::process::context::Context;
+use crate::process::handle::{Handle, ServerId, ServerRef};
 use crate::process::mailbox::Envelope;
-use crate::server::GenServer;
+use crate::server::{GenServer, Message};
 
 /// A server's `:sys` debug state; lives in its context, made on first use.
 pub(crate) struct Debug<S: GenServer> {
@@ -22,6 +75,10 @@ pub(crate) struct Debug<S: GenServer> {
     pub(crate) deferred: Mutex<Vec<Envelope<S>>>,
     /// `sys:statistics`: messages taken from the mailbox since it was switched on.
     pub(crate) messages_in: Option<u64>,
+    /// When statistics were switched on: the wall clock and tokio's clock.
+    pub(crate) stats_since: Option<(SystemTime, Instant)>,
+    /// `sys:trace`: log each message and reply.
+    pub(crate) trace: bool,
 }
 
 impl<S: GenServer> Default for Debug<S> {
@@ -30,6 +87,8 @@ impl<S: GenServer> Default for Debug<S> {
             suspended: false,
             deferred: Mutex::new(Vec::new()),
             messages_in: None,
+            stats_since: None,
+            trace: false,
         }
     }
 }
@@ -40,5 +99,438 @@ impl<S: GenServer> Debug<S> {
         self.deferred
             .get_mut()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Why a `:sys` request got no answer.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SysError {
+    /// The server was not running when the request was made (`noproc`).
+    NoProc,
+    /// No answer within the handle's call timeout (`timeout`). A suspended
+    /// server still answers `:sys` requests, so this means the server is
+    /// busy in a handler.
+    Timeout,
+    /// The request was made from inside the server itself, which would
+    /// wait for itself until the timeout (`calling_self`).
+    CallingSelf,
+    /// The server exited before it answered.
+    Exit(ExitReason),
+    /// The closure given to [`get_state`] or [`replace_state`] panicked,
+    /// with this message (`callback_failed`). The state is unchanged and
+    /// the server runs on.
+    CallbackFailed(Arc<str>),
+}
+
+impl fmt::Display for SysError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SysError::NoProc => f.write_str("no such process: the server is not running"),
+            SysError::Timeout => f.write_str("sys request timed out: the server did not answer"),
+            SysError::CallingSelf => {
+                f.write_str("calling self: a server cannot make a sys request to itself")
+            }
+            SysError::Exit(reason) => write!(f, "the server exited before it answered ({reason})"),
+            SysError::CallbackFailed(message) => {
+                write!(f, "callback failed: the state function panicked: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SysError {}
+
+/// What a `:sys` function accepts as the server: a [`ServerRef`] (with the
+/// default 5 s timeout) or a [`Handle`] (with its own:
+/// `sys::suspend(&server.handle().with_timeout(d))`).
+pub trait Target {
+    /// The server's type.
+    type Server: GenServer;
+    /// The handle requests go through, and whose timeout they use.
+    fn sys_handle(&self) -> &Handle<Self::Server>;
+}
+
+impl<S: GenServer> Target for ServerRef<S> {
+    type Server = S;
+    fn sys_handle(&self) -> &Handle<S> {
+        self.handle()
+    }
+}
+
+impl<S: GenServer> Target for Handle<S> {
+    type Server = S;
+    fn sys_handle(&self) -> &Handle<S> {
+        self
+    }
+}
+
+/// Runs `f` in the server as a system message and waits for its result.
+async fn request<T, R>(
+    server: &T,
+    f: impl FnOnce(&mut T::Server, &mut Context<T::Server>) -> R + Send + 'static,
+) -> Result<R, SysError>
+where
+    T: Target + ?Sized,
+    R: Send + 'static,
+{
+    let handle = server.sys_handle();
+    let shared = handle.shared();
+    if shared.is_own_task() {
+        return Err(SysError::CallingSelf);
+    }
+    let (tx, rx) = oneshot::async_channel();
+    let sent = shared.send_system(Box::new(move |state, ctx| {
+        let _ = tx.send(f(state, ctx));
+        None
+    }));
+    if sent.is_err() {
+        return Err(SysError::NoProc);
+    }
+    // The request is dropped unanswered only when the server exits (after
+    // publishing its reason): then the reason is the answer.
+    let answer = async {
+        match rx.await {
+            Ok(value) => Ok(value),
+            Err(_) => Err(SysError::Exit(shared.exited().await)),
+        }
+    };
+    match Instant::now().checked_add(handle.timeout()) {
+        Some(deadline) => tokio::time::timeout_at(deadline, answer)
+            .await
+            .unwrap_or(Err(SysError::Timeout)),
+        None => answer.await,
+    }
+}
+
+/// Runs `f` on the server's state and returns what it returns
+/// (`sys:get_state`): `sys::get_state(&server, |s| s.count)`, or
+/// `|s| s.clone()` for the whole state. Works while the server is
+/// suspended.
+///
+/// A panic in `f` is caught: the caller gets [`SysError::CallbackFailed`]
+/// and the server runs on.
+pub async fn get_state<T, R>(
+    server: &T,
+    f: impl FnOnce(&T::Server) -> R + Send + 'static,
+) -> Result<R, SysError>
+where
+    T: Target + ?Sized,
+    R: Send + 'static,
+{
+    request(server, move |state, _| {
+        catch_unwind(AssertUnwindSafe(|| f(state))).map_err(|payload| callback_failed(&*payload))
+    })
+    .await?
+}
+
+/// The server's state as its `Debug` shows it (`sys:get_state`, printed).
+/// The raw state, not the [`format_status`](GenServer::format_status)
+/// view: this is for tests and debugging of servers that are `Debug`.
+pub async fn get_state_debug<T>(server: &T) -> Result<String, SysError>
+where
+    T: Target + ?Sized,
+    T::Server: fmt::Debug,
+{
+    get_state(server, |state| format!("{state:?}")).await
+}
+
+/// Replaces the server's state with what `f` builds from it
+/// (`sys:replace_state`). Works while the server is suspended.
+///
+/// `f` gets the state by reference and returns the new one, which then
+/// replaces it (and the old one is dropped). If `f` panics, the state is
+/// left exactly as it was, the caller gets [`SysError::CallbackFailed`]
+/// (Erlang's `callback_failed`) and the server runs on. To change one
+/// field of a `Clone` state: `|s| State { count: 0, ..s.clone() }`.
+pub async fn replace_state<T>(
+    server: &T,
+    f: impl FnOnce(&T::Server) -> T::Server + Send + 'static,
+) -> Result<(), SysError>
+where
+    T: Target + ?Sized,
+{
+    request(server, move |state, _| {
+        let new = catch_unwind(AssertUnwindSafe(|| f(state)))
+            .map_err(|payload| callback_failed(&*payload))?;
+        // The old state is dropped here, outside the catch: a panicking
+        // `Drop` crashes the server as a panicking handler would.
+        *state = new;
+        Ok(())
+    })
+    .await?
+}
+
+/// Suspends the server (`sys:suspend`): until [`resume`], it handles only
+/// `:sys` requests and stops; calls, casts and info messages wait in its
+/// mailbox, in order, and a call may time out meanwhile. Returns once the
+/// server is suspended.
+pub async fn suspend<T: Target + ?Sized>(server: &T) -> Result<(), SysError> {
+    request(server, |_, ctx| ctx.extra().sys.suspended = true).await
+}
+
+/// Resumes a suspended server (`sys:resume`): what arrived meanwhile is
+/// handled, in order, before anything sent later. Resuming a server that
+/// is not suspended does nothing.
+pub async fn resume<T: Target + ?Sized>(server: &T) -> Result<(), SysError> {
+    request(server, |_, ctx| {
+        if let Some(extra) = ctx.extra.as_deref_mut() {
+            extra.sys.suspended = false;
+        }
+    })
+    .await
+}
+
+/// Switches statistics on or off (`sys:statistics(s, true | false)`).
+/// Switching them on again starts the count again.
+pub async fn statistics<T: Target + ?Sized>(server: &T, on: bool) -> Result<(), SysError> {
+    request(server, move |_, ctx| {
+        if on {
+            let sys = &mut ctx.extra().sys;
+            sys.messages_in = Some(0);
+            sys.stats_since = Some((SystemTime::now(), Instant::now()));
+        } else if let Some(extra) = ctx.extra.as_deref_mut() {
+            extra.sys.messages_in = None;
+            extra.sys.stats_since = None;
+        }
+    })
+    .await
+}
+
+/// The statistics gathered since they were switched on, `None` if they are
+/// off (`sys:statistics(s, get)`, `no_statistics`).
+pub async fn get_statistics<T: Target + ?Sized>(
+    server: &T,
+) -> Result<Option<Statistics>, SysError> {
+    request(server, |_, ctx| {
+        let sys = &ctx.extra.as_deref()?.sys;
+        let ((start_time, since), messages_in) = (sys.stats_since?, sys.messages_in?);
+        Some(Statistics {
+            start_time,
+            current_time: SystemTime::now(),
+            elapsed: since.elapsed(),
+            messages_in,
+        })
+    })
+    .await
+}
+
+/// What [`get_statistics`] returns: Erlang's `start_time`, `current_time`
+/// and `messages_in`. (`reductions` has no Rust meaning; `messages_out`
+/// would cost every send a count, so it is left out.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Statistics {
+    /// When statistics were switched on (wall clock).
+    pub start_time: SystemTime,
+    /// Now, as the server saw it (wall clock).
+    pub current_time: SystemTime,
+    /// Time since statistics were switched on, by tokio's clock (so a test
+    /// with a paused clock sees exact figures).
+    pub elapsed: Duration,
+    /// Calls, casts and info messages taken from the mailbox since then
+    /// (`:sys` requests are not counted).
+    pub messages_in: u64,
+}
+
+/// Switches tracing on or off (`sys:trace`). While on, the server logs
+/// through `tracing`, at info level, a `*DBG*` line for each call, cast
+/// and info message it takes from its mailbox ("got call get"), for each
+/// reply a handler returns ("sent reply (u64) to caller"), and, if
+/// [`format_status`](GenServer::format_status) gives a view, the state
+/// after each message handled by a plain `fn` handler ("new state ...").
+///
+/// A reply sent later through a stored [`ReplyTo`](crate::ReplyTo) is not
+/// traced: it does not know its server. Off, tracing costs a predictable
+/// branch per message on a flag read once per run of messages, and one per
+/// returned reply.
+pub async fn trace<T: Target + ?Sized>(server: &T, on: bool) -> Result<(), SysError> {
+    request(server, move |_, ctx| {
+        if on {
+            ctx.extra().sys.trace = true;
+        } else if let Some(extra) = ctx.extra.as_deref_mut() {
+            extra.sys.trace = false;
+        }
+    })
+    .await
+}
+
+/// Switches all debugging off: trace and statistics (`sys:no_debug`).
+/// It does not resume a suspended server.
+pub async fn no_debug<T: Target + ?Sized>(server: &T) -> Result<(), SysError> {
+    request(server, |_, ctx| {
+        if let Some(extra) = ctx.extra.as_deref_mut() {
+            extra.sys.trace = false;
+            extra.sys.messages_in = None;
+            extra.sys.stats_since = None;
+        }
+    })
+    .await
+}
+
+/// The server's status (`sys:get_status`).
+pub async fn get_status<T: Target + ?Sized>(server: &T) -> Result<Status, SysError> {
+    request(server, |state, ctx| {
+        let sys = ctx.extra.as_deref().map(|extra| &extra.sys);
+        Status {
+            id: ctx.id(),
+            type_name: std::any::type_name::<T::Server>(),
+            mode: if sys.is_some_and(|sys| sys.suspended) {
+                Mode::Suspended
+            } else {
+                Mode::Running
+            },
+            trace: sys.is_some_and(|sys| sys.trace),
+            statistics: sys.is_some_and(|sys| sys.messages_in.is_some()),
+            state: state_view(state),
+        }
+    })
+    .await
+}
+
+/// What [`get_status`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Status {
+    /// The server's id (Erlang's pid).
+    pub id: ServerId,
+    /// The server's type (Erlang's module).
+    pub type_name: &'static str,
+    /// Running or suspended.
+    pub mode: Mode,
+    /// Whether [`trace`] is on.
+    pub trace: bool,
+    /// Whether [`statistics`] are on.
+    pub statistics: bool,
+    /// The state as [`GenServer::format_status`] shows it; `None` if the
+    /// server gives no view (the default). A `format_status` that panicked
+    /// shows as `"<Type>::format_status crashed"`.
+    pub state: Option<String>,
+}
+
+/// Whether a server is running or suspended (`sys:get_status`'s status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// It handles its messages.
+    Running,
+    /// It handles only `:sys` requests and stops, until resumed.
+    Suspended,
+}
+
+/// The state as the server's `format_status` shows it, never panicking: a
+/// view that panicked shows as `"<Type>::format_status crashed"`, so that
+/// nothing of the state leaks.
+pub(crate) fn state_view<S: GenServer>(state: &S) -> Option<String> {
+    catch_unwind(AssertUnwindSafe(|| state.format_status())).unwrap_or_else(|_| {
+        Some(format!(
+            "{}::format_status crashed",
+            std::any::type_name::<S>()
+        ))
+    })
+}
+
+/// The error for a state closure that panicked.
+fn callback_failed(payload: &(dyn std::any::Any + Send)) -> SysError {
+    let message = if let Some(message) = payload.downcast_ref::<&'static str>() {
+        message
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message
+    } else {
+        "Box<dyn Any>"
+    };
+    SysError::CallbackFailed(message.into())
+}
+
+/// Traces a message taken from the mailbox (`*DBG* ... got call X`).
+/// Out of line and cold: the loop calls it only while tracing.
+#[cold]
+#[inline(never)]
+pub(crate) fn trace_in<S: GenServer>(id: ServerId, envelope: &Envelope<S>) {
+    let (kind, name) = match envelope {
+        Envelope::Call(request) => ("call", request.name()),
+        Envelope::Cast(request) => ("cast", request.name()),
+        Envelope::Info(message) => ("info", message.name()),
+        Envelope::Stop(_) => ("stop", "stop"),
+        Envelope::System(_) => return,
+    };
+    tracing::info!(
+        server = std::any::type_name::<S>(),
+        id = id.as_u64(),
+        kind,
+        message = name,
+        "*DBG* {}{} got {kind} {name}",
+        std::any::type_name::<S>(),
+        id,
+    );
+}
+
+/// Traces an info message that did not come from the mailbox (a
+/// continuation, an idle timeout, a trapped exit, a down).
+#[cold]
+#[inline(never)]
+pub(crate) fn trace_info<S: GenServer>(id: ServerId, message: &S::Info) {
+    let name = message.name();
+    tracing::info!(
+        server = std::any::type_name::<S>(),
+        id = id.as_u64(),
+        kind = "info",
+        message = name,
+        "*DBG* {}{} got info {name}",
+        std::any::type_name::<S>(),
+        id,
+    );
+}
+
+/// Traces the state after a message, if the server gives a view of it.
+#[cold]
+#[inline(never)]
+pub(crate) fn trace_state<S: GenServer>(id: ServerId, state: &S) {
+    if let Some(view) = state_view(state) {
+        tracing::info!(
+            server = std::any::type_name::<S>(),
+            id = id.as_u64(),
+            state = view.as_str(),
+            "*DBG* {}{} new state {view}",
+            std::any::type_name::<S>(),
+            id,
+        );
+    }
+}
+
+/// Traces a reply a handler returned (`*DBG* ... sent reply (T) to caller`).
+#[cold]
+#[inline(never)]
+pub(crate) fn trace_reply<S: GenServer, T>(id: ServerId) {
+    let reply = std::any::type_name::<T>();
+    tracing::info!(
+        server = std::any::type_name::<S>(),
+        id = id.as_u64(),
+        reply,
+        "*DBG* {}{} sent reply ({reply}) to caller",
+        std::any::type_name::<S>(),
+        id,
+    );
+}
+
+/// What a `#[format_status]` method may return: the view of the state
+/// (`String`), or `Option<String>` when it sometimes shows none.
+#[diagnostic::on_unimplemented(
+    message = "a `#[format_status]` method returns `String` or `Option<String>`",
+    label = "`{Self}` is not a view of the state: format it into a `String`"
+)]
+pub trait IntoView {
+    /// The view, as [`GenServer::format_status`] returns it.
+    fn into_view(self) -> Option<String>;
+}
+
+impl IntoView for String {
+    fn into_view(self) -> Option<String> {
+        Some(self)
+    }
+}
+
+impl IntoView for Option<String> {
+    fn into_view(self) -> Option<String> {
+        self
     }
 }

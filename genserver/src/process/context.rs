@@ -137,7 +137,12 @@ impl<S: GenServer> Extra<S> {
             }
         }
         if let Some(count) = &mut self.sys.messages_in {
-            *count += mailbox.pending().count() as u64;
+            // `:sys` requests are not counted (OTP counts only the
+            // messages the callbacks see).
+            *count += mailbox
+                .pending()
+                .filter(|envelope| !matches!(envelope, Envelope::System(_)))
+                .count() as u64;
         }
     }
 }
@@ -290,6 +295,11 @@ impl<S: GenServer> Context<S> {
     /// asked to stop.
     #[doc(hidden)]
     pub fn reply<T: Send + 'static>(&mut self, to: ReplyTo<T>, value: T) {
+        // `:sys.trace`: a branch on a pointer in the context, `None` for a
+        // server that never used `:sys`.
+        if self.extra.as_ref().is_some_and(|extra| extra.sys.trace) {
+            crate::sys::trace_reply::<S, T>(self.shared.id);
+        }
         if let Some(actions) = &mut self.actions {
             let actions = actions.get_mut().unwrap_or_else(PoisonError::into_inner);
             if let Some((_, held)) = &mut actions.stop {

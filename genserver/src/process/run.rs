@@ -274,8 +274,17 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                 // First the synchronous handlers, as many in a row as there
                 // are; then what they handed back, if anything.
                 let handed_back = {
+                    // `:sys.trace`, looked up once per run of messages.
+                    let trace = ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace);
                     let next = catch_unwind(AssertUnwindSafe(|| {
-                        handle_now(&mut state, &mut ctx, &mut mailbox, &mut last, &mut handled)
+                        handle_now(
+                            &mut state,
+                            &mut ctx,
+                            &mut mailbox,
+                            &mut last,
+                            &mut handled,
+                            trace,
+                        )
                     }));
                     match next {
                         Ok(Now::Drained) => break,
@@ -320,7 +329,10 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                         }
                         match std::future::poll_fn(|cx| mailbox.poll_fill(&guard.shared, cx)).await
                         {
-                            Batch::Mail | Batch::Idle => {}
+                            // Counted (statistics) and cancelling an idle
+                            // timeout as when running.
+                            Batch::Mail => ctx.extra().on_mail(&mailbox),
+                            Batch::Idle => {}
                             Batch::Closed => break 'serve (ExitReason::Normal, None),
                             Batch::Gone => return,
                         }
@@ -370,7 +382,7 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         // dropped with the rest, after the reason is published.
         let unhandled = mailbox.take_buffered();
         drop(ctx);
-        guard.exit(&reason, Some(last));
+        guard.exit(&reason, Some(last), Some(&state));
         drop(unhandled);
     }
 }
@@ -391,7 +403,7 @@ fn settle<S: GenServer>(guard: &ExitGuard<S>, init: Result<Init<S>, ExitReason>)
             None
         }
         Ok(Init::Stop(reason)) | Err(reason) => {
-            guard.exit(&reason, Some("init"));
+            guard.exit(&reason, Some("init"), None);
             None
         }
     }
@@ -503,6 +515,9 @@ fn info_now<S: GenServer>(
     last: &mut &'static str,
 ) -> Result<Option<Envelope<S>>, ExitReason> {
     *last = message.name();
+    if ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace) {
+        crate::sys::trace_info::<S>(ctx.id(), &message);
+    }
     match catch_unwind(AssertUnwindSafe(|| state.handle_info_now(message, ctx))) {
         Ok(Ok(())) => Ok(None),
         Ok(Err(message)) => Ok(Some(Envelope::Info(message))),
@@ -644,6 +659,9 @@ enum Now<S: GenServer> {
 /// asks to stop, or 16 messages were handled. Runs inside one `catch_unwind`
 /// for the whole run, which is what makes a cast to a plain `fn` handler
 /// cheap: no future is made, pinned or polled for it.
+///
+/// `trace` (`:sys.trace` is on) logs each message and the state after it;
+/// off, it costs a predictable branch per message on a value in a register.
 #[inline]
 fn handle_now<S: GenServer>(
     state: &mut S,
@@ -651,8 +669,12 @@ fn handle_now<S: GenServer>(
     mailbox: &mut Receiver<S>,
     last: &mut &'static str,
     handled: &mut u8,
+    trace: bool,
 ) -> Now<S> {
     while let Some(envelope) = mailbox.pop() {
+        if trace {
+            crate::sys::trace_in(ctx.id(), &envelope);
+        }
         let handed_back = match envelope {
             Envelope::Call(request) => {
                 *last = request.name();
@@ -680,6 +702,9 @@ fn handle_now<S: GenServer>(
         if let Some(envelope) = handed_back {
             return Now::Await(envelope);
         }
+        if trace {
+            crate::sys::trace_state(ctx.id(), state);
+        }
         *handled = handled.wrapping_add(1);
         if *handled % 16 == 0 || ctx.has_actions() {
             return Now::Paused;
@@ -696,21 +721,28 @@ struct ExitGuard<S: GenServer> {
 impl<S: GenServer> ExitGuard<S> {
     /// Publishes `reason`, logs a crash report if it is abnormal, and drops
     /// the messages still queued (failing their calls with `reason`).
-    fn exit(&self, reason: &ExitReason, last: Option<&'static str>) {
+    ///
+    /// The report shows the state as the server's `format_status` does,
+    /// computed only for a crash; `state` is `None` when there is none yet.
+    fn exit(&self, reason: &ExitReason, last: Option<&'static str>, state: Option<&S>) {
         let Some(unhandled) = self.shared.exit(reason.clone()) else {
             // Killed from outside first (a start timeout): that was the exit.
             return;
         };
         if !reason.is_normal() {
+            let view = state.and_then(crate::sys::state_view);
             tracing::error!(
                 server = std::any::type_name::<S>(),
                 id = self.shared.id.as_u64(),
                 reason = %reason,
                 last_message = last.unwrap_or("none"),
-                "GenServer {}{} terminating: {}",
+                state = view.as_deref(),
+                "GenServer {}{} terminating: {}{}{}",
                 std::any::type_name::<S>(),
                 self.shared.id,
                 reason,
+                if view.is_some() { "; state: " } else { "" },
+                view.as_deref().unwrap_or(""),
             );
         }
         drop(unhandled);

@@ -665,3 +665,25 @@ async fn of_eight_concurrent_starts_under_one_name_exactly_one_runs() {
     assert_eq!(plan.inits(), 1, "only the winner's init runs");
     started[0].stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_kept_name_follows_the_name_to_its_next_holder() {
+    let mut name = registry::Name::<Counter>::new("t_kept");
+    assert_eq!(name.get().unwrap_err(), LookupError::NotFound);
+    let first = counter_named("t_kept").await;
+    assert_eq!(name.get().unwrap().id(), first.id());
+    name.get().unwrap().add(1);
+    assert_eq!(name.get().unwrap().get().await, Ok(1));
+    // The holder crashes: the name is free at once, and the kept name knows.
+    first.crash();
+    first.exited().await.unwrap();
+    assert_eq!(name.get().unwrap_err(), LookupError::NotFound);
+    // Restarted under the same name: the kept name finds the new server.
+    let second = counter_named("t_kept").await;
+    assert_eq!(name.get().unwrap().id(), second.id());
+    // Wrong type through a kept name is typed too.
+    let mut wrong = registry::Name::<Other>::new("t_kept");
+    assert!(matches!(wrong.get(), Err(LookupError::WrongType { .. })));
+    second.stop().await.unwrap();
+    assert_eq!(name.get().unwrap_err(), LookupError::NotFound);
+}

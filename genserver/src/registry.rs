@@ -99,6 +99,7 @@ use std::fmt;
 use std::future::Future;
 use std::hash::Hash;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use crate::error::ExitReason;
@@ -466,12 +467,17 @@ fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 /// A table of unique keys: the local names, and each [`Registry`].
 struct Unique<K, V> {
     map: RwLock<HashMap<K, Slot<V>>>,
+    /// Changes whenever a key is taken or freed (under the write lock), so
+    /// a client that resolved a key can tell, with one load, whether its
+    /// answer still holds ([`Name`]).
+    generation: AtomicU64,
 }
 
 impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
     fn new() -> Self {
         Unique {
             map: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -501,6 +507,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
         let result = match added {
             Ok(()) => {
                 map.insert(key, Slot { value, hook });
+                self.changed();
                 Ok(())
             }
             Err(_) => Err(RegisterError::NoProc),
@@ -519,6 +526,9 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
             Some(slot) if slot.hook == hook => map.remove(key),
             _ => None,
         };
+        if removed.is_some() {
+            self.changed();
+        }
         drop(map);
         drop(removed);
     }
@@ -529,7 +539,14 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let removed = write(&self.map).remove(key);
+        let removed = {
+            let mut map = write(&self.map);
+            let removed = map.remove(key);
+            if removed.is_some() {
+                self.changed();
+            }
+            removed
+        };
         match removed {
             Some(slot) => {
                 slot.value
@@ -540,6 +557,15 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
             }
             None => false,
         }
+    }
+
+    /// Called under the write lock after a change.
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     fn lookup<Q>(&self, key: &Q) -> Option<V>
@@ -637,6 +663,98 @@ pub fn whereis<S: GenServer>(name: &str) -> Result<ServerRef<S>, LookupError> {
         Some(pid) => pid.typed(),
         None => Err(LookupError::NotFound),
     })
+}
+
+/// A local name a client keeps, to call by name in a loop without a
+/// lookup per message.
+///
+/// [`get`](Name::get) resolves the name as [`whereis`] does, and keeps the
+/// answer until the name table changes (any name taken or freed, a server
+/// exiting included); until then it costs one atomic load. The semantics
+/// are those of a lookup at each call: after the holder exits, or the name
+/// moves to another server, the next `get` finds out. The kept reference
+/// holds the server like any [`ServerRef`] until the next `get` that finds
+/// the name changed, or until the `Name` is dropped.
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::registry::Name;
+///
+/// struct Db(u64);
+///
+/// #[gen_server]
+/// impl Db {
+///     #[call]
+///     fn get(&self) -> u64 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut db = Name::<Db>::new("doc_name_db");
+/// assert_eq!(db.get().err(), Some(LookupError::NotFound));
+/// Db::start_with(Db(7), StartOptions::new().name("doc_name_db")).await?;
+/// for _ in 0..3 {
+///     assert_eq!(db.get()?.get().await?, 7);
+/// }
+/// db.get()?.stop().await?;
+/// assert_eq!(db.get().err(), Some(LookupError::NotFound));
+/// # Ok(())
+/// # }
+/// ```
+pub struct Name<S: GenServer> {
+    text: Arc<str>,
+    cached: Option<ServerRef<S>>,
+    generation: u64,
+}
+
+impl<S: GenServer> Name<S> {
+    /// A handle on the local `name`; nothing is looked up yet.
+    pub fn new(name: impl Into<Arc<str>>) -> Self {
+        Name {
+            text: name.into(),
+            cached: None,
+            generation: 0,
+        }
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.text
+    }
+
+    /// The server that holds the name now, as [`whereis`] answers.
+    pub fn get(&mut self) -> Result<&ServerRef<S>, LookupError> {
+        let generation = LOCAL.generation();
+        if self.cached.is_none() || self.generation != generation {
+            // Read before the lookup: a change in between only makes the
+            // next `get` look again.
+            self.cached = None;
+            self.cached = Some(whereis::<S>(&self.text)?);
+            self.generation = generation;
+        }
+        self.cached.as_ref().ok_or(LookupError::NotFound)
+    }
+}
+
+impl<S: GenServer> Clone for Name<S> {
+    fn clone(&self) -> Self {
+        Name {
+            text: Arc::clone(&self.text),
+            cached: self.cached.clone(),
+            generation: self.generation,
+        }
+    }
+}
+
+impl<S: GenServer> fmt::Debug for Name<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Name")
+            .field("name", &self.text)
+            .field("server", &std::any::type_name::<S>())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The server registered under the local `name`, of whatever type.

@@ -73,3 +73,113 @@ impl Framework for GenServerImpl {
         GsHandle(Counter::start(None).await.expect("start"))
     }
 }
+
+/// Names for the by-name rows: one per server, so a sample never finds a
+/// name left by an earlier one.
+fn fresh_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("bench-counter-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A counter started under a local name; every call and cast looks the name
+/// up first (`GenServer.call(:name, ..)`).
+#[derive(Debug)]
+pub struct GsNamed {
+    name: String,
+    /// Keeps the server alive while the sample runs, as the name alone would.
+    _server: ServerRef<Counter>,
+}
+
+impl Drop for GsNamed {
+    fn drop(&mut self) {
+        genserver::registry::unregister(&self.name);
+    }
+}
+
+impl Handle for GsNamed {
+    #[inline]
+    async fn call(&self, x: u64) -> u64 {
+        genserver::registry::whereis::<Counter>(&self.name)
+            .expect("registered")
+            .call(x)
+            .await
+            .expect("call failed")
+    }
+    #[inline]
+    fn cast(&self, x: u64) -> impl Future<Output = ()> + Send + '_ {
+        genserver::registry::whereis::<Counter>(&self.name)
+            .expect("registered")
+            .cast(x);
+        std::future::ready(())
+    }
+}
+
+/// genserver, called by a local name (`registry::whereis` per message).
+#[derive(Debug)]
+pub struct GenServerNamed;
+
+impl Framework for GenServerNamed {
+    const NAME: &'static str = "genserver, by name (whereis per call)";
+    type H = GsNamed;
+    type Spawned = ServerRef<Counter>;
+    async fn spawn(gate: Arc<StartGate>) -> Self::Spawned {
+        Counter::spawn(Some(gate)).expect("spawn")
+    }
+    async fn start_link() -> Self::H {
+        let name = fresh_name();
+        let server = Counter::start_with(None, StartOptions::new().name(name.clone()))
+            .await
+            .expect("start");
+        GsNamed {
+            name,
+            _server: server,
+        }
+    }
+}
+
+/// A counter registered under a key of a `Registry<u64, Counter>`; every call
+/// and cast looks the key up first.
+#[derive(Debug)]
+pub struct GsKeyed {
+    registry: genserver::registry::Registry<u64, Counter>,
+}
+
+impl Handle for GsKeyed {
+    #[inline]
+    async fn call(&self, x: u64) -> u64 {
+        self.registry
+            .lookup(&1)
+            .expect("registered")
+            .call(x)
+            .await
+            .expect("call failed")
+    }
+    #[inline]
+    fn cast(&self, x: u64) -> impl Future<Output = ()> + Send + '_ {
+        self.registry.lookup(&1).expect("registered").cast(x);
+        std::future::ready(())
+    }
+}
+
+/// genserver, called by key in a `Registry` (`lookup` per message).
+#[derive(Debug)]
+pub struct GenServerKeyed;
+
+impl Framework for GenServerKeyed {
+    const NAME: &'static str = "genserver, by Registry key (lookup per call)";
+    type H = GsKeyed;
+    type Spawned = ServerRef<Counter>;
+    async fn spawn(gate: Arc<StartGate>) -> Self::Spawned {
+        Counter::spawn(Some(gate)).expect("spawn")
+    }
+    async fn start_link() -> Self::H {
+        let registry = genserver::registry::Registry::new();
+        Counter::start_with(None, StartOptions::new().via(&registry, 1))
+            .await
+            .expect("start");
+        // The registry holds the only reference; dropping the handle drops
+        // the registry and with it the server.
+        GsKeyed { registry }
+    }
+}

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::actix_impl::{set_remote_arbiter, ActixLocal, ActixRemote};
 use crate::floor::Floor;
-use crate::genserver_impl::GenServerImpl;
-use crate::kameo_impl::Kameo;
-use crate::ractor_impl::Ractor;
+use crate::genserver_impl::{GenServerImpl, GenServerKeyed, GenServerNamed};
+use crate::kameo_impl::{Kameo, KameoNamed};
+use crate::ractor_impl::{Ractor, RactorNamed};
 use crate::raw::Raw;
 use crate::{Exec, Framework, Handle, StartGate};
 
@@ -384,11 +384,30 @@ macro_rules! entry {
     };
 }
 
+/// A by-name row: the same server reached through a name lookup per
+/// message. Only the message metrics (call, cast, contention) and the
+/// allocation counts: starting and idle memory are the plain row's.
+fn by_name<F: Framework>() -> Entry
+where
+    F::H: Handle,
+{
+    Entry {
+        name: F::NAME,
+        measure: |m, flavor, n| match m {
+            Metric::Call | Metric::Cast | Metric::Contention => measure::<F>(m, flavor, n),
+            Metric::StartLink | Metric::StartAsync => None,
+        },
+        idle_mem: |_, _| None,
+        allocs: allocs::<F>,
+    }
+}
+
 /// The index of the baseline in [`entries`].
 pub const BASELINE: usize = 1;
 
-/// Table order: genserver, the raw baseline ([`BASELINE`]), the peers, then
-/// the floor (start and memory rows only).
+/// Table order: genserver, the raw baseline ([`BASELINE`]), the peers, the
+/// by-name rows (message metrics only), then the floor (start and memory
+/// rows only).
 pub fn entries() -> Vec<Entry> {
     vec![
         entry!(GenServerImpl),
@@ -396,6 +415,10 @@ pub fn entries() -> Vec<Entry> {
         entry!(Kameo),
         entry!(Ractor),
         entry!(ActixLocal, ActixRemote),
+        by_name::<GenServerNamed>(),
+        by_name::<GenServerKeyed>(),
+        by_name::<KameoNamed>(),
+        by_name::<RactorNamed>(),
         Entry {
             name: Floor::NAME,
             measure: measure_starts::<Floor>,

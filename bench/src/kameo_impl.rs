@@ -82,3 +82,60 @@ impl Framework for Kameo {
         KHandle(r)
     }
 }
+
+/// Names for the by-name rows: kameo's registry is process-wide.
+fn fresh_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("bench-kameo-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A kameo actor registered under a name (`ActorRef::register`); every ask
+/// and tell looks it up first (`ActorRef::lookup`).
+#[derive(Debug)]
+pub struct KNamed {
+    name: String,
+    _actor: ActorRef<KServer>,
+}
+
+impl KNamed {
+    #[inline]
+    fn find(&self) -> ActorRef<KServer> {
+        ActorRef::<KServer>::lookup(self.name.as_str())
+            .expect("lookup")
+            .expect("registered")
+    }
+}
+
+impl Handle for KNamed {
+    #[inline]
+    async fn call(&self, x: u64) -> u64 {
+        self.find().ask(Call(x)).await.expect("ask failed")
+    }
+    #[inline]
+    async fn cast(&self, x: u64) -> () {
+        self.find().tell(Cast(x)).await.expect("tell failed")
+    }
+}
+
+/// kameo 0.22, called by a registered name.
+#[derive(Debug)]
+pub struct KameoNamed;
+
+impl Framework for KameoNamed {
+    const NAME: &'static str = "kameo 0.22, by name (lookup per call)";
+    type H = KNamed;
+    type Spawned = KHandle;
+    async fn spawn(gate: Arc<StartGate>) -> Self::Spawned {
+        Kameo::spawn(gate).await
+    }
+    async fn start_link() -> Self::H {
+        let actor = Kameo::start_link().await.0;
+        let name = fresh_name();
+        actor.register(name.clone()).expect("register");
+        KNamed {
+            name,
+            _actor: actor,
+        }
+    }
+}

@@ -98,3 +98,74 @@ impl Framework for Ractor {
         RHandle(r)
     }
 }
+
+/// Names for the by-name rows: ractor's registry is process-wide.
+fn fresh_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("bench-ractor-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A ractor actor spawned under a name; every call and cast looks it up
+/// first (`ractor::registry::where_is`).
+#[derive(Debug)]
+pub struct RNamed {
+    name: String,
+    actor: ActorRef<RMsg>,
+}
+
+impl RNamed {
+    #[inline]
+    fn find(&self) -> ActorRef<RMsg> {
+        ractor::registry::where_is(self.name.as_str())
+            .expect("registered")
+            .into()
+    }
+}
+
+impl Drop for RNamed {
+    fn drop(&mut self) {
+        // Named actors stay in ractor's registry until they stop.
+        self.actor.stop(None);
+    }
+}
+
+impl Handle for RNamed {
+    #[inline]
+    async fn call(&self, x: u64) -> u64 {
+        match self
+            .find()
+            .call(|p| RMsg::Call(x, p), None)
+            .await
+            .expect("call failed")
+        {
+            ractor::rpc::CallResult::Success(v) => v,
+            _ => panic!("call failed"),
+        }
+    }
+    #[inline]
+    fn cast(&self, x: u64) -> impl Future<Output = ()> + Send + '_ {
+        let _ = self.find().cast(RMsg::Cast(x));
+        std::future::ready(())
+    }
+}
+
+/// ractor 0.16, called by a registered name.
+#[derive(Debug)]
+pub struct RactorNamed;
+
+impl Framework for RactorNamed {
+    const NAME: &'static str = "ractor 0.16, by name (where_is per call)";
+    type H = RNamed;
+    type Spawned = RHandle;
+    async fn spawn(gate: Arc<StartGate>) -> Self::Spawned {
+        Ractor::spawn(gate).await
+    }
+    async fn start_link() -> Self::H {
+        let name = fresh_name();
+        let (actor, _j) = Actor::spawn(Some(name.clone()), RServer, None)
+            .await
+            .expect("spawn");
+        RNamed { name, actor }
+    }
+}

@@ -20,6 +20,8 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::registry::{LookupError, Pid, RegisterError};
+
 /// Why a server exited: the reason passed to `terminate`, returned to callers
 /// caught in flight, and (in later releases) seen by links and monitors.
 ///
@@ -154,6 +156,14 @@ pub enum CallError {
     /// The server exited before it replied: it crashed, stopped without
     /// replying, or was stopped while the request waited in its mailbox.
     Exit(ExitReason),
+    /// The name called holds a server of another type (see
+    /// [`registry::whereis`](crate::registry::whereis)).
+    WrongType {
+        /// The server type the caller expected.
+        expected: &'static str,
+        /// The type of the server that holds the name.
+        found: &'static str,
+    },
 }
 
 impl fmt::Display for CallError {
@@ -165,6 +175,23 @@ impl fmt::Display for CallError {
                 f.write_str("calling self: a server cannot call itself, it would wait forever")
             }
             CallError::Exit(reason) => write!(f, "the server exited before it replied ({reason})"),
+            CallError::WrongType { expected, found } => {
+                write!(
+                    f,
+                    "wrong server type: the name is held by a {found}, not a {expected}"
+                )
+            }
+        }
+    }
+}
+
+/// A name nobody holds is `NoProc`, as a call to an unregistered name
+/// exits with `:noproc`.
+impl From<LookupError> for CallError {
+    fn from(error: LookupError) -> Self {
+        match error {
+            LookupError::NotFound => CallError::NoProc,
+            LookupError::WrongType { expected, found } => CallError::WrongType { expected, found },
         }
     }
 }
@@ -193,6 +220,14 @@ pub enum StartError {
     /// `start` was called outside a tokio runtime, so there is nowhere to run
     /// the server.
     NoRuntime,
+    /// Another server holds the name the server was to start under
+    /// (`{:error, {:already_started, pid}}`); this is it
+    /// ([`Pid::downcast`] gives its typed reference). The new server's
+    /// `init` did not run.
+    AlreadyStarted(Pid),
+    /// The name could not be registered for another reason (the server
+    /// type does not fit the registry, or a registry of your own failed).
+    Name(RegisterError),
 }
 
 impl fmt::Display for StartError {
@@ -204,6 +239,10 @@ impl fmt::Display for StartError {
             StartError::NoRuntime => {
                 f.write_str("no tokio runtime: start a server from within a tokio runtime")
             }
+            StartError::AlreadyStarted(pid) => {
+                write!(f, "already started: {pid} holds the name")
+            }
+            StartError::Name(error) => write!(f, "could not register the name ({error})"),
         }
     }
 }
@@ -212,6 +251,7 @@ impl StdError for StartError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             StartError::Init(ExitReason::Error(error)) => Some(&**error),
+            StartError::Name(error) => Some(error),
             _ => None,
         }
     }
@@ -233,6 +273,14 @@ pub enum StopError {
     /// The server exited, but with another reason than the one asked for
     /// (for example `terminate` panicked, or it crashed first).
     Exit(ExitReason),
+    /// The name given holds a server of another type (see
+    /// [`registry::whereis`](crate::registry::whereis)).
+    WrongType {
+        /// The server type the caller expected.
+        expected: &'static str,
+        /// The type of the server that holds the name.
+        found: &'static str,
+    },
 }
 
 impl fmt::Display for StopError {
@@ -246,6 +294,23 @@ impl fmt::Display for StopError {
             StopError::Exit(reason) => {
                 write!(f, "the server exited with another reason ({reason})")
             }
+            StopError::WrongType { expected, found } => {
+                write!(
+                    f,
+                    "wrong server type: the name is held by a {found}, not a {expected}"
+                )
+            }
+        }
+    }
+}
+
+/// A name nobody holds is `NoProc`, as `GenServer.stop` on an unregistered
+/// name exits with `:noproc`.
+impl From<LookupError> for StopError {
+    fn from(error: LookupError) -> Self {
+        match error {
+            LookupError::NotFound => StopError::NoProc,
+            LookupError::WrongType { expected, found } => StopError::WrongType { expected, found },
         }
     }
 }

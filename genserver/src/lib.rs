@@ -57,6 +57,8 @@
 //! * `server`: the [`GenServer`] trait the macro implements (`gen_server`).
 //! * [`link`]: links, exit signals, trapping exits ([`Exit`], [`TaskLink`]).
 //! * [`monitor`]: monitors ([`Down`], [`Monitor`]).
+//! * [`registry`]: names, `whereis`, [`Registry`](registry::Registry) and
+//!   the via contract ([`Pid`], [`registry::Via`]).
 //! * [`sys`]: looking into a running server (`:sys`).
 //! * `error`: [`ExitReason`] and the errors clients see.
 
@@ -71,6 +73,7 @@ mod error;
 pub mod link;
 pub mod monitor;
 mod process;
+pub mod registry;
 mod server;
 pub mod sys;
 
@@ -80,6 +83,7 @@ pub use crate::monitor::{Down, Monitor, MonitorRef};
 pub use crate::process::context::Context;
 pub use crate::process::handle::{Handle, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};
 pub use crate::process::{spawn, start, StartOptions};
+pub use crate::registry::{LookupError, Pid, RegisterError};
 pub use crate::server::{
     Client, GenServer, HandleContinue, HandleInfo, IdleTimeout, Init, IntoInit, Message,
 };
@@ -150,8 +154,8 @@ pub mod prelude {
     #[cfg(feature = "macros")]
     pub use crate::gen_server;
     pub use crate::{
-        CallError, Context, ExitReason, GenServer, Init, ReplyTo, ServerRef, StartError,
-        StartOptions, StopError, WaitError,
+        CallError, Context, ExitReason, GenServer, Init, LookupError, Pid, ReplyTo, ServerRef,
+        StartError, StartOptions, StopError, WaitError,
     };
 }
 

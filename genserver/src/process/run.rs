@@ -38,6 +38,7 @@ use crate::error::{ExitReason, StartError};
 use crate::process::context::{Actions, Context, HeldReply, Idle};
 use crate::process::handle::{Handle, ServerId, ServerRef};
 use crate::process::mailbox::{Batch, Envelope, Receiver, Shared, SystemFn};
+use crate::registry::{LocalName, Naming, Pid, RegisterError, Via, ViaName};
 use crate::server::{GenServer, Init, Message};
 
 /// Runs a callback to completion with [`poll_caught`]:
@@ -65,6 +66,8 @@ pub struct StartOptions {
     /// returns [`StartError::Timeout`]. `None` (the default) waits forever, as
     /// Elixir's `:infinity`.
     pub timeout: Option<Duration>,
+    /// The name to register the server under before its `init` runs.
+    name: Option<Arc<dyn Naming>>,
 }
 
 impl StartOptions {
@@ -79,6 +82,34 @@ impl StartOptions {
         self.timeout = Some(timeout);
         self
     }
+
+    /// Starts the server under a local name (Elixir's `name: :db`): see
+    /// [`registry`](crate::registry). The name is taken before `init` runs;
+    /// if another server holds it, `start` fails with
+    /// [`StartError::AlreadyStarted`] and `init` is never called. It is
+    /// released when the server exits.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(Arc::new(LocalName(name.into())));
+        self
+    }
+
+    /// Starts the server under `key` in `registry` (Elixir's
+    /// `name: {:via, Registry, {registry, key}}`), a
+    /// [`Registry`](crate::registry::Registry) or any other [`Via`]
+    /// registry; otherwise as [`name`](StartOptions::name).
+    #[must_use]
+    pub fn via<R>(mut self, registry: &R, key: R::Key) -> Self
+    where
+        R: Via + Clone,
+        R::Key: Clone,
+    {
+        self.name = Some(Arc::new(ViaName {
+            registry: registry.clone(),
+            key,
+        }));
+        self
+    }
 }
 
 /// Starts a server and waits until its `init` has run.
@@ -88,7 +119,10 @@ pub async fn start<S: GenServer>(
     arg: S::Arg,
     options: StartOptions,
 ) -> Result<ServerRef<S>, StartError> {
-    let (handle, task) = launch::<S>(arg)?;
+    let (handle, task) = match &options.name {
+        None => launch::<S>(arg)?,
+        Some(name) => launch_named::<S>(arg, &**name).await?,
+    };
     let shared = handle.shared();
     let started = match options
         .timeout
@@ -143,6 +177,35 @@ pub fn spawn<S: GenServer>(arg: S::Arg) -> Result<ServerRef<S>, StartError> {
 fn launch<S: GenServer>(
     arg: S::Arg,
 ) -> Result<(Handle<S>, tokio::task::JoinHandle<()>), StartError> {
+    let (runtime, guard, handle) = prepare::<S>()?;
+    let task = runtime.spawn(run(guard, arg));
+    Ok((handle, task))
+}
+
+/// As [`launch`], for a server started under a name: the name is taken
+/// before the task is spawned, so `init` never runs for a server whose name
+/// was taken. (If this future is dropped half-way, the guard's drop ends the
+/// server that never ran, which releases a name already taken.)
+async fn launch_named<S: GenServer>(
+    arg: S::Arg,
+    name: &dyn Naming,
+) -> Result<(Handle<S>, tokio::task::JoinHandle<()>), StartError> {
+    let (runtime, guard, handle) = prepare::<S>()?;
+    let pid = Pid::from_shared(handle.shared_arc());
+    match name.register(&pid).await {
+        Ok(()) => {}
+        Err(RegisterError::Taken(holder)) => return Err(StartError::AlreadyStarted(holder)),
+        Err(other) => return Err(StartError::Name(other)),
+    }
+    drop(pid);
+    let task = runtime.spawn(run(guard, arg));
+    Ok((handle, task))
+}
+
+/// Creates a server's shared state, its first handle and the guard its
+/// task will own.
+fn prepare<S: GenServer>() -> Result<(tokio::runtime::Handle, ExitGuard<S>, Handle<S>), StartError>
+{
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
@@ -155,8 +218,7 @@ fn launch<S: GenServer>(
         shared: Arc::clone(&shared),
     };
     let handle = Handle::new(shared);
-    let task = runtime.spawn(run(guard, arg));
-    Ok((handle, task))
+    Ok((runtime, guard, handle))
 }
 
 /// The server task: init, the receive loop, terminate and exit.

@@ -58,6 +58,8 @@
 //! * [`link`]: links, exit signals, trapping exits ([`Exit`], [`TaskLink`]).
 //! * [`monitor`]: monitors ([`Down`], [`Monitor`]).
 //! * [`sys`]: looking into a running server (`:sys`).
+//! * [`timer`]: messages sent later or repeatedly ([`send_after`],
+//!   [`send_interval`], [`TimerRef`]), one timer service per runtime.
 //! * `error`: [`ExitReason`] and the errors clients see.
 
 #![forbid(unsafe_code)]
@@ -73,6 +75,7 @@ pub mod monitor;
 mod process;
 mod server;
 pub mod sys;
+pub mod timer;
 
 pub use crate::error::{CallError, ExitReason, StartError, StopError, WaitError};
 pub use crate::link::{Exit, LinkError, TaskLink};
@@ -83,6 +86,7 @@ pub use crate::process::{spawn, start, StartOptions};
 pub use crate::server::{
     Client, GenServer, HandleContinue, HandleInfo, IdleTimeout, Init, IntoInit, Message,
 };
+pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef};
 
 /// Turns an impl block of handler methods into a server process.
 ///

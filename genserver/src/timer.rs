@@ -238,7 +238,7 @@ where
 {
     let service = Service::current()?;
     let deadline = deadline_after(delay);
-    Ok(service.insert(deadline, None, once(dest.route(), message)))
+    Ok(service.insert(deadline, Duration::ZERO, once(dest.route(), message)))
 }
 
 /// Sends `message` to `dest` at `deadline` (`Process.send_after/4` with
@@ -250,7 +250,7 @@ where
     M: Send + 'static,
 {
     let service = Service::current()?;
-    Ok(service.insert(deadline, None, once(dest.route(), message)))
+    Ok(service.insert(deadline, Duration::ZERO, once(dest.route(), message)))
 }
 
 /// Sends a clone of `message` to `dest` every `period`, the first after one
@@ -267,7 +267,7 @@ where
     let route = dest.route();
     let owner = route.owner();
     let deliver = Box::new(move || route.deliver(message.clone()));
-    Ok(service.insert(deadline, Some(period), (deliver, owner)))
+    Ok(service.insert(deadline, period, (deliver, owner)))
 }
 
 impl<S: GenServer> Context<S> {
@@ -345,14 +345,15 @@ fn deadline_after(delay: Duration) -> Instant {
 /// `Some(time left)` while the timer is pending, `None` once it has fired,
 /// was cancelled, or was never set (its destination was not running).
 /// Dropping it does not cancel the timer, as in Erlang. Clones refer to
-/// the same timer.
+/// the same timer and compare equal.
 #[derive(Clone)]
 pub struct TimerRef {
     /// `None`: a timer that was never set.
     service: Option<Arc<Service>>,
+    /// The timer's slot in the service's wheel.
     index: u32,
-    /// Unique in the process: the timer's identity.
-    seq: u64,
+    /// Which timer in that slot (see [`Slot::seq`]).
+    seq: u32,
 }
 
 impl TimerRef {
@@ -362,12 +363,13 @@ impl TimerRef {
     /// interval stops: no tick after the cancel is sent.
     pub fn cancel(&self) -> Option<Duration> {
         let service = self.service.as_ref()?;
-        let now = Instant::now();
+        let now = service.nanos(Instant::now());
         let mut wheel = service.lock();
-        let timer = wheel.take(self.index, self.seq)?;
+        let (deadline, deliver) = wheel.take(self.index, self.seq)?;
         wheel.compact();
         drop(wheel);
-        Some(timer.deadline.saturating_duration_since(now))
+        drop(deliver);
+        Some(Duration::from_nanos(deadline.saturating_sub(now)))
     }
 
     /// The time left before the timer fires (`Process.read_timer/1`), or
@@ -375,21 +377,26 @@ impl TimerRef {
     /// For an interval, the time left before its next tick.
     pub fn read(&self) -> Option<Duration> {
         let service = self.service.as_ref()?;
-        let now = Instant::now();
-        let wheel = service.lock();
-        let timer = wheel.get(self.index, self.seq)?;
-        Some(timer.deadline.saturating_duration_since(now))
+        let now = service.nanos(Instant::now());
+        let deadline = service.lock().get(self.index, self.seq)?.deadline;
+        Some(Duration::from_nanos(deadline.saturating_sub(now)))
     }
 
     /// Whether the timer is still pending.
     pub fn is_pending(&self) -> bool {
         self.read().is_some()
     }
+
+    fn service_ptr(&self) -> *const Service {
+        self.service.as_ref().map_or(std::ptr::null(), Arc::as_ptr)
+    }
 }
 
 impl PartialEq for TimerRef {
     fn eq(&self, other: &Self) -> bool {
-        self.seq == other.seq
+        std::ptr::eq(self.service_ptr(), other.service_ptr())
+            && self.index == other.index
+            && self.seq == other.seq
     }
 }
 
@@ -397,38 +404,47 @@ impl Eq for TimerRef {}
 
 impl std::hash::Hash for TimerRef {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.service_ptr().hash(state);
+        self.index.hash(state);
         self.seq.hash(state);
     }
 }
 
 impl fmt::Debug for TimerRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#Timer<{}>", self.seq)
+        write!(f, "#Timer<{}.{}>", self.index, self.seq)
     }
 }
 
 /// Sends a timer's message; `false` if the destination is gone for good.
 type Deliver = Box<dyn FnMut() -> bool + Send>;
 
-struct Timer {
-    deadline: Instant,
-    /// `Some` for an interval.
-    period: Option<Duration>,
-    /// `None` while the service delivers an interval's tick.
-    deliver: Option<Deliver>,
-}
+/// A time as nanoseconds since the service's `base`: 8 bytes where an
+/// `Instant` takes 16, and 584 years of range.
+type Nanos = u64;
 
+/// One timer's place in the wheel: 40 bytes.
 struct Slot {
-    seq: u64,
-    timer: Option<Timer>,
+    /// When it fires (an interval: its next tick).
+    deadline: Nanos,
+    /// An interval's period; zero for a one-shot timer.
+    period: Nanos,
+    /// `None` in a free slot, and while an interval's tick is delivered.
+    deliver: Option<Deliver>,
+    /// Which timer holds the slot (0: none), from the wheel's counter, so
+    /// that (index, seq) names one timer and a stale [`TimerRef`] or heap
+    /// entry finds its slot taken by another. The counter is 32 bits: a
+    /// `TimerRef` would mistake a new timer for its own only if it was kept
+    /// while 4 billion timers were set and the new one took its old slot.
+    seq: u32,
 }
 
-/// A deadline in the heap. The heap is a max-heap, so the order is
-/// reversed: the earliest deadline first, then the oldest timer.
+/// A deadline in the heap: 16 bytes. The heap is a max-heap, so the order
+/// is reversed: the earliest deadline first, then the timer set first.
 #[derive(PartialEq, Eq)]
 struct Due {
-    deadline: Instant,
-    seq: u64,
+    deadline: Nanos,
+    seq: u32,
     index: u32,
 }
 
@@ -458,64 +474,69 @@ struct Wheel {
     heap: BinaryHeap<Due>,
     /// Pending timers.
     live: usize,
+    /// The last `seq` handed out.
+    seq: u32,
     /// The timers (index, seq) of each destination server, for dropping them
     /// when it exits; entries of timers gone since are weeded out as a list
     /// grows.
-    owners: HashMap<ServerId, Vec<(u32, u64)>>,
+    owners: HashMap<ServerId, Vec<(u32, u32)>>,
     /// The service task's waker, while it waits.
     waker: Option<Waker>,
     /// The deadline the service task's sleep is set for while it waits
     /// (`None`: no sleep); a timer due earlier wakes it.
-    armed: Option<Instant>,
+    armed: Option<Nanos>,
 }
 
 impl Wheel {
-    fn alloc(&mut self, seq: u64, timer: Timer) -> u32 {
+    /// Takes a free slot: (index, seq).
+    fn alloc(&mut self, deadline: Nanos, period: Nanos, deliver: Deliver) -> (u32, u32) {
         self.live += 1;
+        self.seq = self.seq.wrapping_add(1).max(1);
         let slot = Slot {
-            seq,
-            timer: Some(timer),
+            deadline,
+            period,
+            deliver: Some(deliver),
+            seq: self.seq,
         };
-        if let Some(index) = self.free.pop() {
+        let index = if let Some(index) = self.free.pop() {
             self.slots[index as usize] = slot;
-            return index;
-        }
-        self.slots.push(slot);
-        // More than 4 billion pending timers cannot fit in memory anyway.
-        u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+            index
+        } else {
+            self.slots.push(slot);
+            // More than 4 billion pending timers do not fit in memory anyway.
+            u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+        };
+        (index, self.seq)
     }
 
-    fn get(&self, index: u32, seq: u64) -> Option<&Timer> {
+    /// The pending timer (index, seq), if it still is.
+    fn get(&self, index: u32, seq: u32) -> Option<&Slot> {
         self.slots
             .get(index as usize)
-            .filter(|slot| slot.seq == seq)
-            .and_then(|slot| slot.timer.as_ref())
+            .filter(|slot| slot.seq == seq && seq != 0)
     }
 
-    fn get_mut(&mut self, index: u32, seq: u64) -> Option<&mut Timer> {
+    fn get_mut(&mut self, index: u32, seq: u32) -> Option<&mut Slot> {
         self.slots
             .get_mut(index as usize)
-            .filter(|slot| slot.seq == seq)
-            .and_then(|slot| slot.timer.as_mut())
+            .filter(|slot| slot.seq == seq && seq != 0)
     }
 
-    /// Removes a timer (to drop outside the lock).
-    fn take(&mut self, index: u32, seq: u64) -> Option<Timer> {
-        let slot = self
-            .slots
-            .get_mut(index as usize)
-            .filter(|slot| slot.seq == seq)?;
-        let timer = slot.timer.take()?;
+    /// Removes a timer: its deadline and delivery (to drop outside the lock).
+    fn take(&mut self, index: u32, seq: u32) -> Option<(Nanos, Option<Deliver>)> {
+        let slot = self.get_mut(index, seq)?;
+        slot.seq = 0;
+        let taken = (slot.deadline, slot.deliver.take());
         self.free.push(index);
         self.live -= 1;
         if self.live == 0 && self.slots.capacity() > 64 {
-            // A burst is over: give its memory back. (Heap entries left
-            // are all stale, and owner lists check seq.)
+            // A burst is over: give its memory back. (The heap entries
+            // left are all stale, and owner lists check seq.)
             self.slots = Vec::new();
             self.free = Vec::new();
             self.heap = BinaryHeap::new();
         }
-        Some(timer)
+        Some(taken)
     }
 
     /// Drops the heap's stale entries once they outnumber the live ones,
@@ -524,19 +545,15 @@ impl Wheel {
         if self.heap.len() > 64 && self.heap.len() > 2 * self.live {
             let slots = &self.slots;
             self.heap.retain(|due| {
-                slots.get(due.index as usize).is_some_and(|slot| {
-                    slot.seq == due.seq
-                        && slot
-                            .timer
-                            .as_ref()
-                            .is_some_and(|timer| timer.deadline == due.deadline)
-                })
+                slots
+                    .get(due.index as usize)
+                    .is_some_and(|slot| slot.seq == due.seq && slot.deadline == due.deadline)
             });
         }
     }
 
     /// Notes a timer of `owner`'s; `false` if this is the owner's first.
-    fn own(&mut self, owner: ServerId, index: u32, seq: u64) -> bool {
+    fn own(&mut self, owner: ServerId, index: u32, seq: u32) -> bool {
         let Some(list) = self.owners.get_mut(&owner) else {
             return false;
         };
@@ -545,7 +562,7 @@ impl Wheel {
             list.retain(|&(index, seq)| {
                 slots
                     .get(index as usize)
-                    .is_some_and(|slot| slot.seq == seq && slot.timer.is_some())
+                    .is_some_and(|slot| slot.seq == seq)
             });
         }
         list.push((index, seq));
@@ -563,6 +580,8 @@ struct Service {
     /// The key of the exit hooks this service sets on destination servers.
     hook: u64,
     runtime: tokio::runtime::Id,
+    /// What the wheel's [`Nanos`] count from.
+    base: Instant,
 }
 
 /// The services of the running runtimes.
@@ -598,6 +617,7 @@ impl Service {
                     closed: AtomicBool::new(false),
                     hook: unique(),
                     runtime: id,
+                    base: Instant::now(),
                 });
                 services.push(Arc::clone(&service));
                 (service, true)
@@ -625,15 +645,30 @@ impl Service {
         self.wheel.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds a timer. If its destination is not running, or the service is
-    /// closed, the timer is dropped and the ref reads as fired.
+    /// `time` on the wheel's scale (a time before `base` is `base`).
+    fn nanos(&self, time: Instant) -> Nanos {
+        u64::try_from(time.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// A wheel time as an `Instant`.
+    fn instant(&self, nanos: Nanos) -> Instant {
+        let after = Duration::from_nanos(nanos);
+        self.base
+            .checked_add(after)
+            .unwrap_or(self.base + FAR_FUTURE)
+    }
+
+    /// Adds a timer (`period` zero: a one-shot). If its destination is not
+    /// running, or the service is closed, the timer is dropped and the ref
+    /// reads as fired.
     fn insert(
         self: Arc<Self>,
         deadline: Instant,
-        period: Option<Duration>,
+        period: Duration,
         (deliver, owner): (Deliver, Option<Owner>),
     ) -> TimerRef {
-        let seq = unique();
+        let deadline = self.nanos(deadline);
+        let period = u64::try_from(period.as_nanos()).unwrap_or(u64::MAX);
         let mut wheel = self.lock();
         if self.is_closed() {
             drop(wheel);
@@ -641,17 +676,10 @@ impl Service {
             return TimerRef {
                 service: None,
                 index: 0,
-                seq,
+                seq: 0,
             };
         }
-        let index = wheel.alloc(
-            seq,
-            Timer {
-                deadline,
-                period,
-                deliver: Some(deliver),
-            },
-        );
+        let (index, seq) = wheel.alloc(deadline, period, deliver);
         if let Some(Owner(owner)) = owner {
             let id = owner.id();
             if !wheel.own(id, index, seq) {
@@ -661,9 +689,9 @@ impl Service {
                 let service = Arc::downgrade(&self);
                 let hook = Box::new(move |id, _: &_| drop_owned(&service, id));
                 if owner.add_hook(HookKey::Other(self.hook), hook).is_err() {
-                    let timer = wheel.take(index, seq);
+                    let taken = wheel.take(index, seq);
                     drop(wheel);
-                    drop(timer);
+                    drop(taken);
                     return TimerRef {
                         service: Some(self),
                         index,
@@ -696,8 +724,8 @@ impl Service {
     /// Fires what is due, then waits for the next deadline.
     fn poll_fire(&self, sleep: &mut Option<Pin<Box<Sleep>>>, cx: &mut TaskContext<'_>) -> Poll<()> {
         loop {
-            let now = Instant::now();
-            let mut fired: Vec<(u32, u64, Deliver, bool)> = Vec::new();
+            let now = self.nanos(Instant::now());
+            let mut fired: Vec<(u32, u32, Deliver, bool)> = Vec::new();
             let mut wheel = self.lock();
             while let Some(due) = wheel.heap.peek() {
                 if due.deadline > now {
@@ -708,25 +736,25 @@ impl Service {
                     seq,
                     index,
                 } = wheel.heap.pop().expect("peeked");
-                let Some(timer) = wheel.get_mut(index, seq) else {
+                let Some(slot) = wheel.get_mut(index, seq) else {
                     continue; // cancelled
                 };
-                if timer.deadline != deadline {
+                if slot.deadline != deadline {
                     continue; // stale
                 }
-                if let Some(period) = timer.period {
-                    let Some(deliver) = timer.deliver.take() else {
-                        continue;
-                    };
-                    // Ticks missed (a blocked runtime) are not made up for.
-                    let next = deadline + period;
-                    timer.deadline = if next > now { next } else { now + period };
-                    fired.push((index, seq, deliver, true));
-                } else {
-                    let timer = wheel.take(index, seq).expect("found above");
-                    if let Some(deliver) = timer.deliver {
+                if slot.period == 0 {
+                    if let Some((_, Some(deliver))) = wheel.take(index, seq) {
                         fired.push((index, seq, deliver, false));
                     }
+                } else if let Some(deliver) = slot.deliver.take() {
+                    // Ticks missed (a blocked runtime) are not made up for.
+                    let next = deadline.saturating_add(slot.period);
+                    slot.deadline = if next > now {
+                        next
+                    } else {
+                        now.saturating_add(slot.period)
+                    };
+                    fired.push((index, seq, deliver, true));
                 }
             }
             if fired.is_empty() {
@@ -741,6 +769,7 @@ impl Service {
                     *sleep = None;
                     return Poll::Pending;
                 };
+                let next = self.instant(next);
                 let sleep = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(next)));
                 if sleep.deadline() != next {
                     sleep.as_mut().reset(next);
@@ -753,15 +782,15 @@ impl Service {
             wheel.armed = None;
             drop(wheel);
             self.deliver(fired);
-            // Let the rest of the runtime run before the next round (and
-            // the servers just sent to).
+            // Let the rest of the runtime run before the next round (the
+            // servers just sent to, too).
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
     }
 
     /// Delivers fired timers, outside the lock, and puts intervals back.
-    fn deliver(&self, fired: Vec<(u32, u64, Deliver, bool)>) {
+    fn deliver(&self, fired: Vec<(u32, u32, Deliver, bool)>) {
         let mut back = Vec::new();
         for (index, seq, mut deliver, interval) in fired {
             // A panic (in a message's `Clone`, say) drops that timer, not
@@ -781,9 +810,9 @@ impl Service {
         let mut wheel = self.lock();
         for (index, seq, deliver) in back {
             match (wheel.get_mut(index, seq), deliver) {
-                (Some(timer), Some(deliver)) => {
-                    timer.deliver = Some(deliver);
-                    let deadline = timer.deadline;
+                (Some(slot), Some(deliver)) => {
+                    slot.deliver = Some(deliver);
+                    let deadline = slot.deadline;
                     wheel.heap.push(Due {
                         deadline,
                         seq,
@@ -822,7 +851,7 @@ fn drop_owned(service: &Weak<Service>, owner: ServerId) {
     let Some(list) = wheel.owners.remove(&owner) else {
         return;
     };
-    let timers: Vec<Timer> = list
+    let timers: Vec<_> = list
         .into_iter()
         .filter_map(|(index, seq)| wheel.take(index, seq))
         .collect();
@@ -860,13 +889,10 @@ mod tests {
 
     #[test]
     fn a_pending_timer_is_small() {
-        // Slab slot + heap entry; the boxed delivery comes on top.
-        assert!(
-            std::mem::size_of::<Slot>() <= 64,
-            "{}",
-            std::mem::size_of::<Slot>()
-        );
-        assert_eq!(std::mem::size_of::<Due>(), 32);
-        assert_eq!(std::mem::size_of::<TimerRef>(), 24);
+        // A slab slot and a heap entry; the boxed delivery (the route and
+        // the message) and an entry in its owner's list come on top.
+        assert_eq!(std::mem::size_of::<Slot>(), 40);
+        assert_eq!(std::mem::size_of::<Due>(), 16);
+        assert_eq!(std::mem::size_of::<TimerRef>(), 16);
     }
 }

@@ -148,7 +148,7 @@ pub mod prelude {
     pub use crate::gen_server;
     pub use crate::{
         CallError, Context, ExitReason, GenServer, Init, ReplyTo, ServerRef, StartError,
-        StartOptions, StopError, WaitError,
+        StartOptions, StopError, TimerRef, WaitError,
     };
 }
 

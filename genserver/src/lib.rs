@@ -60,6 +60,8 @@
 //! * [`registry`]: names, `whereis`, [`Registry`](registry::Registry) and
 //!   the via contract ([`Pid`], [`registry::Via`]).
 //! * [`sys`]: looking into a running server (`:sys`).
+//! * [`timer`]: messages sent later or repeatedly ([`send_after`],
+//!   [`send_interval`], [`TimerRef`]), one timer service per runtime.
 //! * `error`: [`ExitReason`] and the errors clients see.
 
 #![forbid(unsafe_code)]
@@ -76,6 +78,7 @@ mod process;
 pub mod registry;
 mod server;
 pub mod sys;
+pub mod timer;
 
 pub use crate::error::{CallError, ExitReason, StartError, StopError, WaitError};
 pub use crate::link::{Exit, LinkError, TaskLink};
@@ -87,6 +90,7 @@ pub use crate::registry::{LookupError, Pid, RegisterError};
 pub use crate::server::{
     Client, GenServer, HandleContinue, HandleInfo, IdleTimeout, Init, IntoInit, Message,
 };
+pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef};
 
 /// Turns an impl block of handler methods into a server process.
 ///
@@ -155,7 +159,7 @@ pub mod prelude {
     pub use crate::gen_server;
     pub use crate::{
         CallError, Context, ExitReason, GenServer, Init, LookupError, Pid, ReplyTo, ServerRef,
-        StartError, StartOptions, StopError, WaitError,
+        StartError, StartOptions, StopError, TimerRef, WaitError,
     };
 }
 

@@ -1,7 +1,7 @@
 //! Memory metrics, with a counting global allocator.
 //!
 //! ```text
-//! cargo run --release -p genserver-bench --bin mem -- [idle|allocs|all] [--reps R] [--n N] [--only NAME]...
+//! cargo run --release -p genserver-bench --bin mem -- [idle|allocs|timers|all] [--reps R] [--n N] [--only NAME]...
 //! ```
 //!
 //! * `idle`: growth in live heap and in RSS per server after starting N
@@ -9,6 +9,9 @@
 //!   process of this binary, so RSS is not muddied by memory freed earlier.
 //! * `allocs`: heap allocation calls per call (10k calls) and per cast (100k
 //!   casts and one confirming call), after a warm-up.
+//! * `timers`: live heap and allocation calls per pending timer, 10k timers
+//!   an hour away to one server: genserver's `send_after` (one timer service
+//!   per runtime) against a task per timer (`tokio::spawn` of sleep + send).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
@@ -62,7 +65,7 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 const USAGE: &str =
-    "usage: mem [idle|allocs|all] [--reps R (default 3)] [--n N (default 100000)] [--only NAME]...";
+    "usage: mem [idle|allocs|timers|all] [--reps R (default 3)] [--n N (default 100000)] [--only NAME]...";
 
 fn main() {
     let _ = ALLOC_STATS.set(AllocStats {
@@ -76,7 +79,7 @@ fn main() {
     }
     let mut what = "all";
     let parsed = cli::parse(&args, &Opt::ALL, USAGE, |word| match word {
-        "idle" | "allocs" | "all" => what = word,
+        "idle" | "allocs" | "timers" | "all" => what = word,
         s => panic!("unknown argument {s}\n{USAGE}"),
     });
     let options = match parsed {
@@ -98,6 +101,92 @@ fn main() {
         idle(&selected, n, reps);
         eprintln!("   idle took {:.1} s", t.elapsed().as_secs_f64());
     }
+    if what == "timers" || what == "all" {
+        timers_table(10_000);
+    }
+}
+
+/// The destination of the timers: a server with an info handler.
+struct Sink;
+
+/// The timers' message.
+struct Tick;
+
+#[genserver::gen_server]
+impl Sink {
+    #[info]
+    fn tick(&mut self, _tick: Tick) {}
+}
+
+fn timers_table(n: usize) {
+    println!();
+    println!("## pending timers (per timer; {n} timers, 1 h away, to one server)");
+    println!();
+    println!(
+        "Live heap growth and allocation calls while setting {n} timers (and letting the \
+         runtime settle), divided by {n}; the runtime, the server and the timer service \
+         warmed up first, the vector of returned handles allocated beforehand."
+    );
+    println!();
+    println!("| timers | heap CT | allocs CT | heap MT2 | allocs MT2 |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, naive) in [
+        ("genserver `send_after` (one service per runtime)", false),
+        ("`tokio::spawn(sleep + send)` per timer", true),
+    ] {
+        let mut cells = vec![];
+        for flavor in Flavor::ALL {
+            let (heap, allocs) = timers_sample(flavor, n, naive);
+            cells.push(format!("{heap:.0} B"));
+            cells.push(format!("{allocs:.2}"));
+        }
+        println!("| {name} | {} |", cells.join(" | "));
+    }
+}
+
+/// (heap bytes, allocation calls) per pending timer.
+#[allow(clippy::cast_precision_loss)]
+fn timers_sample(flavor: Flavor, n: usize, naive: bool) -> (f64, f64) {
+    use std::time::Duration;
+    const HOUR: Duration = Duration::from_secs(3600);
+    let rt = genserver_bench::harness::tokio_rt(flavor);
+    rt.block_on(async move {
+        tokio::spawn(async move {
+            let server = Sink::start(Sink).await.unwrap();
+            // Warm up both ways: the timer service and the runtime's wheel.
+            genserver::send_after(&server, Tick, HOUR).unwrap().cancel();
+            tokio::spawn(tokio::time::sleep(HOUR)).abort();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let mut timers = Vec::with_capacity(n);
+            let mut tasks = Vec::with_capacity(n);
+            let (heap, allocs) = (LIVE.load(Relaxed), COUNT.load(Relaxed));
+            for _ in 0..n {
+                if naive {
+                    let server = server.clone();
+                    tasks.push(tokio::spawn(async move {
+                        tokio::time::sleep(HOUR).await;
+                        server.send(Tick);
+                    }));
+                } else {
+                    timers.push(genserver::send_after(&server, Tick, HOUR).unwrap());
+                }
+            }
+            // Let every task run once (its sleep registers) and the service
+            // arm its sleep.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let heap = (LIVE.load(Relaxed) - heap) as f64 / n as f64;
+            let allocs = (COUNT.load(Relaxed) - allocs) as f64 / n as f64;
+            for task in tasks {
+                task.abort();
+            }
+            for timer in timers {
+                timer.cancel();
+            }
+            (heap, allocs)
+        })
+        .await
+        .unwrap()
+    })
 }
 
 /// `child <entry index> <ct|mt2> <n>`: one idle-memory sample, printed as

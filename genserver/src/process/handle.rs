@@ -12,14 +12,13 @@
 use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use crate::error::{CallError, ExitReason, StopError, WaitError};
+use crate::process::blocking::within;
 use crate::process::mailbox::{Envelope, ExitHook, HookKey, Refused, Shared};
 use crate::server::{Client, GenServer, HandleInfo};
 
@@ -145,34 +144,61 @@ impl<S: GenServer> Handle<S> {
         if let Some(Ok(value)) = early {
             return Ok(value);
         }
-        // The slow path: wait for the reply, the server's exit or the
-        // deadline, whichever comes first. Watching the exit matters when the
-        // reply handle lives outside the server (a deferred reply handed to a
-        // task): the caller learns of a crash at once, not at its timeout.
-        // A dropped reply handle alone is not an answer: as in Elixir, the
-        // caller then waits for the exit or its timeout.
         let mut reply_gone = matches!(early, Some(Err(_)));
-        let exited = self.shared.exited();
-        tokio::pin!(exited);
-        let outcome = std::future::poll_fn(|cx| {
-            if !reply_gone {
-                match Pin::new(&mut rx).poll(cx) {
-                    Poll::Ready(Ok(value)) => return Poll::Ready(Ok(value)),
-                    Poll::Ready(Err(_)) => reply_gone = true,
-                    Poll::Pending => {}
-                }
-            }
-            exited
-                .as_mut()
-                .poll(cx)
-                .map(|reason| Err(CallError::Exit(reason)))
-        });
-        // `None`: no deadline (`Duration::MAX`, or a deadline past the end of time).
-        match Instant::now().checked_add(self.timeout) {
-            Some(deadline) => tokio::time::timeout_at(deadline, outcome)
-                .await
-                .unwrap_or(Err(CallError::Timeout)),
-            None => outcome.await,
+        await_reply(&self.shared, &mut rx, &mut reply_gone, self.timeout).await
+    }
+
+    /// Sends a call request and waits for the reply, blocking the thread:
+    /// [`call`](Handle::call) for synchronous code, like tokio's
+    /// `blocking_recv`. For the generated typed methods, see
+    /// [`block_on`](crate::block_on).
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Handle::call), and [`CallError::InRuntime`] (with nothing
+    /// sent) on a thread in a tokio runtime's context, where blocking could
+    /// stall the server it waits for.
+    pub fn blocking_call<R: Send + 'static>(
+        &self,
+        request: impl FnOnce(ReplyTo<R>) -> S::Call,
+    ) -> Result<R, CallError> {
+        crate::block_on(self.call(request))?
+    }
+
+    /// Sends a call request at once and returns a [`Request`] to collect the
+    /// reply from later (`gen_server:send_request/2`).
+    ///
+    /// A call future such as `kv.get(key)` is lazy, as every Rust future is:
+    /// it sends nothing until it is first polled, so
+    /// `let f = kv.get(k); kv.put(k, v); f.await` sends the put first. A
+    /// request is in the mailbox when this returns, ahead of anything sent
+    /// after it. The reply is waited for with the handle's timeout when the
+    /// request is awaited, or with a timeout of your own with
+    /// [`Request::receive_response`] and [`Request::wait_response`].
+    ///
+    /// A request to a server that is not running fails through its response
+    /// ([`CallError::NoProc`], or [`CallError::CallingSelf`] from the
+    /// server's own task), never here.
+    pub fn send_request<R: Send + 'static>(
+        &self,
+        request: impl FnOnce(ReplyTo<R>) -> S::Call,
+    ) -> Request<S, R> {
+        let (tx, rx) = oneshot::async_channel();
+        let state = match self
+            .shared
+            .send(Envelope::Call(request(ReplyTo { tx })), true)
+        {
+            Ok(()) => Pending::Waiting {
+                rx,
+                reply_gone: false,
+            },
+            Err(Refused::NoProc(_)) => Pending::Failed(CallError::NoProc),
+            Err(Refused::CallingSelf(_)) => Pending::Failed(CallError::CallingSelf),
+        };
+        Request {
+            shared: Arc::clone(&self.shared),
+            state,
+            timeout: self.timeout,
         }
     }
 
@@ -208,12 +234,9 @@ impl<S: GenServer> Handle<S> {
             Err(Refused::NoProc(_)) => return Err(StopError::NoProc),
             Err(Refused::CallingSelf(_)) => return Err(StopError::CallingSelf),
         }
-        let exited = match Instant::now().checked_add(timeout) {
-            Some(deadline) => tokio::time::timeout_at(deadline, self.shared.exited())
-                .await
-                .map_err(|_| StopError::Timeout)?,
-            None => self.shared.exited().await,
-        };
+        let exited = within(timeout, self.shared.exited())
+            .await
+            .ok_or(StopError::Timeout)?;
         if exited.same_as(&reason) {
             Ok(())
         } else {
@@ -385,6 +408,175 @@ impl<T> fmt::Debug for ReplyTo<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReplyTo")
             .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Waits for a call's reply, the server's exit or the timeout, whichever
+/// comes first. Watching the exit matters when the reply handle lives outside
+/// the server (a deferred reply handed to a task): the caller learns of a
+/// crash at once, not at its timeout. A dropped reply handle alone is not an
+/// answer (`reply_gone` records it across waits): as in Elixir, the caller
+/// then waits for the exit or its timeout.
+///
+/// Works outside tokio too: the timeout is then kept by
+/// [`within`](crate::process::blocking::within) without tokio's timer.
+async fn await_reply<S: GenServer, R>(
+    shared: &Shared<S>,
+    rx: &mut oneshot::AsyncReceiver<R>,
+    reply_gone: &mut bool,
+    timeout: Duration,
+) -> Result<R, CallError> {
+    let exited = shared.exited();
+    let mut exited = pin!(exited);
+    let outcome = std::future::poll_fn(|cx| {
+        if !*reply_gone {
+            match Pin::new(&mut *rx).poll(cx) {
+                Poll::Ready(Ok(value)) => return Poll::Ready(Ok(value)),
+                Poll::Ready(Err(_)) => *reply_gone = true,
+                Poll::Pending => {}
+            }
+        }
+        exited
+            .as_mut()
+            .poll(cx)
+            .map(|reason| Err(CallError::Exit(reason)))
+    });
+    within(timeout, outcome)
+        .await
+        .unwrap_or(Err(CallError::Timeout))
+}
+
+/// A call sent and not yet answered: what [`Handle::send_request`] returns,
+/// Erlang's request id (`gen_server:send_request/2`).
+///
+/// Collect the reply with [`receive_response`](Request::receive_response)
+/// (which gives up on the request at its timeout), with
+/// [`wait_response`](Request::wait_response) (which can be called again after
+/// a timeout), with [`check_response`](Request::check_response) (which does
+/// not wait), or by awaiting the request itself (`receive_response` with the
+/// timeout of the handle that sent it). Dropping it abandons the request: the
+/// server still handles it, and its reply is dropped.
+///
+/// A request does not keep its server alive.
+#[must_use = "a request does nothing more once sent; collect its reply or drop it to abandon it"]
+pub struct Request<S: GenServer, R> {
+    shared: Arc<Shared<S>>,
+    state: Pending<R>,
+    timeout: Duration,
+}
+
+enum Pending<R> {
+    /// Sent; the reply has not been collected yet.
+    Waiting {
+        rx: oneshot::AsyncReceiver<R>,
+        /// The reply handle was dropped unanswered: wait for the exit.
+        reply_gone: bool,
+    },
+    /// Refused when sent, with this error.
+    Failed(CallError),
+    /// The reply or a final error has been returned.
+    Done,
+}
+
+impl<S: GenServer, R> Request<S, R> {
+    /// The id of the server the request went to.
+    pub fn server(&self) -> ServerId {
+        self.shared.id
+    }
+
+    /// Waits at most `timeout` for the reply (`gen_server:receive_response/2`).
+    /// On a timeout the request is abandoned, as with a timed-out call.
+    ///
+    /// # Errors
+    ///
+    /// As a call: [`CallError::Timeout`], [`CallError::NoProc`],
+    /// [`CallError::CallingSelf`] or [`CallError::Exit`].
+    pub async fn receive_response(mut self, timeout: Duration) -> Result<R, CallError> {
+        self.wait_response(timeout).await
+    }
+
+    /// Waits at most `timeout` for the reply (`gen_server:wait_response/2`).
+    /// On [`CallError::Timeout`] the request stays pending and can be waited
+    /// for again.
+    ///
+    /// # Errors
+    ///
+    /// As a call. Once it has returned the reply or an error other than a
+    /// timeout, the request is spent, and further waits fail at once with
+    /// [`CallError::NoProc`] (nothing is outstanding, as for a stale request
+    /// id in Erlang).
+    pub async fn wait_response(&mut self, timeout: Duration) -> Result<R, CallError> {
+        let result = match &mut self.state {
+            Pending::Waiting { rx, reply_gone } => {
+                await_reply(&self.shared, rx, reply_gone, timeout).await
+            }
+            Pending::Failed(error) => Err(error.clone()),
+            Pending::Done => Err(CallError::NoProc),
+        };
+        if !matches!(result, Err(CallError::Timeout)) {
+            self.state = Pending::Done;
+        }
+        result
+    }
+
+    /// The reply if it has arrived, without waiting
+    /// (`gen_server:check_response/2`): `None` while there is none yet
+    /// (Erlang's `no_reply`). Once it has returned `Some`, the request is
+    /// spent: further checks return `Some(Err(CallError::NoProc))`.
+    pub fn check_response(&mut self) -> Option<Result<R, CallError>> {
+        let result = match &mut self.state {
+            Pending::Waiting { rx, reply_gone } => {
+                if !*reply_gone && rx.has_message() {
+                    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                    match Pin::new(&mut *rx).poll(&mut cx) {
+                        Poll::Ready(Ok(value)) => Ok(value),
+                        Poll::Ready(Err(_)) | Poll::Pending => {
+                            unreachable!("a channel with a message yields it")
+                        }
+                    }
+                } else {
+                    if rx.is_closed() {
+                        *reply_gone = true;
+                    }
+                    match self.shared.exit_reason() {
+                        Some(reason) if *reply_gone => Err(CallError::Exit(reason)),
+                        _ => return None,
+                    }
+                }
+            }
+            Pending::Failed(error) => Err(error.clone()),
+            Pending::Done => Err(CallError::NoProc),
+        };
+        self.state = Pending::Done;
+        Some(result)
+    }
+}
+
+impl<S: GenServer, R: Send + 'static> std::future::IntoFuture for Request<S, R> {
+    type Output = Result<R, CallError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<R, CallError>> + Send>>;
+
+    /// [`receive_response`](Request::receive_response) with the timeout of
+    /// the handle that sent the request.
+    fn into_future(self) -> Self::IntoFuture {
+        let timeout = self.timeout;
+        Box::pin(self.receive_response(timeout))
+    }
+}
+
+impl<S: GenServer, R> fmt::Debug for Request<S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            Pending::Waiting { .. } => "waiting",
+            Pending::Failed(_) => "failed",
+            Pending::Done => "done",
+        };
+        f.debug_struct("Request")
+            .field("server", &std::any::type_name::<S>())
+            .field("id", &self.shared.id)
+            .field("state", &state)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }

@@ -75,6 +75,18 @@ impl<S: GenServer> Handle<S> {
         self.shared.id
     }
 
+    /// The name the server is registered under, if any (`None` once it
+    /// has exited).
+    pub fn name(&self) -> Option<Arc<str>> {
+        self.shared.name()
+    }
+
+    /// The server's type, as `std::any::type_name` spells it: what crash
+    /// reports and `Debug` show.
+    pub fn type_name(&self) -> &'static str {
+        std::any::type_name::<S>()
+    }
+
     /// The server's shared state.
     pub(crate) fn shared(&self) -> &Shared<S> {
         &self.shared
@@ -275,11 +287,13 @@ impl<S: GenServer> Drop for Handle<S> {
 
 impl<S: GenServer> fmt::Debug for Handle<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle")
-            .field("server", &std::any::type_name::<S>())
-            .field("id", &self.shared.id)
-            .field("timeout", &self.timeout)
-            .finish()
+        let mut out = f.debug_struct("Handle");
+        out.field("server", &std::any::type_name::<S>())
+            .field("id", &self.shared.id);
+        if let Some(name) = self.name() {
+            out.field("name", &name);
+        }
+        out.field("timeout", &self.timeout).finish()
     }
 }
 
@@ -312,6 +326,17 @@ impl<S: GenServer> ServerRef<S> {
     /// Whether the server is still running.
     pub fn is_alive(&self) -> bool {
         self.handle().is_alive()
+    }
+
+    /// The name the server is registered under, if any (`None` once it
+    /// has exited).
+    pub fn name(&self) -> Option<Arc<str>> {
+        self.handle().name()
+    }
+
+    /// The server's type, as `std::any::type_name` spells it.
+    pub fn type_name(&self) -> &'static str {
+        self.handle().type_name()
     }
 
     /// The client API with another call timeout (`Duration::MAX` waits forever):
@@ -372,10 +397,41 @@ impl<S: GenServer> Clone for ServerRef<S> {
 
 impl<S: GenServer> fmt::Debug for ServerRef<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerRef")
-            .field("server", &std::any::type_name::<S>())
-            .field("id", &self.id())
-            .finish()
+        let mut out = f.debug_struct("ServerRef");
+        out.field("server", &std::any::type_name::<S>())
+            .field("id", &self.id());
+        if let Some(name) = self.name() {
+            out.field("name", &name);
+        }
+        out.finish()
+    }
+}
+
+/// How reports and task names show a server: its type, id and name, as
+/// `app::Cache#12` or `app::Cache#12 (cache)`.
+pub(crate) struct Label {
+    pub(crate) type_name: &'static str,
+    pub(crate) id: ServerId,
+    pub(crate) name: Option<Arc<str>>,
+}
+
+impl Label {
+    pub(crate) fn new<S: GenServer>(id: ServerId, name: Option<Arc<str>>) -> Self {
+        Label {
+            type_name: std::any::type_name::<S>(),
+            id,
+            name,
+        }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.type_name, self.id)?;
+        match &self.name {
+            Some(name) => write!(f, " ({name})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -627,6 +683,8 @@ pub(crate) trait Process: Send + Sync + 'static {
     fn id(&self) -> ServerId;
     /// The server's type, for errors and reports.
     fn type_name(&self) -> &'static str;
+    /// The name it is registered under, if any.
+    fn name(&self) -> Option<Arc<str>>;
     /// The exit reason, once it has exited.
     fn exit_reason(&self) -> Option<ExitReason>;
     /// See [`Shared::add_hook`].
@@ -661,6 +719,10 @@ impl<S: GenServer> Process for Shared<S> {
         std::any::type_name::<S>()
     }
 
+    fn name(&self) -> Option<Arc<str>> {
+        Shared::name(self)
+    }
+
     fn exit_reason(&self) -> Option<ExitReason> {
         Shared::exit_reason(self)
     }
@@ -683,18 +745,19 @@ impl<S: GenServer> Process for Shared<S> {
 
     fn kill(&self, reason: ExitReason) {
         let loud = !reason.is_normal();
+        // Read before the exit, which releases it; only for the report.
+        let name = loud.then(|| self.name()).flatten();
         let Some(unhandled) = self.exit(reason.clone()) else {
             return;
         };
         if loud {
+            let who = Label::new::<S>(self.id, name);
             tracing::error!(
-                server = std::any::type_name::<S>(),
-                id = self.id.as_u64(),
+                server = who.type_name,
+                id = who.id.as_u64(),
+                name = who.name.as_deref(),
                 reason = %reason,
-                "GenServer {}{} killed by an exit signal: {}",
-                std::any::type_name::<S>(),
-                self.id,
-                reason,
+                "GenServer {who} killed by an exit signal: {reason}",
             );
         }
         // Queued calls fail with the reason, now published.
@@ -750,9 +813,12 @@ impl Drop for AnyHandle {
 
 impl fmt::Debug for AnyHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AnyHandle")
-            .field("server", &self.process.type_name())
-            .field("id", &self.process.id())
-            .finish()
+        let mut out = f.debug_struct("AnyHandle");
+        out.field("server", &self.process.type_name())
+            .field("id", &self.process.id());
+        if let Some(name) = self.process.name() {
+            out.field("name", &name);
+        }
+        out.finish()
     }
 }

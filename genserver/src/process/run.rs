@@ -36,7 +36,7 @@ use tokio::time::Instant;
 
 use crate::error::{ExitReason, StartError};
 use crate::process::context::{Actions, Context, HeldReply, Idle};
-use crate::process::handle::{Handle, ServerId, ServerRef};
+use crate::process::handle::{Handle, Label, ServerId, ServerRef};
 use crate::process::mailbox::{Batch, Envelope, Receiver, Shared, SystemFn};
 use crate::server::{GenServer, Init, Message};
 
@@ -155,6 +155,17 @@ fn launch<S: GenServer>(
         shared: Arc::clone(&shared),
     };
     let handle = Handle::new(shared);
+    // Named after the server for tokio-console; tokio keeps task names
+    // behind `--cfg tokio_unstable`. Without it the spawn is the plain one.
+    #[cfg(all(tokio_unstable, feature = "console"))]
+    let task = {
+        let name = Label::new::<S>(handle.id(), None).to_string();
+        tokio::task::Builder::new()
+            .name(&name)
+            .spawn_on(run(guard, arg), &runtime)
+            .map_err(|_| StartError::NoRuntime)?
+    };
+    #[cfg(not(all(tokio_unstable, feature = "console")))]
     let task = runtime.spawn(run(guard, arg));
     Ok((handle, task))
 }
@@ -675,20 +686,21 @@ impl<S: GenServer> ExitGuard<S> {
     /// Publishes `reason`, logs a crash report if it is abnormal, and drops
     /// the messages still queued (failing their calls with `reason`).
     fn exit(&self, reason: &ExitReason, last: Option<&'static str>) {
+        // Read before the exit, which releases it; only for a crash report.
+        let name = (!reason.is_normal()).then(|| self.shared.name()).flatten();
         let Some(unhandled) = self.shared.exit(reason.clone()) else {
             // Killed from outside first (a start timeout): that was the exit.
             return;
         };
         if !reason.is_normal() {
+            let who = Label::new::<S>(self.shared.id, name);
             tracing::error!(
-                server = std::any::type_name::<S>(),
-                id = self.shared.id.as_u64(),
+                server = who.type_name,
+                id = who.id.as_u64(),
+                name = who.name.as_deref(),
                 reason = %reason,
                 last_message = last.unwrap_or("none"),
-                "GenServer {}{} terminating: {}",
-                std::any::type_name::<S>(),
-                self.shared.id,
-                reason,
+                "GenServer {who} terminating: {reason}",
             );
         }
         drop(unhandled);
@@ -787,6 +799,33 @@ mod tests {
         // `Arc`'s two counts make 104, so an idle server costs 360 bytes.
         let shared = std::mem::size_of::<Shared<Counter>>();
         assert!(shared <= 88, "the shared state grew to {shared} bytes");
+    }
+
+    #[tokio::test]
+    async fn a_name_shows_in_debug_and_reports_until_the_exit() {
+        let counter = Counter::start(None).await.unwrap();
+        let id = counter.id();
+        assert_eq!(counter.name(), None);
+        assert!(!format!("{counter:?}").contains("name"));
+        counter
+            .handle()
+            .shared()
+            .set_name(Some(Arc::from("counter")));
+        assert_eq!(counter.name().as_deref(), Some("counter"));
+        let debug = format!("{counter:?}");
+        assert!(debug.contains(r#"name: "counter""#), "{debug}");
+        assert!(format!("{:?}", counter.handle()).contains(r#"name: "counter""#));
+        let label = Label::new::<Counter>(id, counter.name()).to_string();
+        assert!(
+            label.ends_with(&format!("Counter{id} (counter)")),
+            "{label}"
+        );
+        counter.handle().shared().set_name(None);
+        assert_eq!(counter.name(), None);
+        counter.handle().shared().set_name(Some(Arc::from("again")));
+        counter.stop().await.unwrap();
+        // Gone with the server.
+        assert_eq!(counter.name(), None);
     }
 
     #[tokio::test]

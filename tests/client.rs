@@ -200,6 +200,31 @@ async fn a_request_is_sent_at_once() {
     kv.put("k".into(), 3);
     assert_eq!(request.await, Ok(Some(2)));
     assert_eq!(kv.get("k".into()).await, Ok(Some(3)));
+    // The typed form, generated per call handler.
+    let typed = kv.request().get("k".into());
+    kv.put("k".into(), 4);
+    assert_eq!(
+        typed.receive_response(Duration::from_secs(1)).await,
+        Ok(Some(3))
+    );
+    let mut held = kv.request().hold();
+    assert_eq!(held.check_response(), None);
+    kv.release(9);
+    assert_eq!(held.wait_response(Duration::from_secs(1)).await, Ok(9));
+}
+
+#[test]
+fn a_request_from_a_plain_thread() {
+    let rt = runtime();
+    let kv = rt.block_on(Kv::start(Kv::default())).unwrap();
+    let out = off_runtime(move || {
+        let mut request = kv.request().hold();
+        let first = block_on(request.wait_response(Duration::from_millis(10)));
+        kv.release(3);
+        let second = block_on(request.wait_response(Duration::from_secs(5)));
+        (first, second)
+    });
+    assert_eq!(out, (Ok(Err(CallError::Timeout)), Ok(Ok(3))));
 }
 
 #[tokio::test(start_paused = true)]

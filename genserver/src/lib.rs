@@ -87,6 +87,7 @@ pub use crate::process::handle::{
 pub use crate::process::{block_on, spawn, start, StartOptions};
 pub use crate::server::{
     Client, GenServer, HandleContinue, HandleInfo, IdleTimeout, Init, IntoInit, Message,
+    SendRequest,
 };
 
 /// Turns an impl block of handler methods into a server process.

@@ -8,6 +8,17 @@
 //! A server lives while at least one handle exists (or until it stops). When
 //! the last handle is dropped nobody can reach it any more: it handles what is
 //! still in its mailbox, runs `terminate` with [`ExitReason::Normal`] and exits.
+//!
+//! A call (`GenServer.call/3`) is a future, and like every Rust future it is
+//! lazy: `kv.get(key)` sends nothing until it is first polled, so a cast
+//! made between creating it and awaiting it arrives first. To send at once
+//! and collect the reply later, send a request (`gen_server:send_request/2`):
+//! [`ServerRef::request`] (typed, one method per call handler) or
+//! [`Handle::send_request`] return a [`Request`].
+//!
+//! Every client operation works from any executor, not only tokio's: outside
+//! a tokio runtime, timeouts are kept without tokio's timer (see
+//! [`block_on`](crate::block_on), the blocking twin for synchronous code).
 
 use std::fmt;
 use std::future::Future;
@@ -20,7 +31,7 @@ use std::time::Duration;
 use crate::error::{CallError, ExitReason, StopError, WaitError};
 use crate::process::blocking::within;
 use crate::process::mailbox::{Envelope, ExitHook, HookKey, Refused, Shared};
-use crate::server::{Client, GenServer, HandleInfo};
+use crate::server::{Client, GenServer, HandleInfo, SendRequest};
 
 /// The default call timeout, as in Elixir: 5 seconds.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -77,7 +88,7 @@ impl<S: GenServer> Handle<S> {
 
     /// The name the server is registered under, if any (`None` once it
     /// has exited).
-    pub fn name(&self) -> Option<Arc<str>> {
+    pub fn registered_name(&self) -> Option<Arc<str>> {
         self.shared.name()
     }
 
@@ -290,7 +301,7 @@ impl<S: GenServer> fmt::Debug for Handle<S> {
         let mut out = f.debug_struct("Handle");
         out.field("server", &std::any::type_name::<S>())
             .field("id", &self.shared.id);
-        if let Some(name) = self.name() {
+        if let Some(name) = self.registered_name() {
             out.field("name", &name);
         }
         out.field("timeout", &self.timeout).finish()
@@ -329,9 +340,19 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     /// The name the server is registered under, if any (`None` once it
-    /// has exited).
-    pub fn name(&self) -> Option<Arc<str>> {
-        self.handle().name()
+    /// has exited): `Process.info(pid, :registered_name)`.
+    pub fn registered_name(&self) -> Option<Arc<str>> {
+        self.handle().registered_name()
+    }
+
+    /// The typed request API: `kv.request().get(key)` sends the call at
+    /// once and returns a [`Request`] to collect the reply from later
+    /// (`gen_server:send_request/2`). See [`Handle::send_request`].
+    pub fn request(&self) -> S::Requests
+    where
+        S: SendRequest,
+    {
+        S::Requests::from_handle(self.handle().clone())
     }
 
     /// The server's type, as `std::any::type_name` spells it.
@@ -400,7 +421,7 @@ impl<S: GenServer> fmt::Debug for ServerRef<S> {
         let mut out = f.debug_struct("ServerRef");
         out.field("server", &std::any::type_name::<S>())
             .field("id", &self.id());
-        if let Some(name) = self.name() {
+        if let Some(name) = self.registered_name() {
             out.field("name", &name);
         }
         out.finish()

@@ -805,27 +805,27 @@ mod tests {
     async fn a_name_shows_in_debug_and_reports_until_the_exit() {
         let counter = Counter::start(None).await.unwrap();
         let id = counter.id();
-        assert_eq!(counter.name(), None);
+        assert_eq!(counter.registered_name(), None);
         assert!(!format!("{counter:?}").contains("name"));
         counter
             .handle()
             .shared()
             .set_name(Some(Arc::from("counter")));
-        assert_eq!(counter.name().as_deref(), Some("counter"));
+        assert_eq!(counter.registered_name().as_deref(), Some("counter"));
         let debug = format!("{counter:?}");
         assert!(debug.contains(r#"name: "counter""#), "{debug}");
         assert!(format!("{:?}", counter.handle()).contains(r#"name: "counter""#));
-        let label = Label::new::<Counter>(id, counter.name()).to_string();
+        let label = Label::new::<Counter>(id, counter.registered_name()).to_string();
         assert!(
             label.ends_with(&format!("Counter{id} (counter)")),
             "{label}"
         );
         counter.handle().shared().set_name(None);
-        assert_eq!(counter.name(), None);
+        assert_eq!(counter.registered_name(), None);
         counter.handle().shared().set_name(Some(Arc::from("again")));
         counter.stop().await.unwrap();
         // Gone with the server.
-        assert_eq!(counter.name(), None);
+        assert_eq!(counter.registered_name(), None);
     }
 
     #[tokio::test]

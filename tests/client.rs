@@ -309,3 +309,27 @@ async fn errors_compose_with_question_marks() {
     let source = std::error::Error::source(&error).unwrap();
     assert_eq!(source.to_string(), "disk full");
 }
+
+#[test]
+fn a_plain_thread_calls_a_server_on_a_current_thread_runtime() {
+    // The runtime's one thread serves while it waits for the server's exit.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let kv = rt.block_on(Kv::start(Kv::default())).unwrap();
+    let client = kv.clone();
+    let caller = std::thread::spawn(move || {
+        client.put("a".into(), 1);
+        let a = run_here(client.get("a".into()));
+        let slow = block_on(client.slow(5));
+        let stopped = block_on(client.stop());
+        (a, slow, stopped)
+    });
+    let exited = rt.block_on(kv.exited());
+    assert_eq!(exited, Ok(ExitReason::Normal));
+    let (a, slow, stopped) = caller.join().unwrap();
+    assert_eq!(a, Ok(Some(1)));
+    assert_eq!(slow, Ok(Ok(5)));
+    assert_eq!(stopped, Ok(Ok(())));
+}

@@ -19,6 +19,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::future::{Future, IntoFuture};
 use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -128,18 +129,27 @@ thread_local! {
 
 /// Runs `future` for at most `timeout` (`None` when it ran out; a timeout
 /// past the end of time waits forever). Uses tokio's timer inside a
-/// runtime, [`Deadline`] outside one.
+/// runtime that has one, [`Deadline`] otherwise.
 pub(crate) async fn within<F: Future>(timeout: Duration, future: F) -> Option<F::Output> {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return match tokio::time::Instant::now().checked_add(timeout) {
-            Some(deadline) => tokio::time::timeout_at(deadline, future).await.ok(),
-            None => Some(future.await),
+    let mut future = pin!(future);
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let Some(deadline) = tokio::time::Instant::now().checked_add(timeout) else {
+            return Some(future.await);
         };
+        if let Some(sleep) = tokio_sleep(&runtime, deadline) {
+            let mut sleep = pin!(sleep);
+            return std::future::poll_fn(|cx| {
+                if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                    return Poll::Ready(Some(output));
+                }
+                sleep.as_mut().poll(cx).map(|()| None)
+            })
+            .await;
+        }
     }
     let Some(deadline) = Instant::now().checked_add(timeout) else {
         return Some(future.await);
     };
-    let mut future = pin!(future);
     let mut deadline = Deadline::new(deadline);
     std::future::poll_fn(|cx| {
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
@@ -148,6 +158,32 @@ pub(crate) async fn within<F: Future>(timeout: Duration, future: F) -> Option<F:
         Pin::new(&mut deadline).poll(cx).map(|()| None)
     })
     .await
+}
+
+/// A tokio sleep until `deadline`, or `None` on a runtime built without
+/// its time driver, where tokio panics instead of making one. That panic
+/// is caught once per such runtime (the panic hook still reports it), and
+/// the runtime remembered, so the caller falls back to [`Deadline`].
+fn tokio_sleep(
+    runtime: &tokio::runtime::Handle,
+    deadline: tokio::time::Instant,
+) -> Option<tokio::time::Sleep> {
+    static ANY_WITHOUT_TIMERS: AtomicBool = AtomicBool::new(false);
+    static WITHOUT_TIMERS: Mutex<Vec<tokio::runtime::Id>> = Mutex::new(Vec::new());
+    let lock = || {
+        WITHOUT_TIMERS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    };
+    if ANY_WITHOUT_TIMERS.load(Ordering::Acquire) && lock().contains(&runtime.id()) {
+        return None;
+    }
+    let sleep = std::panic::catch_unwind(|| tokio::time::sleep_until(deadline)).ok();
+    if sleep.is_none() {
+        lock().push(runtime.id());
+        ANY_WITHOUT_TIMERS.store(true, Ordering::Release);
+    }
+    sleep
 }
 
 /// A future that completes at a deadline, without tokio.
@@ -333,6 +369,22 @@ mod tests {
             }
         });
         thread.join().unwrap();
+    }
+
+    #[test]
+    fn a_runtime_without_timers_still_times_out() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for _ in 0..2 {
+            let out = runtime.block_on(within(
+                Duration::from_millis(5),
+                std::future::pending::<()>(),
+            ));
+            assert_eq!(out, None);
+        }
+        let out = runtime.block_on(within(Duration::from_millis(5), async { 1 }));
+        assert_eq!(out, Some(1));
     }
 
     #[tokio::test]

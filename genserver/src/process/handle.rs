@@ -130,6 +130,11 @@ impl<S: GenServer> Handle<S> {
 
     /// Sends a call request built by `request` around the reply handle and
     /// waits for the reply. Generated client methods are one line around this.
+    ///
+    /// Like every future, the call is lazy: nothing is sent until it is
+    /// first polled. [`send_request`](Handle::send_request) sends at once.
+    /// It can be driven by any executor; outside tokio its timeout is kept
+    /// without tokio's timer.
     pub async fn call<R: Send + 'static>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Call,

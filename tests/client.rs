@@ -333,3 +333,42 @@ fn a_plain_thread_calls_a_server_on_a_current_thread_runtime() {
     assert_eq!(slow, Ok(Ok(5)));
     assert_eq!(stopped, Ok(Ok(())));
 }
+
+/// Sends requests to itself and collects the replies later.
+#[derive(Default)]
+struct Loopback {
+    pending: Option<genserver::Request<Loopback, u64>>,
+}
+
+#[gen_server]
+impl Loopback {
+    /// Doubles `n`.
+    #[call]
+    fn double(&self, n: u64) -> u64 {
+        n * 2
+    }
+
+    /// Sends itself a request, and says whether waiting for it here fails.
+    #[call]
+    async fn ask_self(&mut self, n: u64, ctx: &mut genserver::Context<Self>) -> bool {
+        let mut request = ctx.server_ref().request().double(n);
+        let refused =
+            request.wait_response(Duration::from_secs(1)).await == Err(CallError::CallingSelf);
+        self.pending = Some(request);
+        refused
+    }
+
+    /// The reply to the request sent by `ask_self`, if it has come.
+    #[call]
+    fn collect(&mut self) -> Option<Result<u64, CallError>> {
+        self.pending.as_mut()?.check_response()
+    }
+}
+
+#[tokio::test]
+async fn a_server_collects_its_own_request_later() {
+    let server = Loopback::start(Loopback::default()).await.unwrap();
+    assert_eq!(server.ask_self(21).await, Ok(true));
+    // The request was handled after `ask_self`, before `collect`.
+    assert_eq!(server.collect().await, Ok(Some(Ok(42))));
+}

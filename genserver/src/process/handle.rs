@@ -205,23 +205,26 @@ impl<S: GenServer> Handle<S> {
     /// [`Request::receive_response`] and [`Request::wait_response`].
     ///
     /// A request to a server that is not running fails through its response
-    /// ([`CallError::NoProc`], or [`CallError::CallingSelf`] from the
-    /// server's own task), never here.
+    /// ([`CallError::NoProc`]), never here. A server may send a request to
+    /// itself and check for the reply in a later callback; waiting for it in
+    /// its own task fails at once with [`CallError::CallingSelf`].
     pub fn send_request<R: Send + 'static>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Call,
     ) -> Request<S, R> {
         let (tx, rx) = oneshot::async_channel();
+        // Not refused from the server's own task: sending does not wait, and
+        // the server may collect the reply in a later callback, as in
+        // Erlang. Only waiting for it there is refused (see `wait_response`).
         let state = match self
             .shared
-            .send(Envelope::Call(request(ReplyTo { tx })), true)
+            .send(Envelope::Call(request(ReplyTo { tx })), false)
         {
             Ok(()) => Pending::Waiting {
                 rx,
                 reply_gone: false,
             },
-            Err(Refused::NoProc(_)) => Pending::Failed(CallError::NoProc),
-            Err(Refused::CallingSelf(_)) => Pending::Failed(CallError::CallingSelf),
+            Err(_) => Pending::Failed(CallError::NoProc),
         };
         Request {
             shared: Arc::clone(&self.shared),
@@ -584,12 +587,19 @@ impl<S: GenServer, R> Request<S, R> {
     ///
     /// # Errors
     ///
-    /// As a call. Once it has returned the reply or an error other than a
-    /// timeout, the request is spent, and further waits fail at once with
+    /// As a call; [`CallError::CallingSelf`] (the request stays pending) in
+    /// the server's own task, which would wait for itself. Once it has
+    /// returned the reply or an error other than a timeout or
+    /// `CallingSelf`, the request is spent, and further waits fail at once with
     /// [`CallError::NoProc`] (nothing is outstanding, as for a stale request
     /// id in Erlang).
     pub async fn wait_response(&mut self, timeout: Duration) -> Result<R, CallError> {
         let result = match &mut self.state {
+            // The server's own task would wait for itself (a reply already
+            // there is taken all the same).
+            Pending::Waiting { rx, .. } if !rx.has_message() && self.shared.is_own_task() => {
+                return Err(CallError::CallingSelf);
+            }
             Pending::Waiting { rx, reply_gone } => {
                 await_reply(&self.shared, rx, reply_gone, timeout).await
             }

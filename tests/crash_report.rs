@@ -183,3 +183,27 @@ fn an_init_error_is_returned_not_logged_but_an_init_stop_is_logged() {
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].field("last_message"), Some("init"));
 }
+
+#[test]
+fn a_crash_report_names_the_server_by_type_and_id() {
+    let id = Arc::new(Mutex::new(None));
+    let events = captured(|| {
+        let id = Arc::clone(&id);
+        async move {
+            let server = Fragile::start(Fragile).await.unwrap();
+            *id.lock().unwrap() = Some(server.id());
+            // `Debug` shows the same identity.
+            let debug = format!("{server:?}");
+            assert!(debug.contains("Fragile") && debug.contains(&format!("{:?}", server.id())));
+            assert!(server.get_value().await.is_err());
+        }
+    });
+    let id = id.lock().unwrap().unwrap();
+    let report = events.iter().find(|e| e.level == Level::ERROR).unwrap();
+    assert_eq!(report.field("id"), Some(id.as_u64().to_string().as_str()));
+    let message = report.field("message").unwrap();
+    assert!(
+        message.contains(&format!("Fragile{id} terminating")),
+        "{message}"
+    );
+}

@@ -132,6 +132,7 @@ struct Expander<'s, 'a> {
     cast: Ident,
     info: Ident,
     client: Ident,
+    requests: Ident,
 }
 
 impl<'s, 'a> Expander<'s, 'a> {
@@ -163,6 +164,7 @@ impl<'s, 'a> Expander<'s, 'a> {
             cast: names::generated(&server.name, "Cast"),
             info: names::generated(&server.name, "Info"),
             client: names::generated(&server.name, "Client"),
+            requests: names::generated(&server.name, "Requests"),
         }
     }
 
@@ -180,6 +182,9 @@ impl<'s, 'a> Expander<'s, 'a> {
         output.extend(self.gen_server_impl());
         output.extend(self.info_impls());
         output.extend(self.client());
+        if self.server.handlers(Kind::Call).next().is_some() {
+            output.extend(self.requests());
+        }
         if !self.user_defines("start") {
             output.extend(self.start());
         }
@@ -782,13 +787,117 @@ impl<'s, 'a> Expander<'s, 'a> {
         // return `Result` to say when they fail.
         let public = matches!(vis, syn::Visibility::Public(_));
         let errors_doc = (public && !documents_errors).then(errors_doc);
+        let lazy_doc = format!(
+            " The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().{ident}(..)` on the `ServerRef`."
+        );
         quote! {
             #(#docs)*
+            #[doc = ""]
+            #[doc = #lazy_doc]
             #errors_doc
             #forwarded
             #vis async fn #ident(&self, #(#params),*) -> ::core::result::Result<#reply_ty, #krate::CallError> {
                 self.handle.call(|#reply| #call::#variant { #(#fields,)* #reply }).await
             }
+        }
+    }
+
+    // ------------------------------------------------------------ requests
+
+    /// `{Server}Requests`: one method per call handler that sends the call
+    /// at once and returns a `Request` (`gen_server:send_request/2`), reached
+    /// through `ServerRef::request`.
+    fn requests(&self) -> TokenStream {
+        let krate = self.krate;
+        let generics = &self.def_generics;
+        let where_clause = &generics.where_clause;
+        let (impl_generics, ty_generics, _) = generics.split_for_impl();
+        let (server_impl_generics, _, server_where) = self.generics.split_for_impl();
+        let self_ty = self.self_ty;
+        let requests = &self.requests;
+        let call = &self.call;
+        let server = &self.server.name;
+        let doc = format!(
+            " The request API of [`{server}`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`."
+        );
+        let methods = self.server.handlers(Kind::Call).map(|handler| {
+            let vis = &handler.method.vis;
+            let ident = handler.ident();
+            let variant = &handler.variant;
+            let forwarded = handler
+                .method
+                .attrs
+                .iter()
+                .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("deprecated"));
+            let params = handler.values().map(|(ident, ty)| {
+                let ty = self.de_self(ty);
+                let binding = binding(ident);
+                quote!(#binding: #ty)
+            });
+            let fields = handler.values().map(|(ident, _)| field(ident));
+            let reply = &handler.reply_field;
+            let reply_ty = match handler.reply {
+                Reply::Returned(Some(ty)) | Reply::Deferred(ty) => self.de_self(ty),
+                Reply::Returned(None) | Reply::None => quote!(()),
+            };
+            let doc = format!(" Sends the `{ident}` call now; the reply is collected from the returned `Request`.");
+            quote! {
+                #[doc = #doc]
+                #(#forwarded)*
+                #vis fn #ident(&self, #(#params),*) -> #krate::Request<#self_ty, #reply_ty> {
+                    self.handle.send_request(|#reply| #call::#variant { #(#fields,)* #reply })
+                }
+            }
+        });
+        let (derive, std_impls) = if generics.params.is_empty() {
+            (Some(quote!(#[derive(Clone, Debug)])), None)
+        } else {
+            let std_impls = quote! {
+                #[automatically_derived]
+                impl #impl_generics ::core::clone::Clone for #requests #ty_generics #where_clause {
+                    fn clone(&self) -> Self {
+                        Self { handle: ::core::clone::Clone::clone(&self.handle) }
+                    }
+                }
+
+                #[automatically_derived]
+                impl #impl_generics ::core::fmt::Debug for #requests #ty_generics #where_clause {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        ::core::fmt::Debug::fmt(&self.handle, f)
+                    }
+                }
+            };
+            (None, Some(std_impls))
+        };
+        quote! {
+            #[doc = #doc]
+            #derive
+            #[allow(unreachable_pub)]
+            pub struct #requests #generics #where_clause {
+                handle: #krate::Handle<#self_ty>,
+            }
+
+            impl #impl_generics #requests #ty_generics #where_clause {
+                #(#methods)*
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #krate::Client<#self_ty> for #requests #ty_generics #where_clause {
+                fn from_handle(handle: #krate::Handle<#self_ty>) -> Self {
+                    Self { handle }
+                }
+
+                fn handle(&self) -> &#krate::Handle<#self_ty> {
+                    &self.handle
+                }
+            }
+
+            #[automatically_derived]
+            impl #server_impl_generics #krate::SendRequest for #self_ty #server_where {
+                type Requests = #requests #ty_generics;
+            }
+
+            #std_impls
         }
     }
 

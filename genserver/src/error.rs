@@ -15,6 +15,12 @@
 //! | call exits `:noproc`                     | [`CallError::NoProc`]              |
 //! | call exits `:calling_self`               | [`CallError::CallingSelf`]         |
 //! | call exits with the server's reason      | [`CallError::Exit`]                |
+//!
+//! Where Elixir lets a caller crash, Rust asks for one error type per
+//! function. [`Error`] is that type for code that starts, calls and stops
+//! servers: every error of this crate converts into it with `?`, and
+//! [`FlattenErr`] folds the `Result<Result<T, E>, CallError>` of a call to a
+//! fallible handler into one `Result<T, E>`.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -139,6 +145,17 @@ impl fmt::Debug for ExitReason {
     }
 }
 
+/// An exit reason is an error too, for code that treats an exit as a
+/// failure (its [`Error`] form); the error of [`ExitReason::Error`] is its source.
+impl StdError for ExitReason {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            ExitReason::Error(error) => Some(&**error),
+            _ => None,
+        }
+    }
+}
+
 /// Why a call got no reply.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -164,6 +181,11 @@ pub enum CallError {
         /// The type of the server that holds the name.
         found: &'static str,
     },
+    /// A blocking call ([`Handle::blocking_call`](crate::Handle::blocking_call),
+    /// [`block_on`](crate::block_on)) was made on a thread in a tokio runtime,
+    /// where blocking could stall the very server it waits for. Nothing was
+    /// sent.
+    InRuntime,
 }
 
 impl fmt::Display for CallError {
@@ -175,6 +197,7 @@ impl fmt::Display for CallError {
                 f.write_str("calling self: a server cannot call itself, it would wait forever")
             }
             CallError::Exit(reason) => write!(f, "the server exited before it replied ({reason})"),
+            CallError::InRuntime => BlockingError::InRuntime.fmt(f),
             CallError::WrongType { expected, found } => {
                 write!(
                     f,
@@ -339,6 +362,208 @@ impl fmt::Display for WaitError {
 }
 
 impl StdError for WaitError {}
+
+/// Why a blocking twin ([`block_on`](crate::block_on)) refused to block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BlockingError {
+    /// The thread is in a tokio runtime's context: blocking it could stall
+    /// the server being waited for (tokio's `blocking_recv` panics here).
+    /// Use `.await` instead, or, in `spawn_blocking`,
+    /// `tokio::runtime::Handle::current().block_on(..)`.
+    InRuntime,
+}
+
+impl fmt::Display for BlockingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockingError::InRuntime => {
+                f.write_str("cannot block inside a tokio runtime: await the operation instead")
+            }
+        }
+    }
+}
+
+impl StdError for BlockingError {}
+
+impl From<BlockingError> for CallError {
+    fn from(error: BlockingError) -> Self {
+        match error {
+            BlockingError::InRuntime => CallError::InRuntime,
+        }
+    }
+}
+
+/// Any error of this crate: the one error type for a function that starts,
+/// calls and stops servers, so that `?` works on all of them.
+///
+/// It is transparent: its `Display` and `source` are those of the error it
+/// holds. [`FlattenErr`] folds a fallible handler's `Result` into it.
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Counter(u64);
+///
+/// #[gen_server]
+/// impl Counter {
+///     /// Adds `n` and returns the new count.
+///     #[call]
+///     fn add(&mut self, n: u64) -> u64 {
+///         self.0 += n;
+///         self.0
+///     }
+/// }
+///
+/// /// Starts, calls and stops: three error types, one `?` each.
+/// async fn count_to(n: u64) -> Result<u64, genserver::Error> {
+///     let counter = Counter::start(Counter(0)).await?;
+///     let total = counter.add(n).await?;
+///     counter.stop().await?;
+///     Ok(total)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(count_to(3).await.unwrap(), 3);
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A server did not start.
+    Start(StartError),
+    /// A call got no reply.
+    Call(CallError),
+    /// A stop could not be confirmed.
+    Stop(StopError),
+    /// An exit could not be waited for.
+    Wait(WaitError),
+    /// A blocking twin refused to block.
+    Blocking(BlockingError),
+    /// A link could not be made.
+    Link(crate::link::LinkError),
+    /// A server exited with this reason (as a monitor reports it).
+    Exit(ExitReason),
+}
+
+impl Error {
+    /// The error inside, as a trait object.
+    fn inner(&self) -> &(dyn StdError + 'static) {
+        match self {
+            Error::Start(error) => error,
+            Error::Call(error) => error,
+            Error::Stop(error) => error,
+            Error::Wait(error) => error,
+            Error::Blocking(error) => error,
+            Error::Link(error) => error,
+            Error::Exit(reason) => reason,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.inner(), f)
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner().source()
+    }
+}
+
+macro_rules! from_errors {
+    ($($variant:ident($ty:ty)),* $(,)?) => {$(
+        impl From<$ty> for Error {
+            fn from(error: $ty) -> Self {
+                Error::$variant(error)
+            }
+        }
+    )*};
+}
+
+from_errors! {
+    Start(StartError),
+    Call(CallError),
+    Stop(StopError),
+    Wait(WaitError),
+    Blocking(BlockingError),
+    Link(crate::link::LinkError),
+    Exit(ExitReason),
+}
+
+/// Folds a nested `Result` into one: `Result<Result<T, E>, X>` becomes
+/// `Result<T, E>` when `E: From<X>`.
+///
+/// The common case is a call to a fallible handler, which returns
+/// `Result<Result<T, E>, CallError>`: with `impl From<CallError> for E` (or
+/// with `E` = [`Error`] and a handler error convertible to it), one `?` takes
+/// both apart. It also folds [`block_on`](crate::block_on)'s result around a
+/// call into a `Result<T, CallError>`.
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::FlattenErr;
+///
+/// #[derive(Debug, PartialEq)]
+/// enum BankError {
+///     Insufficient,
+///     Unreachable(CallError),
+/// }
+///
+/// impl From<CallError> for BankError {
+///     fn from(error: CallError) -> Self {
+///         BankError::Unreachable(error)
+///     }
+/// }
+///
+/// struct Account(u64);
+///
+/// #[gen_server]
+/// impl Account {
+///     /// Takes `n` out, if there is that much.
+///     #[call]
+///     fn withdraw(&mut self, n: u64) -> Result<u64, BankError> {
+///         self.0 = self.0.checked_sub(n).ok_or(BankError::Insufficient)?;
+///         Ok(self.0)
+///     }
+/// }
+///
+/// async fn withdraw(account: &ServerRef<Account>, n: u64) -> Result<u64, BankError> {
+///     account.withdraw(n).await.flatten_err()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let account = Account::start(Account(10)).await.unwrap();
+/// assert_eq!(withdraw(&account, 4).await, Ok(6));
+/// assert_eq!(withdraw(&account, 7).await, Err(BankError::Insufficient));
+/// account.stop().await.unwrap();
+/// assert_eq!(
+///     withdraw(&account, 1).await,
+///     Err(BankError::Unreachable(CallError::NoProc))
+/// );
+/// # }
+/// ```
+pub trait FlattenErr<T, E> {
+    /// The inner result, with the outer error converted into `E`.
+    ///
+    /// # Errors
+    ///
+    /// The inner error as it is, or the outer one converted.
+    fn flatten_err(self) -> Result<T, E>;
+}
+
+impl<T, E, X> FlattenErr<T, E> for Result<Result<T, E>, X>
+where
+    E: From<X>,
+{
+    fn flatten_err(self) -> Result<T, E> {
+        self.map_err(E::from).and_then(|inner| inner)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -49,8 +49,9 @@
 //!   per-process tables.
 //! * `process::run`: [`start`] and [`spawn`], init, the receive loop, terminate.
 //! * `process::context`: [`Context`], what a running callback can ask for.
-//! * `process::handle`: [`ServerRef`], [`Handle`], [`ReplyTo`]: how clients
-//!   reach a server and how replies travel back.
+//! * `process::handle`: [`ServerRef`], [`Handle`], [`ReplyTo`], [`Request`]:
+//!   how clients reach a server and how replies travel back.
+//! * `process::blocking`: [`block_on`], and timeouts outside tokio.
 //!
 //! On top of it, one module per OTP concept:
 //!
@@ -80,15 +81,20 @@ mod server;
 pub mod sys;
 pub mod timer;
 
-pub use crate::error::{CallError, ExitReason, StartError, StopError, WaitError};
+pub use crate::error::{
+    BlockingError, CallError, Error, ExitReason, FlattenErr, StartError, StopError, WaitError,
+};
 pub use crate::link::{Exit, LinkError, TaskLink};
 pub use crate::monitor::{Down, Monitor, MonitorRef};
 pub use crate::process::context::Context;
-pub use crate::process::handle::{Handle, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};
-pub use crate::process::{spawn, start, StartOptions};
+pub use crate::process::handle::{
+    Handle, ReplyTo, Request, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT,
+};
+pub use crate::process::{block_on, spawn, start, StartOptions};
 pub use crate::registry::{LookupError, Pid, RegisterError};
 pub use crate::server::{
     Client, GenServer, HandleContinue, HandleInfo, IdleTimeout, Init, IntoInit, Message,
+    SendRequest,
 };
 pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef};
 

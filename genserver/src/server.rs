@@ -239,6 +239,16 @@ pub trait Client<S: GenServer>: Clone + Send + Sync + 'static {
     fn handle(&self) -> &Handle<S>;
 }
 
+/// A server with a typed request API: `#[gen_server]` implements it for
+/// every server with a `#[call]` handler, and
+/// [`ServerRef::request`](crate::ServerRef::request) returns its
+/// `Requests`, one method per call handler that sends the call at once and
+/// returns a [`Request`](crate::Request) (`gen_server:send_request/2`).
+pub trait SendRequest: GenServer {
+    /// The generated `{Server}Requests`.
+    type Requests: Client<Self>;
+}
+
 /// A server that has an `#[info]` handler for messages of type `I`, so
 /// [`ServerRef::send`](crate::ServerRef::send) accepts an `I`.
 #[diagnostic::on_unimplemented(

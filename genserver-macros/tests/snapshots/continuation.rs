@@ -171,6 +171,8 @@ pub struct LoaderClient {
 }
 impl LoaderClient {
     /// Sends `rows` to the server.
+    ///
+    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().rows(..)` on the `ServerRef`.
     async fn rows(&self) -> ::core::result::Result<usize, ::genserver::CallError> {
         self.handle.call(|reply| LoaderCall::Rows { reply }).await
     }
@@ -183,6 +185,31 @@ impl ::genserver::Client<Loader> for LoaderClient {
     fn handle(&self) -> &::genserver::Handle<Loader> {
         &self.handle
     }
+}
+/// The request API of [`Loader`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
+#[derive(Clone, Debug)]
+#[allow(unreachable_pub)]
+pub struct LoaderRequests {
+    handle: ::genserver::Handle<Loader>,
+}
+impl LoaderRequests {
+    /// Sends the `rows` call now; the reply is collected from the returned `Request`.
+    fn rows(&self) -> ::genserver::Request<Loader, usize> {
+        self.handle.send_request(|reply| LoaderCall::Rows { reply })
+    }
+}
+#[automatically_derived]
+impl ::genserver::Client<Loader> for LoaderRequests {
+    fn from_handle(handle: ::genserver::Handle<Loader>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &::genserver::Handle<Loader> {
+        &self.handle
+    }
+}
+#[automatically_derived]
+impl ::genserver::SendRequest for Loader {
+    type Requests = LoaderRequests;
 }
 impl Loader {
     /// Starts the server and waits until its init has run (`GenServer.start/2`).

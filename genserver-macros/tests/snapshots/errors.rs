@@ -82,6 +82,8 @@ pub struct BrokenClient {
 }
 impl BrokenClient {
     /// Sends `fine` to the server.
+    ///
+    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().fine(..)` on the `ServerRef`.
     async fn fine(&self) -> ::core::result::Result<u32, ::genserver::CallError> {
         self.handle.call(|reply| BrokenCall::Fine { reply }).await
     }
@@ -94,6 +96,31 @@ impl ::genserver::Client<Broken> for BrokenClient {
     fn handle(&self) -> &::genserver::Handle<Broken> {
         &self.handle
     }
+}
+/// The request API of [`Broken`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
+#[derive(Clone, Debug)]
+#[allow(unreachable_pub)]
+pub struct BrokenRequests {
+    handle: ::genserver::Handle<Broken>,
+}
+impl BrokenRequests {
+    /// Sends the `fine` call now; the reply is collected from the returned `Request`.
+    fn fine(&self) -> ::genserver::Request<Broken, u32> {
+        self.handle.send_request(|reply| BrokenCall::Fine { reply })
+    }
+}
+#[automatically_derived]
+impl ::genserver::Client<Broken> for BrokenRequests {
+    fn from_handle(handle: ::genserver::Handle<Broken>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &::genserver::Handle<Broken> {
+        &self.handle
+    }
+}
+#[automatically_derived]
+impl ::genserver::SendRequest for Broken {
+    type Requests = BrokenRequests;
 }
 impl Broken {
     /// Starts the server and waits until its init has run (`GenServer.start/2`).

@@ -82,6 +82,8 @@ pub struct VaultClient {
 }
 impl VaultClient {
     /// Sends `len` to the server.
+    ///
+    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().len(..)` on the `ServerRef`.
     async fn len(&self) -> ::core::result::Result<usize, ::genserver::CallError> {
         self.handle.call(|reply| VaultCall::Len { reply }).await
     }
@@ -94,6 +96,31 @@ impl ::genserver::Client<Vault> for VaultClient {
     fn handle(&self) -> &::genserver::Handle<Vault> {
         &self.handle
     }
+}
+/// The request API of [`Vault`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
+#[derive(Clone, Debug)]
+#[allow(unreachable_pub)]
+pub struct VaultRequests {
+    handle: ::genserver::Handle<Vault>,
+}
+impl VaultRequests {
+    /// Sends the `len` call now; the reply is collected from the returned `Request`.
+    fn len(&self) -> ::genserver::Request<Vault, usize> {
+        self.handle.send_request(|reply| VaultCall::Len { reply })
+    }
+}
+#[automatically_derived]
+impl ::genserver::Client<Vault> for VaultRequests {
+    fn from_handle(handle: ::genserver::Handle<Vault>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &::genserver::Handle<Vault> {
+        &self.handle
+    }
+}
+#[automatically_derived]
+impl ::genserver::SendRequest for Vault {
+    type Requests = VaultRequests;
 }
 impl Vault {
     /// Starts the server and waits until its init has run (`GenServer.start/2`).

@@ -170,10 +170,14 @@ where
         self.handle.cast(StackCast::Push { item });
     }
     /// Sends `pop_wait` to the server.
+    ///
+    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().pop_wait(..)` on the `ServerRef`.
     async fn pop_wait(&self) -> ::core::result::Result<T, ::genserver::CallError> {
         self.handle.call(|reply| StackCall::PopWait { reply }).await
     }
     /// Sends `snapshot` to the server.
+    ///
+    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().snapshot(..)` on the `ServerRef`.
     async fn snapshot(&self) -> ::core::result::Result<Vec<T>, ::genserver::CallError> {
         self.handle.call(|reply| StackCall::Snapshot { reply }).await
     }
@@ -203,6 +207,66 @@ where
 }
 #[automatically_derived]
 impl<T: Clone> ::core::fmt::Debug for StackClient<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.handle, f)
+    }
+}
+/// The request API of [`Stack`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
+#[allow(unreachable_pub)]
+pub struct StackRequests<T: Clone>
+where
+    T: ::core::marker::Send + 'static,
+{
+    handle: ::genserver::Handle<Stack<T>>,
+}
+impl<T: Clone> StackRequests<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    /// Sends the `pop_wait` call now; the reply is collected from the returned `Request`.
+    fn pop_wait(&self) -> ::genserver::Request<Stack<T>, T> {
+        self.handle.send_request(|reply| StackCall::PopWait { reply })
+    }
+    /// Sends the `snapshot` call now; the reply is collected from the returned `Request`.
+    fn snapshot(&self) -> ::genserver::Request<Stack<T>, Vec<T>> {
+        self.handle.send_request(|reply| StackCall::Snapshot { reply })
+    }
+}
+#[automatically_derived]
+impl<T: Clone> ::genserver::Client<Stack<T>> for StackRequests<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    fn from_handle(handle: ::genserver::Handle<Stack<T>>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &::genserver::Handle<Stack<T>> {
+        &self.handle
+    }
+}
+#[automatically_derived]
+impl<T: Clone> ::genserver::SendRequest for Stack<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    type Requests = StackRequests<T>;
+}
+#[automatically_derived]
+impl<T: Clone> ::core::clone::Clone for StackRequests<T>
+where
+    T: ::core::marker::Send + 'static,
+{
+    fn clone(&self) -> Self {
+        Self {
+            handle: ::core::clone::Clone::clone(&self.handle),
+        }
+    }
+}
+#[automatically_derived]
+impl<T: Clone> ::core::fmt::Debug for StackRequests<T>
 where
     T: ::core::marker::Send + 'static,
 {

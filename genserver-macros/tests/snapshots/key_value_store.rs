@@ -128,6 +128,8 @@ impl KeyValueStoreClient {
     }
     /// The value stored under `key`.
     ///
+    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().get(..)` on the `ServerRef`.
+    ///
     /// # Errors
     ///
     /// A `CallError` if no reply comes: the call timed out, the server is not running,
@@ -152,6 +154,38 @@ impl ::genserver::Client<KeyValueStore> for KeyValueStoreClient {
     fn handle(&self) -> &::genserver::Handle<KeyValueStore> {
         &self.handle
     }
+}
+/// The request API of [`KeyValueStore`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
+#[derive(Clone, Debug)]
+#[allow(unreachable_pub)]
+pub struct KeyValueStoreRequests {
+    handle: ::genserver::Handle<KeyValueStore>,
+}
+impl KeyValueStoreRequests {
+    /// Sends the `get` call now; the reply is collected from the returned `Request`.
+    pub fn get(
+        &self,
+        key: String,
+    ) -> ::genserver::Request<KeyValueStore, Option<String>> {
+        self.handle
+            .send_request(|reply| KeyValueStoreCall::Get {
+                key,
+                reply,
+            })
+    }
+}
+#[automatically_derived]
+impl ::genserver::Client<KeyValueStore> for KeyValueStoreRequests {
+    fn from_handle(handle: ::genserver::Handle<KeyValueStore>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &::genserver::Handle<KeyValueStore> {
+        &self.handle
+    }
+}
+#[automatically_derived]
+impl ::genserver::SendRequest for KeyValueStore {
+    type Requests = KeyValueStoreRequests;
 }
 impl KeyValueStore {
     /// Starts the server and waits until its init has run (`GenServer.start/2`).

@@ -117,6 +117,8 @@ pub struct ClockClient {
 }
 impl ClockClient {
     /// Sends `close` to the server.
+    ///
+    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().close(..)` on the `ServerRef`.
     async fn close(
         &self,
     ) -> ::core::result::Result<u64, my_runtime::genserver::CallError> {
@@ -131,6 +133,31 @@ impl my_runtime::genserver::Client<Clock> for ClockClient {
     fn handle(&self) -> &my_runtime::genserver::Handle<Clock> {
         &self.handle
     }
+}
+/// The request API of [`Clock`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
+#[derive(Clone, Debug)]
+#[allow(unreachable_pub)]
+pub struct ClockRequests {
+    handle: my_runtime::genserver::Handle<Clock>,
+}
+impl ClockRequests {
+    /// Sends the `close` call now; the reply is collected from the returned `Request`.
+    fn close(&self) -> my_runtime::genserver::Request<Clock, u64> {
+        self.handle.send_request(|reply| ClockCall::Close { reply })
+    }
+}
+#[automatically_derived]
+impl my_runtime::genserver::Client<Clock> for ClockRequests {
+    fn from_handle(handle: my_runtime::genserver::Handle<Clock>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &my_runtime::genserver::Handle<Clock> {
+        &self.handle
+    }
+}
+#[automatically_derived]
+impl my_runtime::genserver::SendRequest for Clock {
+    type Requests = ClockRequests;
 }
 impl Clock {
     /// Starts the server and waits until its init has run (`GenServer.start/2`).

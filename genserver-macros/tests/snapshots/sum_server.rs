@@ -83,6 +83,8 @@ pub struct SumServerClient {
 }
 impl SumServerClient {
     /// Adds two numbers.
+    ///
+    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().sum(..)` on the `ServerRef`.
     async fn sum(
         &self,
         a: i64,
@@ -99,6 +101,31 @@ impl ::genserver::Client<SumServer> for SumServerClient {
     fn handle(&self) -> &::genserver::Handle<SumServer> {
         &self.handle
     }
+}
+/// The request API of [`SumServer`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
+#[derive(Clone, Debug)]
+#[allow(unreachable_pub)]
+pub struct SumServerRequests {
+    handle: ::genserver::Handle<SumServer>,
+}
+impl SumServerRequests {
+    /// Sends the `sum` call now; the reply is collected from the returned `Request`.
+    fn sum(&self, a: i64, b: i64) -> ::genserver::Request<SumServer, i64> {
+        self.handle.send_request(|reply| SumServerCall::Sum { a, b, reply })
+    }
+}
+#[automatically_derived]
+impl ::genserver::Client<SumServer> for SumServerRequests {
+    fn from_handle(handle: ::genserver::Handle<SumServer>) -> Self {
+        Self { handle }
+    }
+    fn handle(&self) -> &::genserver::Handle<SumServer> {
+        &self.handle
+    }
+}
+#[automatically_derived]
+impl ::genserver::SendRequest for SumServer {
+    type Requests = SumServerRequests;
 }
 impl SumServer {
     /// Starts the server and waits until its init has run (`GenServer.start/2`).

@@ -8,20 +8,30 @@
 //! A server lives while at least one handle exists (or until it stops). When
 //! the last handle is dropped nobody can reach it any more: it handles what is
 //! still in its mailbox, runs `terminate` with [`ExitReason::Normal`] and exits.
+//!
+//! A call (`GenServer.call/3`) is a future, and like every Rust future it is
+//! lazy: `kv.get(key)` sends nothing until it is first polled, so a cast
+//! made between creating it and awaiting it arrives first. To send at once
+//! and collect the reply later, send a request (`gen_server:send_request/2`):
+//! [`ServerRef::request`] (typed, one method per call handler) or
+//! [`Handle::send_request`] return a [`Request`].
+//!
+//! Every client operation works from any executor, not only tokio's: outside
+//! a tokio runtime, timeouts are kept without tokio's timer (see
+//! [`block_on`](crate::block_on), the blocking twin for synchronous code).
 
 use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use crate::error::{CallError, ExitReason, StopError, WaitError};
+use crate::process::blocking::within;
 use crate::process::mailbox::{Envelope, ExitHook, HookKey, Refused, Shared};
-use crate::server::{Client, GenServer, HandleInfo};
+use crate::server::{Client, GenServer, HandleInfo, SendRequest};
 
 /// The default call timeout, as in Elixir: 5 seconds.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -76,6 +86,18 @@ impl<S: GenServer> Handle<S> {
         self.shared.id
     }
 
+    /// The name the server is registered under, if any (`None` once it
+    /// has exited).
+    pub fn registered_name(&self) -> Option<Arc<str>> {
+        self.shared.name()
+    }
+
+    /// The server's type, as `std::any::type_name` spells it: what crash
+    /// reports and `Debug` show.
+    pub fn type_name(&self) -> &'static str {
+        std::any::type_name::<S>()
+    }
+
     /// The server's shared state.
     pub(crate) fn shared(&self) -> &Shared<S> {
         &self.shared
@@ -108,6 +130,11 @@ impl<S: GenServer> Handle<S> {
 
     /// Sends a call request built by `request` around the reply handle and
     /// waits for the reply. Generated client methods are one line around this.
+    ///
+    /// Like every future, the call is lazy: nothing is sent until it is
+    /// first polled. [`send_request`](Handle::send_request) sends at once.
+    /// It can be driven by any executor; outside tokio its timeout is kept
+    /// without tokio's timer.
     pub async fn call<R: Send + 'static>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Call,
@@ -145,34 +172,64 @@ impl<S: GenServer> Handle<S> {
         if let Some(Ok(value)) = early {
             return Ok(value);
         }
-        // The slow path: wait for the reply, the server's exit or the
-        // deadline, whichever comes first. Watching the exit matters when the
-        // reply handle lives outside the server (a deferred reply handed to a
-        // task): the caller learns of a crash at once, not at its timeout.
-        // A dropped reply handle alone is not an answer: as in Elixir, the
-        // caller then waits for the exit or its timeout.
         let mut reply_gone = matches!(early, Some(Err(_)));
-        let exited = self.shared.exited();
-        tokio::pin!(exited);
-        let outcome = std::future::poll_fn(|cx| {
-            if !reply_gone {
-                match Pin::new(&mut rx).poll(cx) {
-                    Poll::Ready(Ok(value)) => return Poll::Ready(Ok(value)),
-                    Poll::Ready(Err(_)) => reply_gone = true,
-                    Poll::Pending => {}
-                }
-            }
-            exited
-                .as_mut()
-                .poll(cx)
-                .map(|reason| Err(CallError::Exit(reason)))
-        });
-        // `None`: no deadline (`Duration::MAX`, or a deadline past the end of time).
-        match Instant::now().checked_add(self.timeout) {
-            Some(deadline) => tokio::time::timeout_at(deadline, outcome)
-                .await
-                .unwrap_or(Err(CallError::Timeout)),
-            None => outcome.await,
+        await_reply(&self.shared, &mut rx, &mut reply_gone, self.timeout).await
+    }
+
+    /// Sends a call request and waits for the reply, blocking the thread:
+    /// [`call`](Handle::call) for synchronous code, like tokio's
+    /// `blocking_recv`. For the generated typed methods, see
+    /// [`block_on`](crate::block_on).
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Handle::call), and [`CallError::InRuntime`] (with nothing
+    /// sent) on a thread in a tokio runtime's context, where blocking could
+    /// stall the server it waits for.
+    pub fn blocking_call<R: Send + 'static>(
+        &self,
+        request: impl FnOnce(ReplyTo<R>) -> S::Call,
+    ) -> Result<R, CallError> {
+        crate::block_on(self.call(request))?
+    }
+
+    /// Sends a call request at once and returns a [`Request`] to collect the
+    /// reply from later (`gen_server:send_request/2`).
+    ///
+    /// A call future such as `kv.get(key)` is lazy, as every Rust future is:
+    /// it sends nothing until it is first polled, so
+    /// `let f = kv.get(k); kv.put(k, v); f.await` sends the put first. A
+    /// request is in the mailbox when this returns, ahead of anything sent
+    /// after it. The reply is waited for with the handle's timeout when the
+    /// request is awaited, or with a timeout of your own with
+    /// [`Request::receive_response`] and [`Request::wait_response`].
+    ///
+    /// A request to a server that is not running fails through its response
+    /// ([`CallError::NoProc`]), never here. A server may send a request to
+    /// itself and check for the reply in a later callback; waiting for it in
+    /// its own task fails at once with [`CallError::CallingSelf`].
+    pub fn send_request<R: Send + 'static>(
+        &self,
+        request: impl FnOnce(ReplyTo<R>) -> S::Call,
+    ) -> Request<S, R> {
+        let (tx, rx) = oneshot::async_channel();
+        // Not refused from the server's own task: sending does not wait, and
+        // the server may collect the reply in a later callback, as in
+        // Erlang. Only waiting for it there is refused (see `wait_response`).
+        let state = match self
+            .shared
+            .send(Envelope::Call(request(ReplyTo { tx })), false)
+        {
+            Ok(()) => Pending::Waiting {
+                rx,
+                reply_gone: false,
+            },
+            Err(_) => Pending::Failed(CallError::NoProc),
+        };
+        Request {
+            shared: Arc::clone(&self.shared),
+            state,
+            timeout: self.timeout,
         }
     }
 
@@ -208,12 +265,9 @@ impl<S: GenServer> Handle<S> {
             Err(Refused::NoProc(_)) => return Err(StopError::NoProc),
             Err(Refused::CallingSelf(_)) => return Err(StopError::CallingSelf),
         }
-        let exited = match Instant::now().checked_add(timeout) {
-            Some(deadline) => tokio::time::timeout_at(deadline, self.shared.exited())
-                .await
-                .map_err(|_| StopError::Timeout)?,
-            None => self.shared.exited().await,
-        };
+        let exited = within(timeout, self.shared.exited())
+            .await
+            .ok_or(StopError::Timeout)?;
         if exited.same_as(&reason) {
             Ok(())
         } else {
@@ -252,11 +306,13 @@ impl<S: GenServer> Drop for Handle<S> {
 
 impl<S: GenServer> fmt::Debug for Handle<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle")
-            .field("server", &std::any::type_name::<S>())
-            .field("id", &self.shared.id)
-            .field("timeout", &self.timeout)
-            .finish()
+        let mut out = f.debug_struct("Handle");
+        out.field("server", &std::any::type_name::<S>())
+            .field("id", &self.shared.id);
+        if let Some(name) = self.registered_name() {
+            out.field("name", &name);
+        }
+        out.field("timeout", &self.timeout).finish()
     }
 }
 
@@ -289,6 +345,27 @@ impl<S: GenServer> ServerRef<S> {
     /// Whether the server is still running.
     pub fn is_alive(&self) -> bool {
         self.handle().is_alive()
+    }
+
+    /// The name the server is registered under, if any (`None` once it
+    /// has exited): `Process.info(pid, :registered_name)`.
+    pub fn registered_name(&self) -> Option<Arc<str>> {
+        self.handle().registered_name()
+    }
+
+    /// The typed request API: `kv.request().get(key)` sends the call at
+    /// once and returns a [`Request`] to collect the reply from later
+    /// (`gen_server:send_request/2`). See [`Handle::send_request`].
+    pub fn request(&self) -> S::Requests
+    where
+        S: SendRequest,
+    {
+        S::Requests::from_handle(self.handle().clone())
+    }
+
+    /// The server's type, as `std::any::type_name` spells it.
+    pub fn type_name(&self) -> &'static str {
+        self.handle().type_name()
     }
 
     /// The client API with another call timeout (`Duration::MAX` waits forever):
@@ -349,10 +426,41 @@ impl<S: GenServer> Clone for ServerRef<S> {
 
 impl<S: GenServer> fmt::Debug for ServerRef<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerRef")
-            .field("server", &std::any::type_name::<S>())
-            .field("id", &self.id())
-            .finish()
+        let mut out = f.debug_struct("ServerRef");
+        out.field("server", &std::any::type_name::<S>())
+            .field("id", &self.id());
+        if let Some(name) = self.registered_name() {
+            out.field("name", &name);
+        }
+        out.finish()
+    }
+}
+
+/// How reports and task names show a server: its type, id and name, as
+/// `app::Cache#12` or `app::Cache#12 (cache)`.
+pub(crate) struct Label {
+    pub(crate) type_name: &'static str,
+    pub(crate) id: ServerId,
+    pub(crate) name: Option<Arc<str>>,
+}
+
+impl Label {
+    pub(crate) fn new<S: GenServer>(id: ServerId, name: Option<Arc<str>>) -> Self {
+        Label {
+            type_name: std::any::type_name::<S>(),
+            id,
+            name,
+        }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.type_name, self.id)?;
+        match &self.name {
+            Some(name) => write!(f, " ({name})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -385,6 +493,182 @@ impl<T> fmt::Debug for ReplyTo<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReplyTo")
             .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Waits for a call's reply, the server's exit or the timeout, whichever
+/// comes first. Watching the exit matters when the reply handle lives outside
+/// the server (a deferred reply handed to a task): the caller learns of a
+/// crash at once, not at its timeout. A dropped reply handle alone is not an
+/// answer (`reply_gone` records it across waits): as in Elixir, the caller
+/// then waits for the exit or its timeout.
+///
+/// Works outside tokio too: the timeout is then kept by
+/// [`within`](crate::process::blocking::within) without tokio's timer.
+async fn await_reply<S: GenServer, R>(
+    shared: &Shared<S>,
+    rx: &mut oneshot::AsyncReceiver<R>,
+    reply_gone: &mut bool,
+    timeout: Duration,
+) -> Result<R, CallError> {
+    let exited = shared.exited();
+    let mut exited = pin!(exited);
+    let outcome = std::future::poll_fn(|cx| {
+        if !*reply_gone {
+            match Pin::new(&mut *rx).poll(cx) {
+                Poll::Ready(Ok(value)) => return Poll::Ready(Ok(value)),
+                Poll::Ready(Err(_)) => *reply_gone = true,
+                Poll::Pending => {}
+            }
+        }
+        exited
+            .as_mut()
+            .poll(cx)
+            .map(|reason| Err(CallError::Exit(reason)))
+    });
+    within(timeout, outcome)
+        .await
+        .unwrap_or(Err(CallError::Timeout))
+}
+
+/// A call sent and not yet answered: what [`Handle::send_request`] returns,
+/// Erlang's request id (`gen_server:send_request/2`).
+///
+/// Collect the reply with [`receive_response`](Request::receive_response)
+/// (which gives up on the request at its timeout), with
+/// [`wait_response`](Request::wait_response) (which can be called again after
+/// a timeout), with [`check_response`](Request::check_response) (which does
+/// not wait), or by awaiting the request itself (`receive_response` with the
+/// timeout of the handle that sent it). Dropping it abandons the request: the
+/// server still handles it, and its reply is dropped.
+///
+/// A request does not keep its server alive.
+#[must_use = "a request does nothing more once sent; collect its reply or drop it to abandon it"]
+pub struct Request<S: GenServer, R> {
+    shared: Arc<Shared<S>>,
+    state: Pending<R>,
+    timeout: Duration,
+}
+
+enum Pending<R> {
+    /// Sent; the reply has not been collected yet.
+    Waiting {
+        rx: oneshot::AsyncReceiver<R>,
+        /// The reply handle was dropped unanswered: wait for the exit.
+        reply_gone: bool,
+    },
+    /// Refused when sent, with this error.
+    Failed(CallError),
+    /// The reply or a final error has been returned.
+    Done,
+}
+
+impl<S: GenServer, R> Request<S, R> {
+    /// The id of the server the request went to.
+    pub fn server(&self) -> ServerId {
+        self.shared.id
+    }
+
+    /// Waits at most `timeout` for the reply (`gen_server:receive_response/2`).
+    /// On a timeout the request is abandoned, as with a timed-out call.
+    ///
+    /// # Errors
+    ///
+    /// As a call: [`CallError::Timeout`], [`CallError::NoProc`],
+    /// [`CallError::CallingSelf`] or [`CallError::Exit`].
+    pub async fn receive_response(mut self, timeout: Duration) -> Result<R, CallError> {
+        self.wait_response(timeout).await
+    }
+
+    /// Waits at most `timeout` for the reply (`gen_server:wait_response/2`).
+    /// On [`CallError::Timeout`] the request stays pending and can be waited
+    /// for again.
+    ///
+    /// # Errors
+    ///
+    /// As a call; [`CallError::CallingSelf`] (the request stays pending) in
+    /// the server's own task, which would wait for itself. Once it has
+    /// returned the reply or an error other than a timeout or
+    /// `CallingSelf`, the request is spent, and further waits fail at once with
+    /// [`CallError::NoProc`] (nothing is outstanding, as for a stale request
+    /// id in Erlang).
+    pub async fn wait_response(&mut self, timeout: Duration) -> Result<R, CallError> {
+        let result = match &mut self.state {
+            // The server's own task would wait for itself (a reply already
+            // there is taken all the same).
+            Pending::Waiting { rx, .. } if !rx.has_message() && self.shared.is_own_task() => {
+                return Err(CallError::CallingSelf);
+            }
+            Pending::Waiting { rx, reply_gone } => {
+                await_reply(&self.shared, rx, reply_gone, timeout).await
+            }
+            Pending::Failed(error) => Err(error.clone()),
+            Pending::Done => Err(CallError::NoProc),
+        };
+        if !matches!(result, Err(CallError::Timeout)) {
+            self.state = Pending::Done;
+        }
+        result
+    }
+
+    /// The reply if it has arrived, without waiting
+    /// (`gen_server:check_response/2`): `None` while there is none yet
+    /// (Erlang's `no_reply`). Once it has returned `Some`, the request is
+    /// spent: further checks return `Some(Err(CallError::NoProc))`.
+    pub fn check_response(&mut self) -> Option<Result<R, CallError>> {
+        let result = match &mut self.state {
+            Pending::Waiting { rx, reply_gone } => {
+                if !*reply_gone && rx.has_message() {
+                    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                    match Pin::new(&mut *rx).poll(&mut cx) {
+                        Poll::Ready(Ok(value)) => Ok(value),
+                        Poll::Ready(Err(_)) | Poll::Pending => {
+                            unreachable!("a channel with a message yields it")
+                        }
+                    }
+                } else {
+                    if rx.is_closed() {
+                        *reply_gone = true;
+                    }
+                    match self.shared.exit_reason() {
+                        Some(reason) if *reply_gone => Err(CallError::Exit(reason)),
+                        _ => return None,
+                    }
+                }
+            }
+            Pending::Failed(error) => Err(error.clone()),
+            Pending::Done => Err(CallError::NoProc),
+        };
+        self.state = Pending::Done;
+        Some(result)
+    }
+}
+
+impl<S: GenServer, R: Send + 'static> std::future::IntoFuture for Request<S, R> {
+    type Output = Result<R, CallError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<R, CallError>> + Send>>;
+
+    /// [`receive_response`](Request::receive_response) with the timeout of
+    /// the handle that sent the request.
+    fn into_future(self) -> Self::IntoFuture {
+        let timeout = self.timeout;
+        Box::pin(self.receive_response(timeout))
+    }
+}
+
+impl<S: GenServer, R> fmt::Debug for Request<S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            Pending::Waiting { .. } => "waiting",
+            Pending::Failed(_) => "failed",
+            Pending::Done => "done",
+        };
+        f.debug_struct("Request")
+            .field("server", &std::any::type_name::<S>())
+            .field("id", &self.shared.id)
+            .field("state", &state)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -435,6 +719,8 @@ pub(crate) trait Process: Send + Sync + 'static {
     fn id(&self) -> ServerId;
     /// The server's type, for errors and reports.
     fn type_name(&self) -> &'static str;
+    /// The name it is registered under, if any.
+    fn name(&self) -> Option<Arc<str>>;
     /// The exit reason, once it has exited.
     fn exit_reason(&self) -> Option<ExitReason>;
     /// See [`Shared::add_hook`].
@@ -469,6 +755,10 @@ impl<S: GenServer> Process for Shared<S> {
         std::any::type_name::<S>()
     }
 
+    fn name(&self) -> Option<Arc<str>> {
+        Shared::name(self)
+    }
+
     fn exit_reason(&self) -> Option<ExitReason> {
         Shared::exit_reason(self)
     }
@@ -491,18 +781,19 @@ impl<S: GenServer> Process for Shared<S> {
 
     fn kill(&self, reason: ExitReason) {
         let loud = !reason.is_normal();
+        // Read before the exit, which releases it; only for the report.
+        let name = loud.then(|| self.name()).flatten();
         let Some(unhandled) = self.exit(reason.clone()) else {
             return;
         };
         if loud {
+            let who = Label::new::<S>(self.id, name);
             tracing::error!(
-                server = std::any::type_name::<S>(),
-                id = self.id.as_u64(),
+                server = who.type_name,
+                id = who.id.as_u64(),
+                name = who.name.as_deref(),
                 reason = %reason,
-                "GenServer {}{} killed by an exit signal: {}",
-                std::any::type_name::<S>(),
-                self.id,
-                reason,
+                "GenServer {who} killed by an exit signal: {reason}",
             );
         }
         // Queued calls fail with the reason, now published.
@@ -558,9 +849,12 @@ impl Drop for AnyHandle {
 
 impl fmt::Debug for AnyHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AnyHandle")
-            .field("server", &self.process.type_name())
-            .field("id", &self.process.id())
-            .finish()
+        let mut out = f.debug_struct("AnyHandle");
+        out.field("server", &self.process.type_name())
+            .field("id", &self.process.id());
+        if let Some(name) = self.process.name() {
+            out.field("name", &name);
+        }
+        out.finish()
     }
 }

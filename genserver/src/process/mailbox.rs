@@ -161,6 +161,10 @@ struct Extras {
     /// before anyone waiting for the exit is woken: names are released,
     /// monitors fire, links pass the exit on.
     hooks: Vec<(HookKey, ExitHook)>,
+    /// The name the server is registered under, if any: shown in its
+    /// `Debug`, its crash report and its kill report. Set and cleared by
+    /// whoever registers the name.
+    name: Option<Arc<str>>,
 }
 
 /// What an exit hook is for, so it can be found again and removed
@@ -390,6 +394,27 @@ impl<S: GenServer> Shared<S> {
             .extras
             .as_ref()
             .is_some_and(|extras| extras.hooks.iter().any(|(k, _)| *k == key))
+    }
+
+    /// The name the server is registered under, if any (see [`Extras`]).
+    /// `None` once it has exited.
+    pub(crate) fn name(&self) -> Option<Arc<str>> {
+        self.lock().extras.as_ref()?.name.clone()
+    }
+
+    /// Sets or clears the name shown for the server. A registry calls it
+    /// when it registers or releases a name; a server that has exited is
+    /// left as it is.
+    #[allow(dead_code)] // the registry's hook
+    pub(crate) fn set_name(&self, name: Option<Arc<str>>) {
+        let mut state = self.lock();
+        if state.status.exit_reason().is_some() {
+            return;
+        }
+        match (&mut state.extras, name) {
+            (None, None) => {}
+            (extras, name) => extras.get_or_insert_with(Box::default).name = name,
+        }
     }
 
     /// Whether the server has exited (lock-free; see `exited`).

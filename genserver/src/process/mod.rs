@@ -15,12 +15,16 @@
 //!   the start handshake (`proc_lib:start_link`/`init_ack`).
 //! * `context`: what a running callback can ask of the runtime
 //!   ([`Context`](crate::Context)).
+//! * `blocking`: waiting outside tokio: deadlines without tokio's timer,
+//!   and [`block_on`](crate::block_on) for synchronous code.
 //! * `handle`: how clients reach a server ([`ServerRef`](crate::ServerRef),
 //!   [`Handle`](crate::Handle), [`ReplyTo`](crate::ReplyTo)).
 
+pub(crate) mod blocking;
 pub(crate) mod context;
 pub(crate) mod handle;
 pub(crate) mod mailbox;
 pub(crate) mod run;
 
+pub use self::blocking::block_on;
 pub use self::run::{spawn, start, StartOptions};

@@ -36,7 +36,7 @@ use tokio::time::Instant;
 
 use crate::error::{ExitReason, StartError};
 use crate::process::context::{Actions, Context, HeldReply, Idle};
-use crate::process::handle::{Handle, ServerId, ServerRef};
+use crate::process::handle::{Handle, Label, ServerId, ServerRef};
 use crate::process::mailbox::{Batch, Envelope, Receiver, Shared, SystemFn};
 use crate::registry::{LocalName, Naming, Pid, RegisterError, Via, ViaName};
 use crate::server::{GenServer, Init, Message};
@@ -178,7 +178,7 @@ fn launch<S: GenServer>(
     arg: S::Arg,
 ) -> Result<(Handle<S>, tokio::task::JoinHandle<()>), StartError> {
     let (runtime, guard, handle) = prepare::<S>()?;
-    let task = runtime.spawn(run(guard, arg));
+    let task = spawn_task(&runtime, guard, arg)?;
     Ok((handle, task))
 }
 
@@ -198,7 +198,7 @@ async fn launch_named<S: GenServer>(
         Err(other) => return Err(StartError::Name(other)),
     }
     drop(pid);
-    let task = runtime.spawn(run(guard, arg));
+    let task = spawn_task(&runtime, guard, arg)?;
     Ok((handle, task))
 }
 
@@ -219,6 +219,26 @@ fn prepare<S: GenServer>() -> Result<(tokio::runtime::Handle, ExitGuard<S>, Hand
     };
     let handle = Handle::new(shared);
     Ok((runtime, guard, handle))
+}
+
+/// Spawns the server task on `runtime`.
+fn spawn_task<S: GenServer>(
+    runtime: &tokio::runtime::Handle,
+    guard: ExitGuard<S>,
+    arg: S::Arg,
+) -> Result<tokio::task::JoinHandle<()>, StartError> {
+    // Named after the server for tokio-console; tokio keeps task names
+    // behind `--cfg tokio_unstable`. Without it the spawn is the plain one.
+    #[cfg(all(tokio_unstable, feature = "console"))]
+    {
+        let name = Label::new::<S>(guard.shared.id, None).to_string();
+        tokio::task::Builder::new()
+            .name(&name)
+            .spawn_on(run(guard, arg), runtime)
+            .map_err(|_| StartError::NoRuntime)
+    }
+    #[cfg(not(all(tokio_unstable, feature = "console")))]
+    Ok(runtime.spawn(run(guard, arg)))
 }
 
 /// The server task: init, the receive loop, terminate and exit.
@@ -787,22 +807,23 @@ impl<S: GenServer> ExitGuard<S> {
     /// The report shows the state as the server's `format_status` does,
     /// computed only for a crash; `state` is `None` when there is none yet.
     fn exit(&self, reason: &ExitReason, last: Option<&'static str>, state: Option<&S>) {
+        // Read before the exit, which releases it; only for a crash report.
+        let name = (!reason.is_normal()).then(|| self.shared.name()).flatten();
         let Some(unhandled) = self.shared.exit(reason.clone()) else {
             // Killed from outside first (a start timeout): that was the exit.
             return;
         };
         if !reason.is_normal() {
             let view = state.and_then(crate::sys::state_view);
+            let who = Label::new::<S>(self.shared.id, name);
             tracing::error!(
-                server = std::any::type_name::<S>(),
-                id = self.shared.id.as_u64(),
+                server = who.type_name,
+                id = who.id.as_u64(),
+                name = who.name.as_deref(),
                 reason = %reason,
                 last_message = last.unwrap_or("none"),
                 state = view.as_deref(),
-                "GenServer {}{} terminating: {}{}{}",
-                std::any::type_name::<S>(),
-                self.shared.id,
-                reason,
+                "GenServer {who} terminating: {reason}{}{}",
                 if view.is_some() { "; state: " } else { "" },
                 view.as_deref().unwrap_or(""),
             );
@@ -903,6 +924,33 @@ mod tests {
         // `Arc`'s two counts make 104, so an idle server costs 360 bytes.
         let shared = std::mem::size_of::<Shared<Counter>>();
         assert!(shared <= 88, "the shared state grew to {shared} bytes");
+    }
+
+    #[tokio::test]
+    async fn a_name_shows_in_debug_and_reports_until_the_exit() {
+        let counter = Counter::start(None).await.unwrap();
+        let id = counter.id();
+        assert_eq!(counter.registered_name(), None);
+        assert!(!format!("{counter:?}").contains("name"));
+        counter
+            .handle()
+            .shared()
+            .set_name(Some(Arc::from("counter")));
+        assert_eq!(counter.registered_name().as_deref(), Some("counter"));
+        let debug = format!("{counter:?}");
+        assert!(debug.contains(r#"name: "counter""#), "{debug}");
+        assert!(format!("{:?}", counter.handle()).contains(r#"name: "counter""#));
+        let label = Label::new::<Counter>(id, counter.registered_name()).to_string();
+        assert!(
+            label.ends_with(&format!("Counter{id} (counter)")),
+            "{label}"
+        );
+        counter.handle().shared().set_name(None);
+        assert_eq!(counter.registered_name(), None);
+        counter.handle().shared().set_name(Some(Arc::from("again")));
+        counter.stop().await.unwrap();
+        // Gone with the server.
+        assert_eq!(counter.registered_name(), None);
     }
 
     #[tokio::test]

@@ -59,14 +59,18 @@ impl Watcher {
     /// A linked process exited (Elixir's `{:EXIT, pid, reason}`).
     #[info]
     fn exit(&mut self, exit: Exit) {
-        let from = exit.from.map_or_else(|| "a task".to_string(), |id| id.to_string());
-        self.log.push(format!("exit signal from {from}: {}", exit.reason));
+        let from = exit
+            .from
+            .map_or_else(|| "a task".to_string(), |id| id.to_string());
+        self.log
+            .push(format!("exit signal from {from}: {}", exit.reason));
     }
 
     /// A monitored process exited (Elixir's `{:DOWN, ref, :process, pid, reason}`).
     #[info]
     fn down(&mut self, down: Down) {
-        self.log.push(format!("down from {}: {}", down.id, down.reason));
+        self.log
+            .push(format!("down from {}: {}", down.id, down.reason));
     }
 
     /// What the watcher has seen so far.

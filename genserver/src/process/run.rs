@@ -221,7 +221,12 @@ fn prepare<S: GenServer>() -> Result<(tokio::runtime::Handle, ExitGuard<S>, Hand
     Ok((runtime, guard, handle))
 }
 
-/// Spawns the server task on `runtime`.
+/// Spawns the server task on `runtime`. (Fallible only with the
+/// `console` feature under `tokio_unstable`.)
+#[cfg_attr(
+    not(all(tokio_unstable, feature = "console")),
+    allow(clippy::unnecessary_wraps)
+)]
 fn spawn_task<S: GenServer>(
     runtime: &tokio::runtime::Handle,
     guard: ExitGuard<S>,

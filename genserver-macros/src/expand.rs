@@ -260,10 +260,17 @@ impl<'s, 'a> Expander<'s, 'a> {
                 let ty = self.de_self(ty);
                 return quote! { #(#cfgs)* #(#docs)* #variant(#ty), };
             }
-            let fields = handler.values().map(|(ident, ty)| {
-                let doc = format!(" The `{ident}` argument.");
+            let fields = handler.params.iter().filter_map(|param| {
+                let Param::Value { ident, pattern, ty } = param else {
+                    return None;
+                };
+                let doc = if pattern.is_some() {
+                    format!(" The `{ident}` argument (a name the macro gave it: the handler takes a pattern there).")
+                } else {
+                    format!(" The `{ident}` argument.")
+                };
                 let ty = self.de_self(ty);
-                quote!(#[doc = #doc] #ident: #ty)
+                Some(quote!(#[doc = #doc] #ident: #ty))
             });
             let reply = match handler.reply {
                 Reply::Returned(ty) => {

@@ -166,6 +166,10 @@ struct Reply(u32);
 #[derive(Debug)]
 struct Last;
 
+/// A type whose snake-case name is a keyword.
+#[derive(Debug)]
+struct Type;
+
 /// Records what its handlers saw; every info and continuation handler takes
 /// its message through a pattern.
 #[derive(Default)]
@@ -288,6 +292,21 @@ impl Patterns {
         self.log.push(format!("shift {x} {y}"));
     }
 
+    /// A raw name bound by `ref`, and a type whose name would be the
+    /// keyword `type` (the field is named by position, `arg1`).
+    #[allow(clippy::toplevel_ref_arg)]
+    #[call]
+    fn keyword(&self, ref r#type: String, _: Type) -> usize {
+        r#type.len()
+    }
+
+    /// `Self` taken apart (the field is `arg0`, not the keyword `self`).
+    #[cast]
+    fn replace(&mut self, Self { log, idle }: Self) {
+        self.log = log;
+        self.idle = idle;
+    }
+
     /// What the handlers saw.
     #[call]
     fn log(&self) -> Vec<String> {
@@ -348,4 +367,10 @@ async fn calls_and_casts_take_patterns_under_generated_names() {
     assert_eq!(request.await.unwrap(), 2);
     server.shift(Moved(Point { x: 5, y: 6 }), (0, 0));
     assert_eq!(server.log().await.unwrap(), ["shift 5 6"]);
+    assert_eq!(server.keyword("abc".into(), Type).await.unwrap(), 3);
+    server.replace(Patterns {
+        log: vec!["replaced".into()],
+        idle: None,
+    });
+    assert_eq!(server.log().await.unwrap(), ["replaced"]);
 }

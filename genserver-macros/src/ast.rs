@@ -490,30 +490,31 @@ fn name_patterns(params: &mut [Param<'_>]) {
         let Some(pattern) = pattern else {
             continue;
         };
-        let candidates = [pattern_name(pattern), type_name(ty)]
+        let span = syn::spanned::Spanned::span(pattern);
+        let arg = || Ident::new(&format!("arg{position}"), span);
+        let candidates = [
+            pattern_name(pattern),
+            type_name(ty).map(|name| Ident::new(&name, span)),
+        ];
+        let mut name = candidates
             .into_iter()
             .flatten()
-            .chain([format!("arg{position}")]);
-        let mut name = None;
-        for candidate in candidates {
-            if !taken.contains(&candidate) {
-                name = Some(candidate);
-                break;
-            }
+            .chain([arg()])
+            .find(|name| !taken.contains(&name.unraw().to_string()))
+            .unwrap_or_else(arg);
+        // Only if a plain argument took `arg{position}` itself.
+        while taken.contains(&name.unraw().to_string()) {
+            name = Ident::new(&format!("{name}_"), span);
         }
-        let mut name = name.unwrap_or_else(|| format!("arg{position}"));
-        while taken.contains(&name) {
-            name.push('_');
-        }
-        *ident = Ident::new(&name, syn::spanned::Spanned::span(pattern));
-        taken.push(name);
+        taken.push(name.unraw().to_string());
+        *ident = name;
     }
 }
 
-/// `x` of `ref x`, `mut x @ ..` or `x @ ..`.
-fn pattern_name(pattern: &Pat) -> Option<String> {
+/// `x` of `ref x`, `mut x @ ..` or `x @ ..` (raw if it was: `r#type`).
+fn pattern_name(pattern: &Pat) -> Option<Ident> {
     match pattern {
-        Pat::Ident(pat) => Some(pat.ident.unraw().to_string()),
+        Pat::Ident(pat) => Some(pat.ident.clone()),
         _ => None,
     }
 }

@@ -264,7 +264,9 @@ impl<'s, 'a> Expander<'s, 'a> {
                 let Param::Value { ident, pattern, ty } = param else {
                     return None;
                 };
-                let doc = if pattern.is_some() {
+                // `ref x` and `x @ ..` keep their own name.
+                let generated = pattern.is_some_and(|pattern| !matches!(pattern, syn::Pat::Ident(_)));
+                let doc = if generated {
                     format!(" The `{ident}` argument (a name the macro gave it: the handler takes a pattern there).")
                 } else {
                     format!(" The `{ident}` argument.")

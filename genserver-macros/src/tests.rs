@@ -186,6 +186,12 @@ fn pattern_arguments() {
                 fn reset(&mut self, _: Reset) {
                     self.steps = 0;
                 }
+
+                /// `r#type`, then by position: `type` and `self` are keywords.
+                #[cast]
+                fn keywords(&mut self, ref r#type: String, _: Type, Self { steps, .. }: Self) {
+                    self.steps = steps + r#type.len();
+                }
             }
         },
     );

@@ -20,6 +20,11 @@ impl Plotter {
     fn reset(&mut self, _: Reset) {
         self.steps = 0;
     }
+    /// `r#type`, then by position: `type` and `self` are keywords.
+    #[allow(clippy::needless_pass_by_value)]
+    fn keywords(&mut self, ref r#type: String, _: Type, Self { steps, .. }: Self) {
+        self.steps = steps + r#type.len();
+    }
 }
 const _: () = {
     fn assert_message<T: ::core::marker::Send + 'static>() {}
@@ -36,6 +41,9 @@ const _: () = {
         assert_message::<Point>();
         assert_message::<Point>();
         assert_message::<Reset>();
+        assert_message::<String>();
+        assert_message::<Type>();
+        assert_message::<Plotter>();
     }
 };
 /// Call messages of [`Plotter`], one variant per `#[call]` handler.
@@ -67,12 +75,22 @@ pub enum PlotterCast {
         /// The `reset` argument (a name the macro gave it: the handler takes a pattern there).
         reset: Reset,
     },
+    /// `r#type`, then by position: `type` and `self` are keywords.
+    Keywords {
+        /// The `r#type` argument.
+        r#type: String,
+        /// The `arg1` argument (a name the macro gave it: the handler takes a pattern there).
+        arg1: Type,
+        /// The `arg2` argument (a name the macro gave it: the handler takes a pattern there).
+        arg2: Plotter,
+    },
 }
 #[automatically_derived]
 impl ::genserver::Message for PlotterCast {
     fn name(&self) -> &'static str {
         match self {
             Self::Reset { .. } => "PlotterCast::Reset",
+            Self::Keywords { .. } => "PlotterCast::Keywords",
         }
     }
 }
@@ -140,6 +158,10 @@ impl ::genserver::GenServer for Plotter {
         match request {
             PlotterCast::Reset { reset } => {
                 Self::reset(self, reset);
+                ::core::result::Result::Ok(())
+            }
+            PlotterCast::Keywords { r#type, arg1, arg2 } => {
+                Self::keywords(self, r#type, arg1, arg2);
                 ::core::result::Result::Ok(())
             }
         }
@@ -227,6 +249,15 @@ impl PlotterClient {
     /// Sends `reset` to the server.
     fn reset(&self, reset: Reset) {
         self.handle.cast(PlotterCast::Reset { reset });
+    }
+    /// `r#type`, then by position: `type` and `self` are keywords.
+    fn keywords(&self, r#type: String, arg1: Type, arg2: Plotter) {
+        self.handle
+            .cast(PlotterCast::Keywords {
+                r#type,
+                arg1,
+                arg2,
+            });
     }
 }
 #[automatically_derived]

@@ -20,6 +20,10 @@ pub mod counter {
     #[derive(Debug)]
     pub struct Reset;
 
+    /// A message that sets the count.
+    #[derive(Debug)]
+    pub struct Set(pub u64);
+
     /// Counts.
     #[derive(Debug, Default)]
     pub struct Counter {
@@ -69,6 +73,20 @@ pub mod counter {
         fn reset(&mut self, _reset: Reset) {
             self.count = 0;
         }
+
+        /// Adds both numbers of a pair (a pattern argument: the client
+        /// method's parameter is named `arg0`).
+        #[cast]
+        pub fn add_pair(&mut self, (a, b): (u64, u64)) {
+            self.count += a + b;
+        }
+
+        /// Sets the count, after letting other tasks run.
+        #[info]
+        async fn set(&mut self, Set(n): Set) {
+            tokio::task::yield_now().await;
+            self.count = n;
+        }
     }
 }
 
@@ -114,6 +132,11 @@ async fn strict_lints_compile_and_run() {
     );
     counter.send(counter::Reset);
     assert_eq!(counter.get().await.unwrap(), 0);
+    counter.add_pair((1, 2));
+    assert_eq!(counter.get().await.unwrap(), 3);
+    counter.send(counter::Set(5));
+    assert_eq!(counter.get().await.unwrap(), 5);
+    counter.send(counter::Reset);
     assert_eq!(counter.get_later().await.unwrap(), 0);
     assert_eq!(private::run().await, 2);
 }

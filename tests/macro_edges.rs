@@ -1,10 +1,12 @@
 //! Inputs at the edges of what the macro accepts: `Self` in message types and
-//! where clauses, `#[cfg]` and `#[deprecated]` handlers, raw identifiers, and
-//! handlers whose names clash with trait methods in scope.
+//! where clauses, `#[cfg]` and `#[deprecated]` handlers, raw identifiers,
+//! handlers whose names clash with trait methods in scope, and patterns in
+//! place of argument names.
 
 #![deny(warnings)]
 
 use genserver::prelude::*;
+use genserver::IdleTimeout;
 
 /// A node that can adopt children and hand out copies of itself.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -130,4 +132,245 @@ async fn cfg_deprecated_raw_and_shadowing_handlers() {
     odd.old();
     assert_eq!(odd.next().await.unwrap(), 101);
     assert_eq!(odd.r#type(1).await.unwrap(), 102);
+}
+
+// ------------------------------------------------------------ patterns
+
+/// Info messages and continuation steps taken apart by the handlers' patterns.
+#[derive(Debug)]
+struct Tick(u32);
+
+#[derive(Debug)]
+struct Point {
+    x: i32,
+    y: i32,
+}
+
+#[derive(Debug)]
+struct Moved(Point);
+
+#[derive(Debug)]
+struct Ignored;
+
+#[derive(Debug)]
+struct Step(u32);
+
+#[derive(Debug)]
+struct Finish {
+    label: &'static str,
+}
+
+#[derive(Debug)]
+struct Reply(u32);
+
+#[derive(Debug)]
+struct Last;
+
+/// A type whose snake-case name is a keyword.
+#[derive(Debug)]
+struct Type;
+
+/// Records what its handlers saw; every info and continuation handler takes
+/// its message through a pattern.
+#[derive(Default)]
+struct Patterns {
+    log: Vec<String>,
+    idle: Option<std::time::Duration>,
+}
+
+#[gen_server]
+impl Patterns {
+    /// `_`: the message is only a signal.
+    #[info]
+    fn idle(&mut self, _: IdleTimeout) {
+        self.log.push("idle".into());
+    }
+
+    /// A tuple-struct pattern.
+    #[info]
+    fn tick(&mut self, Tick(n): Tick, ctx: &mut Context<Self>) {
+        self.log.push(format!("tick {n}"));
+        if let Some(after) = self.idle {
+            ctx.idle_timeout(after);
+        }
+    }
+
+    /// A tuple pattern, in an `async` handler.
+    #[info]
+    async fn pair(&mut self, (a, b): (u32, u32)) {
+        tokio::task::yield_now().await;
+        self.log.push(format!("pair {a} {b}"));
+    }
+
+    /// A nested struct pattern, in an `async` handler.
+    #[info]
+    async fn moved(&mut self, Moved(Point { x, y }): Moved) {
+        tokio::task::yield_now().await;
+        self.log.push(format!("moved {x} {y}"));
+    }
+
+    /// An underscore name.
+    #[info]
+    fn ignored(&mut self, _ignored: Ignored) {
+        self.log.push("ignored".into());
+    }
+
+    /// Starts the continuations.
+    #[cast]
+    fn begin(&mut self, steps: u32, ctx: &mut Context<Self>) {
+        self.log.push("begin".into());
+        ctx.continue_with(Step(steps));
+    }
+
+    /// A tuple-struct pattern in a continuation.
+    #[continuation]
+    fn step(&mut self, Step(left): Step, ctx: &mut Context<Self>) {
+        self.log.push(format!("step {left}"));
+        if left == 0 {
+            ctx.continue_with(Finish { label: "done" });
+        } else {
+            ctx.continue_with(Step(left - 1));
+        }
+    }
+
+    /// A struct pattern in an `async` continuation, which then asks for one
+    /// that ignores its step.
+    #[continuation]
+    async fn finish(&mut self, Finish { label }: Finish, ctx: &mut Context<Self>) {
+        tokio::task::yield_now().await;
+        self.log.push(label.into());
+        ctx.continue_with(Last);
+    }
+
+    /// `_` in a continuation.
+    #[continuation]
+    fn last(&mut self, _: Last) {
+        self.log.push("last".into());
+    }
+
+    /// Sets the idle timeout that the next tick arms.
+    #[cast]
+    fn arm_on_tick(&mut self, after: std::time::Duration) {
+        self.idle = Some(after);
+    }
+
+    /// A tuple pattern in a call: the field is named `arg0`.
+    #[call]
+    fn sum(&self, (a, b): (i64, i64)) -> i64 {
+        a + b
+    }
+
+    /// A struct pattern and `_` in a call: the fields are named after the
+    /// types (`point`, `ignored`).
+    #[call]
+    fn norm(&self, Point { x, y }: Point, _: Ignored) -> i32 {
+        x.abs() + y.abs()
+    }
+
+    /// A pattern whose type would name it like another argument, and one
+    /// named like the reply field.
+    #[call]
+    fn offset(&self, Point { x, y }: Point, point: i32, Reply(n): Reply) -> i32 {
+        x + y + point + i32::try_from(n).unwrap_or(i32::MAX)
+    }
+
+    /// `ref` and `mut` bindings, next to a deferred reply.
+    #[allow(clippy::toplevel_ref_arg)]
+    #[call]
+    fn label(&self, ref text: String, mut times: usize, reply: ReplyTo<String>) {
+        let mut out = String::new();
+        while times > 0 {
+            out.push_str(text);
+            times -= 1;
+        }
+        reply.send(out);
+    }
+
+    /// A pattern in a cast: the field is named `moved`.
+    #[cast]
+    fn shift(&mut self, Moved(Point { x, y }): Moved, _: (u8, u8)) {
+        self.log.push(format!("shift {x} {y}"));
+    }
+
+    /// A raw name bound by `ref`, and a type whose name would be the
+    /// keyword `type` (the field is named by position, `arg1`).
+    #[allow(clippy::toplevel_ref_arg)]
+    #[call]
+    fn keyword(&self, ref r#type: String, _: Type) -> usize {
+        r#type.len()
+    }
+
+    /// `Self` taken apart (the field is `arg0`, not the keyword `self`).
+    #[cast]
+    fn replace(&mut self, Self { log, idle }: Self) {
+        self.log = log;
+        self.idle = idle;
+    }
+
+    /// What the handlers saw.
+    #[call]
+    fn log(&self) -> Vec<String> {
+        self.log.clone()
+    }
+}
+
+#[tokio::test]
+async fn info_handlers_take_their_message_through_a_pattern() {
+    let server = Patterns::start(Patterns::default()).await.unwrap();
+    server.send(Tick(3));
+    server.send((4u32, 5u32));
+    server.send(Moved(Point { x: -1, y: 2 }));
+    server.send(Ignored);
+    server.send(IdleTimeout);
+    assert_eq!(
+        server.log().await.unwrap(),
+        ["tick 3", "pair 4 5", "moved -1 2", "ignored", "idle"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_timeout_reaches_an_underscore_handler() {
+    let server = Patterns::start(Patterns::default()).await.unwrap();
+    server.arm_on_tick(std::time::Duration::from_millis(100));
+    server.send(Tick(1));
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(server.log().await.unwrap(), ["tick 1", "idle"]);
+}
+
+#[tokio::test]
+async fn continuations_take_their_step_through_a_pattern() {
+    let server = Patterns::start(Patterns::default()).await.unwrap();
+    server.begin(2);
+    assert_eq!(
+        server.log().await.unwrap(),
+        ["begin", "step 2", "step 1", "step 0", "done", "last"]
+    );
+}
+
+#[tokio::test]
+async fn calls_and_casts_take_patterns_under_generated_names() {
+    let server = Patterns::start(Patterns::default()).await.unwrap();
+    assert_eq!(server.sum((2, 3)).await.unwrap(), 5);
+    assert_eq!(
+        server.norm(Point { x: -3, y: 4 }, Ignored).await.unwrap(),
+        7
+    );
+    assert_eq!(
+        server
+            .offset(Point { x: 1, y: 2 }, 10, Reply(100))
+            .await
+            .unwrap(),
+        113
+    );
+    assert_eq!(server.label("ab".into(), 3).await.unwrap(), "ababab");
+    let request = server.request().sum((1, 1));
+    assert_eq!(request.await.unwrap(), 2);
+    server.shift(Moved(Point { x: 5, y: 6 }), (0, 0));
+    assert_eq!(server.log().await.unwrap(), ["shift 5 6"]);
+    assert_eq!(server.keyword("abc".into(), Type).await.unwrap(), 3);
+    server.replace(Patterns {
+        log: vec!["replaced".into()],
+        idle: None,
+    });
+    assert_eq!(server.log().await.unwrap(), ["replaced"]);
 }

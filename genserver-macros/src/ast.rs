@@ -38,8 +38,17 @@ pub(crate) struct Handler<'a> {
 }
 
 pub(crate) enum Param<'a> {
-    /// A message argument, stored in the variant under its own name.
-    Value { ident: &'a Ident, ty: &'a Type },
+    /// A message argument. `ident` names it in the generated code: for a
+    /// call or a cast, the variant's field and the client method's
+    /// parameter; for an info or a continuation, the binding the dispatch
+    /// passes on. It is the argument's own name, or, when the user wrote a
+    /// pattern (`(x, y): (i32, i32)`, `_: Tick`), a generated one, and then
+    /// `pattern` is that pattern. The user's method keeps what it wrote.
+    Value {
+        ident: Ident,
+        pattern: Option<&'a Pat>,
+        ty: &'a Type,
+    },
     /// `&mut Context<Self>` or `&Context<Self>`.
     Context,
     /// `ReplyTo<T>`: the handler answers the call itself.
@@ -175,22 +184,27 @@ impl<'a> Handler<'a> {
             Some(receiver) => errors.spanned(
                 receiver,
                 format!(
-                    "a #[{}] handler takes `&self` or `&mut self`: the server keeps its state between messages",
+                    "{} #[{}] handler takes `&self` or `&mut self`: the server keeps its state between messages",
+                    kind.article(),
                     kind.name()
                 ),
             ),
             None => errors.spanned(
                 &sig.ident,
                 format!(
-                    "a #[{}] handler needs a receiver: add `&self` or `&mut self` as its first argument",
+                    "{} #[{}] handler needs a receiver: add `&self` or `&mut self` as its first argument",
+                    kind.article(),
                     kind.name()
                 ),
             ),
         }
 
+        let before_params = errors.len();
         let (params, mut reply) = params(kind, sig, errors);
+        // An argument already reported is not counted again as a missing one.
+        let params_ok = errors.len() == before_params;
 
-        check_returns(kind, sig, &params, &mut reply, errors);
+        check_returns(kind, sig, &params, &mut reply, params_ok, errors);
         let variant = names::variant(&sig.ident);
         if variant.is_none() {
             errors.spanned(
@@ -232,9 +246,9 @@ impl<'a> Handler<'a> {
         self.method.sig.asyncness.is_some()
     }
 
-    pub(crate) fn values(&self) -> impl Iterator<Item = (&'a Ident, &'a Type)> + '_ {
+    pub(crate) fn values(&self) -> impl Iterator<Item = (&Ident, &'a Type)> + '_ {
         self.params.iter().filter_map(|param| match param {
-            Param::Value { ident, ty } => Some((*ident, *ty)),
+            Param::Value { ident, ty, .. } => Some((ident, *ty)),
             _ => None,
         })
     }
@@ -410,7 +424,8 @@ fn params<'a>(
                 errors.spanned(
                     ty,
                     format!(
-                        "only a #[call] handler has a caller to reply to; a #[{}] handler cannot take a `ReplyTo`",
+                        "only a #[call] handler has a caller to reply to; {} #[{}] handler cannot take a `ReplyTo`",
+                        kind.article(),
                         kind.name()
                     ),
                 );
@@ -424,15 +439,113 @@ fn params<'a>(
         check_owned(ty, errors);
         match &*typed.pat {
             Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
-                params.push(Param::Value { ident: &pat.ident, ty });
+                params.push(Param::Value {
+                    ident: pat.ident.clone(),
+                    pattern: None,
+                    ty,
+                });
             }
-            other => errors.spanned(
-                other,
-                "a handler argument needs a plain name (it becomes a field of the message): write `name: Type`",
-            ),
+            // Named later, once every plain name is known.
+            pattern => params.push(Param::Value {
+                ident: names::internal("message"),
+                pattern: Some(pattern),
+                ty,
+            }),
         }
     }
+    // An info or continuation message travels in a tuple variant, so its
+    // binding in the dispatch can stay internal. A call's or a cast's
+    // argument is a field of the message and a parameter of the client
+    // method, so it gets a readable name.
+    if matches!(kind, Kind::Call | Kind::Cast) {
+        name_patterns(&mut params);
+    }
     (params, reply)
+}
+
+/// Names the pattern arguments of a call or cast: `x` for `ref x` or
+/// `x @ ..`; else from the type when it is a named one (`point` for
+/// `Point { x, y }: Point`, `idle_timeout` for `_: IdleTimeout`); else
+/// `arg{i}`, `i` counting the message arguments from 0. A name another
+/// argument already has is not taken again.
+fn name_patterns(params: &mut [Param<'_>]) {
+    let mut taken: Vec<String> = params
+        .iter()
+        .filter_map(|param| match param {
+            Param::Value {
+                ident,
+                pattern: None,
+                ..
+            } => Some(ident.unraw().to_string()),
+            _ => None,
+        })
+        .collect();
+    let mut index = 0;
+    for param in params.iter_mut() {
+        let Param::Value { ident, pattern, ty } = param else {
+            continue;
+        };
+        let position = index;
+        index += 1;
+        let Some(pattern) = pattern else {
+            continue;
+        };
+        let span = syn::spanned::Spanned::span(pattern);
+        let arg = || Ident::new(&format!("arg{position}"), span);
+        let candidates = [
+            pattern_name(pattern),
+            type_name(ty).map(|name| Ident::new(&name, span)),
+        ];
+        let mut name = candidates
+            .into_iter()
+            .flatten()
+            .chain([arg()])
+            .find(|name| !taken.contains(&name.unraw().to_string()))
+            .unwrap_or_else(arg);
+        // Only if a plain argument took `arg{position}` itself.
+        while taken.contains(&name.unraw().to_string()) {
+            name = Ident::new(&format!("{name}_"), span);
+        }
+        taken.push(name.unraw().to_string());
+        *ident = name;
+    }
+}
+
+/// `x` of `ref x`, `mut x @ ..` or `x @ ..` (raw if it was: `r#type`).
+fn pattern_name(pattern: &Pat) -> Option<Ident> {
+    match pattern {
+        Pat::Ident(pat) => Some(pat.ident.clone()),
+        _ => None,
+    }
+}
+
+/// `point` for `Point`, `idle_timeout` for `genserver::IdleTimeout<T>`: the
+/// last segment of a path type that starts with a capital letter (a type
+/// of the user's, not `u32` or `Vec<T>`), in snake case.
+fn type_name(ty: &Type) -> Option<String> {
+    let segment = last_segment(ty)?;
+    let camel = segment.ident.unraw().to_string();
+    if !camel.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let chars: Vec<char> = camel.chars().collect();
+    let mut snake = String::with_capacity(camel.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let after_lower = i > 0 && !chars[i - 1].is_uppercase() && chars[i - 1] != '_';
+            let ends_acronym = i > 0
+                && chars[i - 1].is_uppercase()
+                && chars.get(i + 1).is_some_and(|next| next.is_lowercase());
+            if after_lower || ends_acronym {
+                snake.push('_');
+            }
+            snake.extend(c.to_lowercase());
+        } else {
+            snake.push(c);
+        }
+    }
+    // `Self` would become the keyword `self`.
+    syn::parse_str::<Ident>(&snake).ok().map(|_| snake)
 }
 
 /// What a handler returns must fit its kind.
@@ -441,6 +554,7 @@ fn check_returns<'a>(
     sig: &'a syn::Signature,
     params: &[Param<'a>],
     reply: &mut Reply<'a>,
+    params_ok: bool,
     errors: &mut Errors,
 ) {
     let returns = match &sig.output {
@@ -473,7 +587,7 @@ fn check_returns<'a>(
                 );
             }
             let values = params.iter().filter(|p| matches!(p, Param::Value { .. })).count();
-            if values != 1 {
+            if values != 1 && params_ok {
                 errors.spanned(
                     &sig.ident,
                     format!(
@@ -491,7 +605,7 @@ fn check_returns<'a>(
                 );
             }
             let values = params.iter().filter(|p| matches!(p, Param::Value { .. })).count();
-            if values != 1 {
+            if values != 1 && params_ok {
                 errors.spanned(
                     &sig.ident,
                     format!(
@@ -512,7 +626,8 @@ fn check_not_generic(method: &ImplItemFn, kind: Kind, errors: &mut Errors) {
         errors.spanned(
             unsafety,
             format!(
-                "a #[{}] method cannot be `unsafe`: the generated code calls it with no way to uphold its safety contract; make it safe and keep the unsafe block inside",
+                "{} #[{}] method cannot be `unsafe`: the generated code calls it with no way to uphold its safety contract; make it safe and keep the unsafe block inside",
+                kind.article(),
                 kind.name()
             ),
         );
@@ -522,7 +637,8 @@ fn check_not_generic(method: &ImplItemFn, kind: Kind, errors: &mut Errors) {
         errors.spanned(
             generics,
             format!(
-                "a #[{}] method cannot be generic: its arguments become a message type; put type parameters on the impl block (`impl<T> MyServer<T>`)",
+                "{} #[{}] method cannot be generic: its arguments become a message type; put type parameters on the impl block (`impl<T> MyServer<T>`)",
+                kind.article(),
                 kind.name()
             ),
         );
@@ -530,7 +646,8 @@ fn check_not_generic(method: &ImplItemFn, kind: Kind, errors: &mut Errors) {
         errors.spanned(
             clause,
             format!(
-                "a #[{}] method cannot have a where clause; put bounds on the impl block",
+                "{} #[{}] method cannot have a where clause; put bounds on the impl block",
+                kind.article(),
                 kind.name()
             ),
         );

@@ -35,6 +35,14 @@ impl Kind {
             .map_or("", |(name, _)| name)
     }
 
+    /// `a` or `an`, for "a #[call] handler" and "an #[info] handler".
+    pub(crate) fn article(self) -> &'static str {
+        match self {
+            Kind::Info | Kind::Init => "an",
+            _ => "a",
+        }
+    }
+
     /// The kind whose message enum this kind's variants go in:
     /// continuations travel as info messages inside the runtime.
     pub(crate) fn message_kind(self) -> Kind {

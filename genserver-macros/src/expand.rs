@@ -260,10 +260,19 @@ impl<'s, 'a> Expander<'s, 'a> {
                 let ty = self.de_self(ty);
                 return quote! { #(#cfgs)* #(#docs)* #variant(#ty), };
             }
-            let fields = handler.values().map(|(ident, ty)| {
-                let doc = format!(" The `{ident}` argument.");
+            let fields = handler.params.iter().filter_map(|param| {
+                let Param::Value { ident, pattern, ty } = param else {
+                    return None;
+                };
+                // `ref x` and `x @ ..` keep their own name.
+                let generated = pattern.is_some_and(|pattern| !matches!(pattern, syn::Pat::Ident(_)));
+                let doc = if generated {
+                    format!(" The `{ident}` argument (a name the macro gave it: the handler takes a pattern there).")
+                } else {
+                    format!(" The `{ident}` argument.")
+                };
                 let ty = self.de_self(ty);
-                quote!(#[doc = #doc] #ident: #ty)
+                Some(quote!(#[doc = #doc] #ident: #ty))
             });
             let reply = match handler.reply {
                 Reply::Returned(ty) => {

@@ -155,6 +155,49 @@ fn continuation_and_init_with_context() {
 }
 
 #[test]
+fn pattern_arguments() {
+    check(
+        "patterns",
+        quote!(),
+        quote! {
+            impl Plotter {
+                #[info]
+                fn idle(&mut self, _: IdleTimeout) {
+                    self.idle += 1;
+                }
+
+                #[info]
+                async fn moved(&mut self, Point { x, y }: Point) {
+                    self.plot(x, y).await;
+                }
+
+                #[continuation]
+                fn step(&mut self, Step(n): Step) {
+                    self.steps = n;
+                }
+
+                /// The tuple is the field `arg0`; the point, `point`.
+                #[call]
+                fn shift(&mut self, (dx, dy): (i32, i32), Point { x, y }: Point) -> Point {
+                    Point { x: x + dx, y: y + dy }
+                }
+
+                #[cast]
+                fn reset(&mut self, _: Reset) {
+                    self.steps = 0;
+                }
+
+                /// `r#type`, then by position: `type` and `self` are keywords.
+                #[cast]
+                fn keywords(&mut self, ref r#type: String, _: Type, Self { steps, .. }: Self) {
+                    self.steps = steps + r#type.len();
+                }
+            }
+        },
+    );
+}
+
+#[test]
 fn errors_keep_the_impl_and_the_valid_handlers() {
     check(
         "errors",

@@ -114,6 +114,14 @@ pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef}
 /// | `#[format_status]` | `&self`, returns `String` or `Option<String>` | the state as [`sys::get_status`] and crash reports show it |
 ///
 /// Any handler may also take `ctx: &mut Context<Self>` ([`Context`]).
+/// An argument is `name: Type`, or any pattern that always matches:
+/// `_: IdleTimeout`, `Tick(n): Tick`, `(x, y): (i32, i32)`,
+/// `Point { x, y }: Point`. The handler keeps its pattern. A `#[call]` or
+/// `#[cast]` argument is also a field of the message and a parameter of the
+/// client method, under its name; for a pattern, under a name the macro
+/// gives it: the bound name of `ref x` or `x @ ..`, else the type's in snake
+/// case (`point` for `Point`), else `arg0`, `arg1`, ... by position.
+///
 /// A `#[continuation]` is Elixir's `handle_continue/2`: it runs when a
 /// callback asked for it, before anything in the mailbox, and it cannot be
 /// sent from outside. One type may be both an `#[info]` message (for

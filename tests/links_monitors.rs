@@ -579,3 +579,208 @@ async fn a_task_link_can_exit_with_a_reason_or_unlink_quietly() {
         Ok(LinkError::NoProc)
     );
 }
+
+// --------------------------------------------- review regressions
+
+/// A chain of linked servers passes an exit from one end to the other
+/// without growing the stack with the chain (a ring or chain of thousands
+/// of linked processes is an ordinary Erlang design).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exit_travels_a_long_chain_of_links_without_overflowing_the_stack() {
+    let first = peer(false).await;
+    let mut last = first.clone();
+    let mut chain = Vec::new();
+    for _ in 0..5000 {
+        let next = peer(false).await;
+        last.link_to(next.clone()).await.unwrap().unwrap();
+        chain.push(next.clone());
+        last = next;
+    }
+    first.exit(ExitReason::Shutdown);
+    for server in chain {
+        assert_eq!(server.exited().await, Ok(ExitReason::Shutdown));
+    }
+}
+
+/// An exit hook that panics (a user's `Pid::on_exit`) neither keeps the
+/// other hooks from running nor leaves anyone waiting.
+#[tokio::test]
+async fn a_panicking_exit_hook_strands_nobody() {
+    let server = peer(false).await;
+    let pid = genserver::Pid::from(&server);
+    pid.on_exit(|_, _| panic!("hook failed")).unwrap();
+    let monitor = server.monitor();
+    let waiting = tokio::spawn({
+        let server = server.clone();
+        async move { server.exited().await }
+    });
+    tokio::task::yield_now().await;
+    server.stop_with(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(waiting.await.unwrap(), Ok(ExitReason::Shutdown));
+    assert_eq!(monitor.await.reason, ExitReason::Shutdown);
+}
+
+/// A kill while an `async` init awaits drops the init there.
+#[tokio::test(start_paused = true)]
+async fn a_kill_drops_an_async_init_where_it_awaits() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    struct SlowInit;
+
+    #[gen_server]
+    impl SlowInit {
+        #[init]
+        async fn init(done: Arc<AtomicBool>) -> Self {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            done.store(true, Ordering::SeqCst);
+            SlowInit
+        }
+    }
+
+    let done = Arc::new(AtomicBool::new(false));
+    let server = SlowInit::spawn(Arc::clone(&done)).unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    server.kill();
+    assert_eq!(server.exited().await, Ok(ExitReason::Killed));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!done.load(Ordering::SeqCst), "init ran on after the kill");
+}
+
+/// A server that is killed before its task first ran never runs init.
+#[tokio::test]
+async fn a_server_killed_before_it_ran_never_inits() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    struct Flag;
+
+    #[gen_server]
+    impl Flag {
+        #[init]
+        fn init(ran: Arc<AtomicBool>) -> Self {
+            ran.store(true, Ordering::SeqCst);
+            Flag
+        }
+    }
+
+    let ran = Arc::new(AtomicBool::new(false));
+    // On a current_thread runtime the new task has not run yet.
+    let server = Flag::spawn(Arc::clone(&ran)).unwrap();
+    server.kill();
+    assert_eq!(server.exited().await, Ok(ExitReason::Killed));
+    assert!(!ran.load(Ordering::SeqCst));
+}
+
+/// Endless work through continuations or zero idle timeouts still lets the
+/// runtime run other tasks, and a kill ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn endless_continuations_and_zero_idle_timeouts_yield_and_can_be_killed() {
+    struct Step;
+
+    struct Busy {
+        steps: u64,
+    }
+
+    #[gen_server]
+    impl Busy {
+        #[init]
+        fn init(idle: bool, ctx: &mut Context<Self>) -> Self {
+            if idle {
+                ctx.idle_timeout(Duration::ZERO);
+            } else {
+                ctx.continue_with(Step);
+            }
+            Busy { steps: 0 }
+        }
+
+        #[continuation]
+        fn step(&mut self, _: Step, ctx: &mut Context<Self>) {
+            self.steps += 1;
+            ctx.continue_with(Step);
+        }
+
+        #[info]
+        fn idle(&mut self, _: genserver::IdleTimeout, ctx: &mut Context<Self>) {
+            self.steps += 1;
+            ctx.idle_timeout(Duration::ZERO);
+        }
+    }
+
+    for idle in [false, true] {
+        let server = Busy::start(idle).await.unwrap();
+        // One worker, busy with the server: this task runs only if the
+        // server yields.
+        let ended = tokio::time::timeout(Duration::from_secs(30), async {
+            tokio::task::yield_now().await;
+            server.kill();
+            server.exited().await
+        })
+        .await;
+        assert_eq!(
+            ended.expect("the server never yielded"),
+            Ok(ExitReason::Killed)
+        );
+    }
+}
+
+/// An exit signal a server sends itself ends it when the handler returns:
+/// it handles nothing after.
+#[tokio::test]
+async fn a_server_that_signals_itself_handles_nothing_after() {
+    struct Victim {
+        bumps: u32,
+    }
+
+    #[gen_server]
+    impl Victim {
+        #[cast]
+        fn suicide(&mut self, ctx: &mut Context<Self>) {
+            let me = ctx.server_ref();
+            ctx.exit(&me, ExitReason::Shutdown);
+        }
+
+        #[cast]
+        fn bump(&mut self) {
+            self.bumps += 1;
+        }
+
+        #[call]
+        fn bumps(&self) -> u32 {
+            self.bumps
+        }
+    }
+
+    let victim = Victim::start(Victim { bumps: 0 }).await.unwrap();
+    victim.suicide();
+    victim.bump();
+    victim.bump();
+    assert_eq!(
+        victim.bumps().await,
+        Err(CallError::Exit(ExitReason::Shutdown))
+    );
+    assert_eq!(victim.exited().await, Ok(ExitReason::Shutdown));
+}
+
+/// A suspended server leaves trapped exits and downs in its mailbox, with
+/// the rest of its mail, until it is resumed.
+#[tokio::test]
+async fn a_suspended_server_handles_downs_and_exits_only_after_resume() {
+    let watcher = peer(true).await;
+    let partner = peer(false).await;
+    let target = peer(false).await;
+    watcher.link_to(partner.clone()).await.unwrap().unwrap();
+    watcher.watch(target.clone()).await.unwrap();
+    genserver::sys::suspend(&watcher).await.unwrap();
+    partner.end(ExitReason::Shutdown);
+    target.end(ExitReason::Shutdown);
+    partner.exited().await.unwrap();
+    target.exited().await.unwrap();
+    let seen = genserver::sys::get_state(&watcher, |peer| (peer.exits.len(), peer.downs.len()))
+        .await
+        .unwrap();
+    assert_eq!(seen, (0, 0), "handled while suspended");
+    genserver::sys::resume(&watcher).await.unwrap();
+    assert_eq!(watcher.exits().await.unwrap().len(), 1);
+    assert_eq!(watcher.downs().await.unwrap().len(), 1);
+}

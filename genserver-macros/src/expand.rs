@@ -84,7 +84,7 @@ fn strip_helpers(mut item: ItemImpl) -> ItemImpl {
         if let ImplItem::Fn(method) = impl_item {
             let before = method.attrs.len();
             method.attrs.retain(|attr| !attr::is_helper(attr));
-            if method.attrs.len() != before && method.sig.receiver().is_some() {
+            if method.attrs.len() != before {
                 if let Some(allow) = forced_lints(method) {
                     method.attrs.push(allow);
                 }
@@ -107,7 +107,7 @@ fn forced_lints(method: &syn::ImplItemFn) -> Option<Attribute> {
     }
     let mut body = Vec::new();
     collect_idents(method.block.to_token_stream(), &mut body);
-    if !body.iter().any(|ident| ident == "self") {
+    if method.sig.receiver().is_some() && !body.iter().any(|ident| ident == "self") {
         lints.push(quote!(clippy::unused_self));
     }
     if matches!(method.vis, syn::Visibility::Public(_))

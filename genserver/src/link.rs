@@ -87,7 +87,7 @@ use tokio::sync::Notify;
 use crate::error::ExitReason;
 use crate::process::context::Context;
 use crate::process::handle::{AnyHandle, Process, ServerId, ServerRef};
-use crate::process::mailbox::HookKey;
+use crate::process::mailbox::{ExitHook, HookKey};
 use crate::server::{GenServer, HandleInfo};
 
 /// An exit signal, as a server that traps exits receives it: Erlang's
@@ -193,7 +193,7 @@ impl<S: GenServer> Context<S> {
                 .shared()
                 .exit_reason()
                 .unwrap_or(ExitReason::NoProc);
-            signal(&*self.shared, Some(child.id()), reason);
+            self.signal_self(Some(child.id()), reason);
         }
     }
 
@@ -205,8 +205,30 @@ impl<S: GenServer> Context<S> {
 
     /// Sends `other` an exit signal from this server (`Process.exit/2`);
     /// see [`ServerRef::exit`].
-    pub fn exit<T: GenServer>(&self, other: &ServerRef<T>, reason: ExitReason) {
-        signal(&**other.handle().shared_arc(), Some(self.id()), reason);
+    ///
+    /// Sent to this server itself, it takes effect when the current
+    /// callback returns: a server that does not trap exits then ends
+    /// without `terminate` (`Process.exit(self(), reason)`; even a normal
+    /// reason ends it), one that traps gets the [`Exit`] message.
+    pub fn exit<T: GenServer>(&mut self, other: &ServerRef<T>, reason: ExitReason) {
+        if other.id() == self.id() {
+            let me = Some(self.id());
+            self.signal_self(me, reason);
+        } else {
+            signal(&**other.handle().shared_arc(), Some(self.id()), reason);
+        }
+    }
+
+    /// An exit signal to this server from its own task: as [`signal`], but
+    /// an exit takes effect once the current callback returns, so the loop
+    /// handles nothing more (a kill from elsewhere is found at the loop's
+    /// next look).
+    fn signal_self(&mut self, from: Option<ServerId>, reason: ExitReason) {
+        if self.shared.traps_exits() {
+            self.shared.queue_exit(Exit { from, reason });
+        } else if reason != ExitReason::Normal || from == Some(self.id()) {
+            self.die(reason);
+        }
     }
 
     /// A trapped exit signal reached the server: the info message for it,
@@ -217,7 +239,7 @@ impl<S: GenServer> Context<S> {
             return Some(into_info(exit));
         }
         if exit.reason != ExitReason::Normal {
-            Process::kill(&*self.shared, exit.reason);
+            self.die(exit.reason);
         }
         None
     }
@@ -257,31 +279,32 @@ impl<S: GenServer> ServerRef<S> {
 
 /// Links `a` and `b`: each gets a hook that signals the other when it exits.
 pub(crate) fn link(a: &Arc<dyn Process>, b: &Arc<dyn Process>) -> Result<(), LinkError> {
-    if a.id() == b.id() || a.has_hook(HookKey::Link(b.id())) {
+    if a.id() == b.id() {
         return Ok(());
     }
     let to_a = AnyHandle::new(Arc::clone(a));
     let to_b = AnyHandle::new(Arc::clone(b));
-    if b.add_hook(
-        HookKey::Link(a.id()),
-        Box::new(move |from, reason| {
-            passed_on(to_a.process(), from, reason);
-        }),
-    )
-    .is_err()
-    {
+    let on_a: ExitHook = Box::new(move |from, reason| passed_on(to_b.process(), from, reason));
+    let on_b: ExitHook = Box::new(move |from, reason| passed_on(to_a.process(), from, reason));
+    // Each side's hook is added only if absent, under that side's lock, so
+    // that two servers linking to each other at once make one link.
+    match a.add_hook_once(HookKey::Link(b.id()), on_a) {
+        Err(_) => return Err(LinkError::NoProc),
+        // Linked already (or being linked from the other side, which
+        // completes it).
+        Ok(Some(_)) => return Ok(()),
+        Ok(None) => {}
+    }
+    if b.add_hook_once(HookKey::Link(a.id()), on_b).is_err() {
+        a.remove_hook(HookKey::Link(b.id()));
         return Err(LinkError::NoProc);
     }
-    if let Err((hook, _)) = a.add_hook(
-        HookKey::Link(b.id()),
-        Box::new(move |from, reason| {
-            passed_on(to_b.process(), from, reason);
-        }),
-    ) {
-        // `a` exited meanwhile: it is no longer there to link.
-        drop(hook);
-        b.remove_hook(HookKey::Link(a.id()));
-        return Err(LinkError::NoProc);
+    // `a` may have exited between the two steps: its hooks then found no
+    // link on `b` to pass the exit through, so pass it on here.
+    if let Some(reason) = a.exit_reason() {
+        if b.remove_hook(HookKey::Link(a.id())) {
+            signal(&**b, Some(a.id()), reason);
+        }
     }
     Ok(())
 }
@@ -295,8 +318,11 @@ pub(crate) fn unlink(a: &dyn Process, b: &dyn Process) {
 /// `from` exited with `reason` and was linked to `to`: the link is gone,
 /// and `to` gets the exit signal.
 fn passed_on(to: &Arc<dyn Process>, from: ServerId, reason: &ExitReason) {
-    to.remove_hook(HookKey::Link(from));
-    signal(&**to, Some(from), reason.clone());
+    // Only while the link still exists on `to`'s side: once `unlink` has
+    // returned there, the exit has no effect on it (as in Erlang).
+    if to.remove_hook(HookKey::Link(from)) {
+        signal(&**to, Some(from), reason.clone());
+    }
 }
 
 /// Delivers an exit signal (see the table in the module docs).

@@ -86,7 +86,7 @@ impl<S: GenServer> Context<S> {
                 id,
                 reason: reason.clone(),
             };
-            let _ = watcher.send_system(Box::new(move |_, ctx| ctx.down(down)));
+            watcher.send_signal(Box::new(move |_, ctx| ctx.down(down)));
         });
         if target.add_hook(HookKey::Monitor(monitor.0), hook).is_err() {
             let down = Down {
@@ -96,7 +96,7 @@ impl<S: GenServer> Context<S> {
             };
             let _ = self
                 .shared
-                .send_system(Box::new(move |_, ctx| ctx.down(down)));
+                .send_signal(Box::new(move |_, ctx| ctx.down(down)));
         }
         monitor
     }

@@ -451,6 +451,7 @@ pub(crate) fn trace_in<S: GenServer>(id: ServerId, envelope: &Envelope<S>) {
         Envelope::Cast(request) => ("cast", request.name()),
         Envelope::Info(message) => ("info", message.name()),
         Envelope::Stop(_) => ("stop", "stop"),
+        Envelope::Signal(_) => ("info", "signal"),
         Envelope::System(_) => return,
     };
     tracing::info!(

@@ -1,4 +1,5 @@
 impl Loader {
+    #[allow(clippy::needless_pass_by_value)]
     fn init(path: String, ctx: &mut Context<Self>) -> Self {
         ctx.continue_with(Load);
         Loader { path, rows: Vec::new() }

@@ -1,4 +1,5 @@
 impl Clock {
+    #[allow(clippy::needless_pass_by_value)]
     async fn init(interval: Duration) -> Result<Self, Error> {
         Ok(Clock { interval, ticks: 0 })
     }

@@ -70,6 +70,9 @@ pub(crate) struct Actions<S: GenServer> {
     pub(crate) idle: Option<(Duration, IdleMessage<S>)>,
     /// `:hibernate`: give back the mailbox's memory before waiting.
     pub(crate) hibernate: bool,
+    /// An exit signal from the server's own task ended it: its exit is
+    /// published, and the loop ends without `terminate`.
+    pub(crate) killed: bool,
 }
 
 impl<S: GenServer> Default for Actions<S> {
@@ -79,6 +82,7 @@ impl<S: GenServer> Default for Actions<S> {
             next: None,
             idle: None,
             hibernate: false,
+            killed: false,
         }
     }
 }
@@ -251,6 +255,14 @@ impl<S: GenServer> Context<S> {
     /// for the next message, so use it for servers that stay idle long.
     pub fn hibernate(&mut self) {
         self.actions().hibernate = true;
+    }
+
+    /// Ends the server from its own task, as an exit signal that it does
+    /// not trap does: the exit is published now, and the loop stops once
+    /// the current callback returns, without `terminate`.
+    pub(crate) fn die(&mut self, reason: ExitReason) {
+        crate::process::handle::Process::kill(&*self.shared, reason);
+        self.actions().killed = true;
     }
 
     /// The actions box, made on first use.

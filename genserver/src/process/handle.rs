@@ -725,6 +725,12 @@ pub(crate) trait Process: Send + Sync + 'static {
     fn exit_reason(&self) -> Option<ExitReason>;
     /// See [`Shared::add_hook`].
     fn add_hook(&self, key: HookKey, hook: ExitHook) -> Result<(), (ExitHook, ExitReason)>;
+    /// See [`Shared::add_hook_once`].
+    fn add_hook_once(
+        &self,
+        key: HookKey,
+        hook: ExitHook,
+    ) -> Result<Option<ExitHook>, (ExitHook, ExitReason)>;
     /// See [`Shared::remove_hook`].
     fn remove_hook(&self, key: HookKey) -> bool;
     /// See [`Shared::has_hook`].
@@ -767,6 +773,14 @@ impl<S: GenServer> Process for Shared<S> {
         Shared::add_hook(self, key, hook)
     }
 
+    fn add_hook_once(
+        &self,
+        key: HookKey,
+        hook: ExitHook,
+    ) -> Result<Option<ExitHook>, (ExitHook, ExitReason)> {
+        Shared::add_hook_once(self, key, hook)
+    }
+
     fn remove_hook(&self, key: HookKey) -> bool {
         Shared::remove_hook(self, key)
     }
@@ -801,8 +815,7 @@ impl<S: GenServer> Process for Shared<S> {
     }
 
     fn queue_exit(&self, exit: crate::Exit) -> bool {
-        self.send_system(Box::new(move |_, ctx| ctx.trapped(exit)))
-            .is_ok()
+        self.send_signal(Box::new(move |_, ctx| ctx.trapped(exit)))
     }
 
     fn add_handle(&self) {

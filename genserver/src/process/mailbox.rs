@@ -26,6 +26,9 @@
 //! each other: a message is either handled, or dropped by the exiting server
 //! after its exit reason was published, never lost in between.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -50,15 +53,20 @@ pub(crate) enum Envelope<S: GenServer> {
     /// as the widest envelope, and a burst of casts moves every slot three
     /// times (in, turned round, out).
     Stop(Box<ExitReason>),
-    /// A message from the runtime rather than from a client: a trapped exit
-    /// signal, a monitor's down message, a `:sys` request. The loop runs it
-    /// with the state and the context; what it returns, if anything, is
-    /// handled next as an info message. System messages are handled while
-    /// the server is suspended and do not cancel an idle timeout.
+    /// A request from the runtime rather than from a client, a `:sys`
+    /// request: the loop runs it with the state and the context. It is
+    /// served while the server is suspended, does not cancel an idle
+    /// timeout and is not counted as a message in.
     System(SystemFn<S>),
+    /// A signal turned into a message: a trapped exit or a monitor's down.
+    /// Run like a system message, but only when the server is not
+    /// suspended (for it, these are ordinary messages: they wait, and they
+    /// cancel an idle timeout). What it returns, if anything, is handled
+    /// as an info message.
+    Signal(SystemFn<S>),
 }
 
-/// A system message: see [`Envelope::System`].
+/// A system message or a signal: see [`Envelope::System`] and [`Envelope::Signal`].
 pub(crate) type SystemFn<S> =
     Box<dyn FnOnce(&mut S, &mut crate::Context<S>) -> Option<<S as GenServer>::Info> + Send>;
 
@@ -165,6 +173,10 @@ struct Extras {
     /// `Debug`, its crash report and its kill report. Set and cleared by
     /// whoever registers the name.
     name: Option<Arc<str>>,
+    /// The server task's waker while an `async` init awaits (the waker
+    /// slot then belongs to `start`): woken by a kill, so that the init is
+    /// dropped at once.
+    init_waker: Option<Waker>,
 }
 
 /// What an exit hook is for, so it can be found again and removed
@@ -186,6 +198,66 @@ pub(crate) enum HookKey {
 
 /// Runs once with the id and exit reason of the server that exited.
 pub(crate) type ExitHook = Box<dyn FnOnce(ServerId, &ExitReason) + Send>;
+
+/// Wakes a server's task and whoever waits for its exit.
+fn wake_all(waker: Option<Waker>, waiters: Option<&Notify>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+    if let Some(waiters) = waiters {
+        waiters.notify_waiters();
+    }
+}
+
+/// What follows one server's exit: see [`after_exit`].
+type ExitWork = Box<dyn FnOnce()>;
+
+thread_local! {
+    /// The exits whose hooks are still to run on this thread, while one
+    /// runs its hooks (see [`after_exit`]).
+    static EXITING: RefCell<Option<VecDeque<ExitWork>>> = const { RefCell::new(None) };
+}
+
+/// Runs what follows a server's exit (its hooks, then waking whoever
+/// waits), now, or after the exit whose hooks are running on this thread.
+///
+/// A hook may end another server (a link passing an exit on), whose hooks
+/// may end a third: run inline, a chain or ring of a few thousand linked
+/// servers would overflow the stack. Queued, they run one after another
+/// from the outermost exit, each server's hooks still before its waiters.
+fn after_exit(work: impl FnOnce() + 'static) {
+    let mut work = Some(work);
+    // `try_with`: during the thread's own teardown (a runtime dropped by a
+    // thread-local destructor) the queue may be gone; then run inline.
+    let queued = EXITING
+        .try_with(|exiting| match &mut *exiting.borrow_mut() {
+            Some(queue) => {
+                if let Some(work) = work.take() {
+                    queue.push_back(Box::new(work));
+                }
+                true
+            }
+            slot @ None => {
+                *slot = Some(VecDeque::new());
+                false
+            }
+        })
+        .unwrap_or(false);
+    if queued {
+        return;
+    }
+    if let Some(work) = work {
+        work();
+    }
+    while let Some(next) = EXITING
+        .try_with(|exiting| exiting.borrow_mut().as_mut().and_then(VecDeque::pop_front))
+        .ok()
+        .flatten()
+    {
+        next();
+    }
+    let _ = EXITING.try_with(|exiting| *exiting.borrow_mut() = None);
+}
 
 /// A fresh number for a [`HookKey`] or a monitor reference: unique within the process.
 pub(crate) fn unique() -> u64 {
@@ -329,25 +401,35 @@ impl<S: GenServer> Shared<S> {
         let reason = state.status.exit_reason();
         drop(state);
         let (waiters, mut hooks) = match extras {
-            Some(extras) => (extras.exit_waiters, extras.hooks),
+            Some(extras) => {
+                if let Some(init) = extras.init_waker {
+                    init.wake();
+                }
+                (extras.exit_waiters, extras.hooks)
+            }
             None => (None, Vec::new()),
         };
-        if !hooks.is_empty() {
-            let reason = reason.unwrap_or(ExitReason::Normal);
-            // Names first, so that whoever is told of the exit (`start`
-            // included) finds the name free; then the rest, in the order
-            // they were set up.
-            hooks.sort_by_key(|(key, _)| !matches!(key, HookKey::Name(_)));
+        if hooks.is_empty() {
+            wake_all(waker, waiters.as_deref());
+            return Some(queue);
+        }
+        let reason = reason.unwrap_or(ExitReason::Normal);
+        let id = self.id;
+        // Names first, so that whoever is told of the exit (`start`
+        // included) finds the name free; then the rest, in the order they
+        // were set up. The waiters are woken after the hooks.
+        hooks.sort_by_key(|(key, _)| !matches!(key, HookKey::Name(_)));
+        after_exit(move || {
             for (_, hook) in hooks {
-                hook(self.id, &reason);
+                // A hook is the registry's, a link's, a monitor's or a
+                // user's (`Pid::on_exit`): one that panics must not keep the
+                // others from running nor leave anyone waiting.
+                if catch_unwind(AssertUnwindSafe(|| hook(id, &reason))).is_err() {
+                    tracing::error!(id = id.as_u64(), "an exit hook of {id} panicked");
+                }
             }
-        }
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-        if let Some(waiters) = waiters {
-            waiters.notify_waiters();
-        }
+            wake_all(waker, waiters.as_deref());
+        });
         Some(queue)
     }
 
@@ -368,6 +450,27 @@ impl<S: GenServer> Shared<S> {
             .hooks
             .push((key, hook));
         Ok(())
+    }
+
+    /// Adds a hook unless one with this key is set already, in one step
+    /// under the lock (two servers linking to each other at once make one
+    /// link). `Ok(None)`: added; `Ok(Some(hook))`: one was there, and this
+    /// one comes back to be dropped outside the lock.
+    pub(crate) fn add_hook_once(
+        &self,
+        key: HookKey,
+        hook: ExitHook,
+    ) -> Result<Option<ExitHook>, (ExitHook, ExitReason)> {
+        let mut state = self.lock();
+        if let Some(reason) = state.status.exit_reason() {
+            return Err((hook, reason));
+        }
+        let hooks = &mut state.extras.get_or_insert_with(Box::default).hooks;
+        if hooks.iter().any(|(k, _)| *k == key) {
+            return Ok(Some(hook));
+        }
+        hooks.push((key, hook));
+        Ok(None)
     }
 
     /// Removes the hooks with this key; whether there was one.
@@ -441,6 +544,12 @@ impl<S: GenServer> Shared<S> {
             Err(Refused::NoProc(Envelope::System(message))) => Err(message),
             Err(_) => unreachable!("only a system message was sent, and never as a call"),
         }
+    }
+
+    /// Queues a signal turned into a message (a trapped exit, a down),
+    /// unless the server has exited; `false` then.
+    pub(crate) fn send_signal(&self, message: SystemFn<S>) -> bool {
+        self.send(Envelope::Signal(message), false).is_ok()
     }
 
     pub(crate) fn add_handle(&self) {
@@ -577,6 +686,11 @@ impl<S: GenServer> Shared<S> {
         let mut state = self.lock();
         if state.status.exit_reason().is_some() {
             return true;
+        }
+        if matches!(state.status, Status::Starting) {
+            // In an `async` init, where the slot holds `start`'s waker.
+            state.extras.get_or_insert_with(Box::default).init_waker = Some(waker.clone());
+            return false;
         }
         // Not `parked`: that would tell the loop that nothing arrived since
         // the last batch, which is not known here.

@@ -264,6 +264,10 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         // Nothing of init's outcome but the state may stay in this future
         // once the server serves: the synchronous outcomes are settled
         // without an await in scope, and the `async` init is boxed.
+        // Killed before it ran at all (spawned, then killed): no init.
+        if guard.shared.has_exited() {
+            return;
+        }
         let Some(mut state) = ('init: {
             let arg = match catch_unwind(AssertUnwindSafe(|| S::init_now(arg, &mut ctx))) {
                 Ok(Ok(init)) => break 'init settle(&guard, Ok(init)),
@@ -271,9 +275,18 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                 Err(payload) => break 'init settle(&guard, Err(panic_reason(&*payload))),
             };
             let ctx = &mut ctx;
-            let init: Boxed<'_, _> = Box::pin(async move { caught!(S::init(arg, ctx)) });
-            let outcome = init.await;
-            settle(&guard, outcome)
+            // Killable like an `async` handler: a kill (or the start
+            // timeout) drops the init where it awaits.
+            let shared = &*guard.shared;
+            let init: Boxed<'_, _> = Box::pin(async move {
+                let mut init = pin!(async { caught!(S::init(arg, ctx)) });
+                std::future::poll_fn(|cx| poll_killable(shared, init.as_mut(), cx)).await
+            });
+            match init.await {
+                Ok(outcome) => settle(&guard, outcome),
+                Err(Crash::Panic(reason)) => settle(&guard, Err(reason)),
+                Err(Crash::Killed) => None,
+            }
         }) else {
             return;
         };
@@ -305,7 +318,9 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                         break;
                     };
                     match follow(actions, &mut ctx, &mut mailbox, &guard.shared) {
-                        Err(stop) => break 'serve stop,
+                        Err(Some(stop)) => break 'serve stop,
+                        // Ended by an exit signal from its own task.
+                        Err(None) => return,
                         Ok(None) => None,
                         Ok(Some(message)) => {
                             match info_now(&mut state, &mut ctx, message, &mut last) {
@@ -321,6 +336,15 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                     None | Some(Ok(())) => {}
                     Some(Err(Crash::Panic(reason))) => break 'serve (reason, None),
                     Some(Err(Crash::Killed)) => return,
+                }
+                // A chain of continuations takes its budget as messages do,
+                // and finds a kill from elsewhere.
+                handled = handled.wrapping_add(1);
+                if handled % 16 == 0 {
+                    if guard.shared.has_exited() {
+                        return;
+                    }
+                    tokio::task::consume_budget().await;
                 }
             }
             // Wait for mail (or an idle timeout), then work through the
@@ -354,6 +378,12 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                         Some(Err(Crash::Panic(reason))) => break 'serve (reason, None),
                         Some(Err(Crash::Killed)) => return,
                     }
+                    // A zero idle timeout set again and again ("work while
+                    // idle") takes its budget too.
+                    handled = handled.wrapping_add(1);
+                    if handled % 16 == 0 {
+                        tokio::task::consume_budget().await;
+                    }
                     continue;
                 }
             }
@@ -380,7 +410,7 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                             last = "stop";
                             break 'serve (*reason, None);
                         }
-                        Ok(Now::Await(Envelope::System(system))) => {
+                        Ok(Now::Await(Envelope::System(system) | Envelope::Signal(system))) => {
                             match system_now(&mut state, &mut ctx, system, &mut last) {
                                 Ok(handed_back) => handed_back,
                                 Err(reason) => break 'serve (reason, None),
@@ -496,6 +526,10 @@ fn settle<S: GenServer>(guard: &ExitGuard<S>, init: Result<Init<S>, ExitReason>)
     }
 }
 
+/// A stop a callback asked for: the reason, and the reply held back until
+/// `terminate` has run.
+type Stop = (ExitReason, Option<HeldReply>);
+
 /// Follows what a callback asked for, but for a continuation, which it
 /// hands back to be handled next; `Err` with the stop it asked for.
 fn follow<S: GenServer>(
@@ -503,15 +537,19 @@ fn follow<S: GenServer>(
     ctx: &mut Context<S>,
     mailbox: &mut Receiver<S>,
     shared: &Shared<S>,
-) -> Result<Option<S::Info>, (ExitReason, Option<HeldReply>)> {
+) -> Result<Option<S::Info>, Option<Stop>> {
     let Actions {
         stop,
         next,
         idle,
         hibernate,
+        killed,
     } = actions;
+    if killed {
+        return Err(None);
+    }
     if let Some(stop) = stop {
-        return Err(stop);
+        return Err(Some(stop));
     }
     if hibernate {
         mailbox.hibernate();
@@ -625,11 +663,12 @@ fn suspended<S: GenServer>(
         let envelope = match envelope {
             Envelope::System(system) => match system_now(state, ctx, system, last) {
                 Ok(None) => None,
-                // A trapped exit or a down is an ordinary message for a
-                // suspended server: it waits with the others.
                 Ok(Some(envelope)) => Some(envelope),
                 Err(reason) => return Err((reason, None)),
             },
+            // A trapped exit or a down is an ordinary message for a
+            // suspended server: it waits with the others, unrun (so that a
+            // `demonitor` before the resume still drops the down).
             // `GenServer.stop` is a system message in OTP: it is served.
             Envelope::Stop(reason) => return Err((*reason, None)),
             other => Some(other),
@@ -695,8 +734,8 @@ fn awaited<'a, S: GenServer>(
             Envelope::Call(request) => killable!(state.handle_call(request, ctx)),
             Envelope::Cast(request) => killable!(state.handle_cast(request, ctx)),
             Envelope::Info(message) => killable!(state.handle_info(message, ctx)),
-            Envelope::Stop(_) | Envelope::System(_) => {
-                unreachable!("the loop handles stops and system messages itself")
+            Envelope::Stop(_) | Envelope::System(_) | Envelope::Signal(_) => {
+                unreachable!("the loop handles stops, system messages and signals itself")
             }
         };
         match outcome {
@@ -784,7 +823,7 @@ fn handle_now<S: GenServer>(
                     .err()
                     .map(Envelope::Info)
             }
-            other @ (Envelope::Stop(_) | Envelope::System(_)) => Some(other),
+            other @ (Envelope::Stop(_) | Envelope::System(_) | Envelope::Signal(_)) => Some(other),
         };
         if let Some(envelope) = handed_back {
             return Now::Await(envelope);

@@ -104,8 +104,9 @@ use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use crate::error::ExitReason;
 use crate::process::handle::{AnyHandle, Handle, Process, ServerId, ServerRef};
-use crate::process::mailbox::{unique, HookKey, Shared};
-use crate::server::GenServer;
+use crate::process::mailbox::{unique, Envelope, HookKey, Shared};
+use crate::server::{GenServer, HandleInfo};
+use crate::timer::{Dest, Owner, Route};
 
 // ------------------------------------------------------------------ Pid
 
@@ -866,6 +867,16 @@ where
     pub fn count(&self) -> usize {
         self.table.count()
     }
+
+    /// `key` in this registry as a destination, Elixir's
+    /// `{:via, Registry, {registry, key}}`: a timer sent to it finds the
+    /// server under `key` when it fires (see [`ViaKey`]).
+    pub fn via(&self, key: K) -> ViaKey<K, S> {
+        ViaKey {
+            registry: self.clone(),
+            key,
+        }
+    }
 }
 
 impl<K, S> Via for Registry<K, S>
@@ -1147,5 +1158,243 @@ impl<K, S: GenServer> fmt::Debug for DuplicateRegistry<K, S> {
             .field("keys", &"duplicate")
             .field("server", &std::any::type_name::<S>())
             .finish_non_exhaustive()
+    }
+}
+
+// ------------------------------------------------------ timers to names
+
+/// A key in a [`Registry`], as a destination: Elixir's
+/// `{:via, Registry, {registry, key}}`. Made by [`Registry::via`].
+///
+/// A timer sent to it ([`send_after`](crate::send_after),
+/// [`send_interval`](crate::send_interval)) looks the key up each time it
+/// fires, as a timer to a [`Name`] does: nobody under the key then is a
+/// silent no-op, an interval goes on across re-registrations, and the timer
+/// does not die with whoever held the key. It does not keep the registry
+/// alive: once every clone of the registry is gone, the timer is dropped.
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::registry::Registry;
+///
+/// #[derive(Clone)]
+/// struct Tick;
+///
+/// #[derive(Default)]
+/// struct Clock(u32);
+///
+/// #[gen_server]
+/// impl Clock {
+///     #[info]
+///     fn tick(&mut self, _tick: Tick) {
+///         self.0 += 1;
+///     }
+///
+///     #[call]
+///     fn ticks(&self) -> u32 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let clocks: Registry<&'static str, Clock> = Registry::new();
+/// let interval = genserver::send_interval(&clocks.via("utc"), Tick, Duration::from_secs(1))?;
+/// tokio::time::sleep(Duration::from_millis(1500)).await; // nobody there: a no-op
+/// Clock::start_with(Clock::default(), StartOptions::new().via(&clocks, "utc")).await?;
+/// tokio::time::sleep(Duration::from_secs(2)).await;
+/// assert_eq!(clocks.lookup("utc").unwrap().ticks().await?, 2);
+/// interval.cancel();
+/// # Ok(())
+/// # }
+/// ```
+pub struct ViaKey<K, S: GenServer> {
+    registry: Registry<K, S>,
+    key: K,
+}
+
+impl<K, S> ViaKey<K, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    S: GenServer,
+{
+    /// The key.
+    pub fn key(&self) -> &K {
+        &self.key
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry<K, S> {
+        &self.registry
+    }
+
+    /// The server under the key now ([`Registry::lookup`]).
+    pub fn lookup(&self) -> Option<ServerRef<S>> {
+        self.registry.lookup(&self.key)
+    }
+}
+
+impl<K: Clone, S: GenServer> Clone for ViaKey<K, S> {
+    fn clone(&self) -> Self {
+        ViaKey {
+            registry: self.registry.clone(),
+            key: self.key.clone(),
+        }
+    }
+}
+
+impl<K, S: GenServer> fmt::Debug for ViaKey<K, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ViaKey")
+            .field("server", &std::any::type_name::<S>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sends an info message to `shared`, dropping it if the server has
+/// exited.
+fn send_info<S: HandleInfo<M>, M>(shared: &Shared<S>, message: M) {
+    let _ = shared.send(Envelope::Info(S::into_info(message)), false);
+}
+
+/// The route of a timer to a local name: the name, looked up at each
+/// delivery.
+#[doc(hidden)]
+pub struct NameRoute<S> {
+    name: Arc<str>,
+    server: std::marker::PhantomData<fn() -> S>,
+}
+
+impl<S> fmt::Debug for NameRoute<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("NameRoute").field(&self.name).finish()
+    }
+}
+
+impl<S: HandleInfo<M>, M> Route<M> for NameRoute<S> {
+    fn deliver(&self, message: M) -> bool {
+        // The server's state, uncounted (a timer does not keep it alive);
+        // the message is sent, or dropped, outside the table's lock.
+        let shared = LOCAL.with(&*self.name, |pid| {
+            let process = Arc::clone(pid?.process());
+            process.as_any().downcast::<Shared<S>>().ok()
+        });
+        if let Some(shared) = shared {
+            send_info(&shared, message);
+        }
+        // Whoever holds the name now, or nobody, the name stays.
+        true
+    }
+
+    fn owner(&self) -> Option<Owner> {
+        None
+    }
+}
+
+/// A timer to a local name (`Process.send_after(:name, ..)`): the name is
+/// looked up each time the timer fires. Nobody under the name then, or a
+/// server of another type, is a silent no-op; an interval goes on across
+/// re-registrations (the server holding the name at each tick gets it),
+/// and the timer never dies with a server, only when cancelled.
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::registry::Name;
+///
+/// #[derive(Clone)]
+/// struct Tick;
+///
+/// struct Clock(u32);
+///
+/// #[gen_server]
+/// impl Clock {
+///     #[info]
+///     fn tick(&mut self, _tick: Tick) {
+///         self.0 += 1;
+///     }
+///
+///     #[call]
+///     fn ticks(&self) -> u32 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut clock = Name::<Clock>::new("doc_timer_clock");
+/// let timer = genserver::send_after(&clock, Tick, Duration::from_secs(1))?;
+/// Clock::start_with(Clock(0), StartOptions::new().name("doc_timer_clock")).await?;
+/// tokio::time::sleep(Duration::from_millis(1500)).await;
+/// assert_eq!(clock.get()?.ticks().await?, 1);
+/// # assert!(!timer.is_pending());
+/// # clock.get()?.stop().await?;
+/// # Ok(())
+/// # }
+/// ```
+impl<S: HandleInfo<M>, M> Dest<M> for Name<S> {
+    type Route = NameRoute<S>;
+
+    fn route(&self) -> NameRoute<S> {
+        NameRoute {
+            name: Arc::clone(&self.text),
+            server: std::marker::PhantomData,
+        }
+    }
+}
+
+/// The route of a timer to a registry key: the key, looked up at each
+/// delivery, in a registry held without keeping it alive.
+#[doc(hidden)]
+pub struct KeyRoute<K, S: GenServer> {
+    table: Weak<Unique<K, ServerRef<S>>>,
+    key: K,
+}
+
+impl<K, S: GenServer> fmt::Debug for KeyRoute<K, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyRoute")
+            .field("server", &std::any::type_name::<S>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K, S, M> Route<M> for KeyRoute<K, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    S: HandleInfo<M>,
+{
+    fn deliver(&self, message: M) -> bool {
+        let Some(table) = self.table.upgrade() else {
+            return false; // the registry is gone, and its keys with it
+        };
+        let shared = table.with(&self.key, |server| {
+            server.map(|server| Arc::clone(server.handle().shared_arc()))
+        });
+        if let Some(shared) = shared {
+            send_info(&shared, message);
+        }
+        true
+    }
+
+    fn owner(&self) -> Option<Owner> {
+        None
+    }
+}
+
+/// A timer to a registry key: see [`ViaKey`].
+impl<K, S, M> Dest<M> for ViaKey<K, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    S: HandleInfo<M>,
+{
+    type Route = KeyRoute<K, S>;
+
+    fn route(&self) -> KeyRoute<K, S> {
+        KeyRoute {
+            table: Arc::downgrade(&self.registry.table),
+            key: self.key.clone(),
+        }
     }
 }

@@ -64,6 +64,11 @@
 //!   entries are gone.
 //! * **Concurrent registrations race safely**: exactly one wins, the others
 //!   get [`RegisterError::Taken`] with the winner.
+//! * **A local name is part of the server's identity**: its `Debug`, its
+//!   crash report and [`ServerRef::registered_name`] show it
+//!   (`Process.info(pid, :registered_name)`); a server holding several
+//!   shows the oldest it still holds. Registry keys do not show there: a
+//!   key type need not be `Debug`.
 //!
 //! # Via: plugging in another registry
 //!
@@ -472,6 +477,10 @@ struct Unique<K, V> {
     /// a client that resolved a key can tell, with one load, whether its
     /// answer still holds ([`Name`]).
     generation: AtomicU64,
+    /// How a key shows as its server's name (in `Debug` and crash
+    /// reports), for a table whose keys name servers that way: the local
+    /// names. A server holding several shows the oldest it still holds.
+    label: Option<fn(&K) -> Arc<str>>,
 }
 
 impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
@@ -479,7 +488,40 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
         Unique {
             map: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            label: None,
         }
+    }
+
+    /// After `key` was taken by `pid` (under the write lock): the key is
+    /// the server's name if it had none.
+    fn labelled(&self, key: &K, pid: &Pid) {
+        if let Some(label) = self.label {
+            if pid.process().name().is_none() {
+                pid.process().set_name(Some(label(key)));
+            }
+        }
+    }
+
+    /// After `key` was freed by `slot` (under the write lock, `map` being
+    /// what is left): if it was the server's name, the server shows the
+    /// oldest key it still holds, or none. The server's other keys are
+    /// found by a scan, which only an explicit unregister of a server's
+    /// shown name pays.
+    fn unlabelled(&self, map: &HashMap<K, Slot<V>>, key: &K, slot: &Slot<V>) {
+        let Some(label) = self.label else {
+            return;
+        };
+        let pid = slot.value.pid();
+        if pid.process().name().as_deref() != Some(&*label(key)) {
+            return;
+        }
+        let id = pid.id();
+        let next = map
+            .iter()
+            .filter(|(_, other)| other.value.id() == id)
+            .min_by_key(|(_, other)| other.hook)
+            .map(|(key, _)| label(key));
+        pid.process().set_name(next);
     }
 
     /// Registers `value` (the server `pid`) under `key`.
@@ -507,6 +549,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
         );
         let result = match added {
             Ok(()) => {
+                self.labelled(&key, pid);
                 map.insert(key, Slot { value, hook });
                 self.changed();
                 Ok(())
@@ -542,11 +585,12 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
     {
         let removed = {
             let mut map = write(&self.map);
-            let removed = map.remove(key);
-            if removed.is_some() {
+            let removed = map.remove_entry(key);
+            if let Some((key, slot)) = &removed {
                 self.changed();
+                self.unlabelled(&map, key, slot);
             }
-            removed
+            removed.map(|(_, slot)| slot)
         };
         match removed {
             Some(slot) => {
@@ -605,7 +649,13 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
 
 // ---------------------------------------------------------- local names
 
-static LOCAL: LazyLock<Arc<Unique<Arc<str>, Pid>>> = LazyLock::new(|| Arc::new(Unique::new()));
+/// The local names; a server shows the (oldest) name it holds.
+static LOCAL: LazyLock<Arc<Unique<Arc<str>, Pid>>> = LazyLock::new(|| {
+    Arc::new(Unique {
+        label: Some(Arc::clone),
+        ..Unique::new()
+    })
+});
 
 /// The process-wide table of local names, as a [`Via`] registry: what
 /// [`register`], [`whereis`] and `StartOptions::new().name(..)` use.

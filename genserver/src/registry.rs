@@ -115,6 +115,18 @@ use crate::timer::{Dest, Owner, Route};
 
 // ------------------------------------------------------------------ Pid
 
+/// A counted, typed reference to `process`, or why not.
+fn typed<S: GenServer>(process: Arc<dyn Process>) -> Result<ServerRef<S>, LookupError> {
+    let found = process.type_name();
+    match process.as_any().downcast::<Shared<S>>() {
+        Ok(shared) => Ok(ServerRef::from_handle(Handle::new(shared))),
+        Err(_) => Err(LookupError::WrongType {
+            expected: std::any::type_name::<S>(),
+            found,
+        }),
+    }
+}
+
 /// A reference to a server of any type: Erlang's pid.
 ///
 /// What names and registries hold and what [`StartError::AlreadyStarted`]
@@ -165,13 +177,7 @@ impl Pid {
 
     /// The typed reference, or why not.
     fn typed<S: GenServer>(&self) -> Result<ServerRef<S>, LookupError> {
-        match Arc::clone(self.process()).as_any().downcast::<Shared<S>>() {
-            Ok(shared) => Ok(ServerRef::from_handle(Handle::new(shared))),
-            Err(_) => Err(LookupError::WrongType {
-                expected: std::any::type_name::<S>(),
-                found: self.type_name(),
-            }),
-        }
+        typed(Arc::clone(self.process()))
     }
 
     /// Runs `hook` once when the server exits, with its id and reason: the
@@ -707,13 +713,87 @@ pub fn unregister(name: &str) -> bool {
 /// The reference works with the generated client methods, so a call by
 /// name is `whereis::<Db>("db")?.get(key).await`; inside a function that
 /// returns `Result<_, CallError>` (or `StopError`), `?` turns
-/// [`LookupError::NotFound`] into `NoProc`. Lookups are cheap (a read lock
-/// and a hash), and resolving the name at each call is what Erlang does.
+/// [`LookupError::NotFound`] into `NoProc`. Resolving the name at each call
+/// is what Erlang does, and it is cheap: each thread remembers the last few
+/// names it resolved until the name table changes, so a name looked up
+/// again costs an atomic load and a string comparison on top of making the
+/// reference (a hash and a read lock after a change).
 pub fn whereis<S: GenServer>(name: &str) -> Result<ServerRef<S>, LookupError> {
-    LOCAL.with(name, |pid| match pid {
-        Some(pid) => pid.typed(),
-        None => Err(LookupError::NotFound),
-    })
+    typed(resolve(name).ok_or(LookupError::NotFound)?)
+}
+
+/// How many names a thread remembers for [`whereis`].
+const RECENT: usize = 4;
+
+/// A thread's last answers of [`resolve`]: valid while the name table is at
+/// `generation`. The servers are held by `Weak` references: remembering a
+/// name keeps neither the server alive nor its state in memory.
+struct Recent {
+    generation: u64,
+    names: Vec<(Arc<str>, Weak<dyn Process>)>,
+    /// The slot to reuse next once `names` is full.
+    next: usize,
+}
+
+thread_local! {
+    static RECENTLY_RESOLVED: std::cell::RefCell<Recent> = const {
+        std::cell::RefCell::new(Recent {
+            generation: u64::MAX,
+            names: Vec::new(),
+            next: 0,
+        })
+    };
+}
+
+/// The server under the local `name`, uncounted.
+fn resolve(name: &str) -> Option<Arc<dyn Process>> {
+    let generation = LOCAL.generation();
+    let remembered = RECENTLY_RESOLVED
+        .try_with(|recent| {
+            let recent = recent.borrow();
+            if recent.generation != generation {
+                return None;
+            }
+            let (_, server) = recent.names.iter().find(|(held, _)| **held == *name)?;
+            // Registered at `generation`, so still registered: it upgrades.
+            server.upgrade()
+        })
+        .ok()
+        .flatten();
+    if remembered.is_some() {
+        return remembered;
+    }
+    // Under the read lock the generation is that of the map read (writers
+    // change both under the write lock).
+    let (generation, found) = {
+        let map = read(&LOCAL.map);
+        let found = map
+            .get_key_value(name)
+            .map(|(held, slot)| (Arc::clone(held), Arc::clone(slot.value.process())));
+        (LOCAL.generation(), found)
+    };
+    let (held, server) = found?;
+    let forgotten = RECENTLY_RESOLVED.try_with(|recent| {
+        let mut recent = recent.borrow_mut();
+        let mut forgotten = Vec::new();
+        if recent.generation != generation {
+            recent.generation = generation;
+            forgotten = std::mem::take(&mut recent.names);
+            recent.next = 0;
+        }
+        let entry = (held, Arc::downgrade(&server));
+        if recent.names.len() < RECENT {
+            recent.names.push(entry);
+        } else {
+            let next = recent.next;
+            forgotten.push(std::mem::replace(&mut recent.names[next], entry));
+            recent.next = (next + 1) % RECENT;
+        }
+        forgotten
+    });
+    // Dropped outside the borrow.
+    drop(forgotten);
+    Some(server)
 }
 
 /// A local name a client keeps, to call by name in a loop without a

@@ -207,3 +207,46 @@ fn a_crash_report_names_the_server_by_type_and_id() {
         "{message}"
     );
 }
+
+#[test]
+fn a_named_server_shows_its_name_in_debug_and_in_its_crash_report() {
+    let events = captured(|| async {
+        let options = StartOptions::new().name("crash_report_named");
+        let server = Fragile::start_with(Fragile, options).await.unwrap();
+        assert_eq!(
+            server.registered_name().as_deref(),
+            Some("crash_report_named")
+        );
+        let debug = format!("{server:?}");
+        assert!(debug.contains(r#"name: "crash_report_named""#), "{debug}");
+
+        // Several names: the oldest still held shows.
+        genserver::registry::register("crash_report_alias", &server).unwrap();
+        assert_eq!(
+            server.registered_name().as_deref(),
+            Some("crash_report_named")
+        );
+        assert!(genserver::registry::unregister("crash_report_named"));
+        assert_eq!(
+            server.registered_name().as_deref(),
+            Some("crash_report_alias")
+        );
+        assert!(genserver::registry::unregister("crash_report_alias"));
+        assert_eq!(server.registered_name(), None);
+        assert!(!format!("{server:?}").contains("name"));
+
+        // Registered again later, then crashed.
+        genserver::registry::register("crash_report_late", &server).unwrap();
+        assert!(format!("{:?}", server.handle()).contains(r#"name: "crash_report_late""#));
+        assert!(server.get_value().await.is_err());
+        server.exited().await.unwrap();
+        assert_eq!(server.registered_name(), None, "released with the exit");
+    });
+    let report = events.iter().find(|e| e.level == Level::ERROR).unwrap();
+    assert_eq!(report.field("name"), Some("crash_report_late"));
+    let message = report.field("message").unwrap();
+    assert!(
+        message.contains("(crash_report_late) terminating"),
+        "{message}"
+    );
+}

@@ -687,3 +687,64 @@ async fn a_kept_name_follows_the_name_to_its_next_holder() {
     second.stop().await.unwrap();
     assert_eq!(name.get().unwrap_err(), LookupError::NotFound);
 }
+
+#[tokio::test]
+async fn whereis_again_on_one_thread_sees_every_change_and_keeps_nothing_alive() {
+    // A current_thread runtime: every lookup below runs on this thread, so
+    // they go through its memory of recent names.
+    let first = counter_named("t_recent").await;
+    let others = [
+        counter_named("t_recent_a").await,
+        counter_named("t_recent_b").await,
+        counter_named("t_recent_c").await,
+        counter_named("t_recent_d").await,
+    ];
+    for _ in 0..2 {
+        for name in [
+            "t_recent",
+            "t_recent_a",
+            "t_recent_b",
+            "t_recent_c",
+            "t_recent_d",
+        ] {
+            registry::whereis::<Counter>(name).unwrap();
+        }
+    }
+    assert_eq!(
+        registry::whereis::<Counter>("t_recent").unwrap().id(),
+        first.id()
+    );
+    assert!(matches!(
+        registry::whereis::<Other>("t_recent"),
+        Err(LookupError::WrongType { .. })
+    ));
+    // The name moves to another server.
+    let second = Counter::start(Plan::ok()).await.unwrap();
+    assert!(registry::unregister("t_recent"));
+    assert_eq!(
+        registry::whereis::<Counter>("t_recent").unwrap_err(),
+        LookupError::NotFound
+    );
+    registry::register("t_recent", &second).unwrap();
+    assert_eq!(
+        registry::whereis::<Counter>("t_recent").unwrap().id(),
+        second.id()
+    );
+    // Remembering the name does not keep its server alive.
+    let down = second.monitor();
+    drop(second);
+    assert!(registry::unregister("t_recent"));
+    assert_eq!(down.await.reason, ExitReason::Normal);
+    assert_eq!(
+        registry::whereis::<Counter>("t_recent").unwrap_err(),
+        LookupError::NotFound
+    );
+    // A remembered name is free once its holder exits.
+    assert!(registry::whereis::<Counter>("t_recent_d").is_ok());
+    others[3].stop().await.unwrap();
+    assert_eq!(
+        registry::whereis::<Counter>("t_recent_d").unwrap_err(),
+        LookupError::NotFound
+    );
+    first.stop().await.unwrap();
+}

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genserver::prelude::*;
+use genserver::registry::{Name, Registry};
 use genserver::{TimerError, TimerRef};
 use tokio::time::Instant;
 
@@ -456,4 +457,141 @@ fn each_runtime_has_its_own_timers_and_drops_them_when_it_shuts_down() {
         assert_eq!(pending.read(), None);
         drop(server);
     }
+}
+
+// ------------------------------------------------------- timers to names
+
+/// A server of another type, to put under a name a timer expects a
+/// `Recorder` under.
+struct Other;
+
+#[gen_server]
+impl Other {
+    #[call]
+    fn ping(&self) -> &'static str {
+        "pong"
+    }
+}
+
+/// Starts a recorder under the local `name`.
+async fn named_recorder(name: &'static str) -> ServerRef<Recorder> {
+    Recorder::start_with(Recorder::new(), StartOptions::new().name(name))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timer_to_a_name_nobody_holds_at_delivery_is_a_silent_no_op() {
+    let token = Arc::new(());
+    let name = Name::<Recorder>::new("timer_missing");
+    // Nobody ever held it.
+    let timer = genserver::send_after(&name, tracked(&token), 10 * MS).unwrap();
+    assert!(timer.is_pending(), "set: the name is looked up later");
+    tokio::time::sleep(20 * MS).await;
+    assert_eq!(timer.read(), None);
+    assert_eq!(Arc::strong_count(&token), 1, "the message was dropped");
+
+    // Held when set, free when it fires.
+    let server = named_recorder("timer_missing").await;
+    genserver::send_after(&name, Ping("lost"), 10 * MS).unwrap();
+    assert!(genserver::registry::unregister("timer_missing"));
+    tokio::time::sleep(20 * MS).await;
+    assert!(server.seen().await.unwrap().is_empty());
+
+    // An interval to a free name keeps going, and the server that takes
+    // the name later gets the ticks from then on.
+    let interval = genserver::send_interval(&name, Ping("tick"), 10 * MS).unwrap();
+    tokio::time::sleep(35 * MS).await;
+    assert!(interval.is_pending());
+    genserver::registry::register("timer_missing", &server).unwrap();
+    // (The recorder started at 20 ms, the interval at 40 ms: ticks at
+    // 50, 60, 70 ms went nowhere, the one at 80 ms arrives.)
+    let seen = wait_for(&server, 1).await;
+    assert_eq!(seen, vec![("tick", 60 * MS)]);
+    assert!(interval.cancel().is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interval_to_a_name_follows_it_to_a_new_server() {
+    let name = Name::<Recorder>::new("timer_moving");
+    let first = named_recorder("timer_moving").await;
+    let interval = genserver::send_interval(&name, Ping("tick"), 10 * MS).unwrap();
+    assert_eq!(
+        wait_for(&first, 2).await,
+        vec![("tick", 10 * MS), ("tick", 20 * MS)]
+    );
+    // Between two ticks, the name moves to another server.
+    let second = recorder().await;
+    assert!(genserver::registry::unregister("timer_moving"));
+    genserver::registry::register("timer_moving", &second).unwrap();
+    assert_eq!(
+        wait_for(&second, 2).await,
+        vec![("tick", 10 * MS), ("tick", 20 * MS)],
+        "at 30 and 40 ms"
+    );
+    assert_eq!(
+        first.seen().await.unwrap().len(),
+        2,
+        "no tick after the move"
+    );
+
+    // The timer does not die with whoever held the name.
+    second.stop().await.unwrap();
+    assert!(interval.is_pending());
+    let third = named_recorder("timer_moving").await;
+    assert_eq!(wait_for(&third, 1).await, vec![("tick", 10 * MS)]);
+    assert!(interval.cancel().is_some());
+    third.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timer_to_a_name_held_by_another_type_is_a_no_op() {
+    let token = Arc::new(());
+    let other = Other::start_with(Other, StartOptions::new().name("timer_other_type"))
+        .await
+        .unwrap();
+    let name = Name::<Recorder>::new("timer_other_type");
+    let once = genserver::send_after(&name, tracked(&token), 10 * MS).unwrap();
+    let interval = genserver::send_interval(&name, Ping("tick"), 10 * MS).unwrap();
+    tokio::time::sleep(25 * MS).await;
+    assert_eq!(once.read(), None);
+    assert_eq!(Arc::strong_count(&token), 1, "the message was dropped");
+    assert!(interval.is_pending(), "the name may change hands");
+    assert_eq!(other.ping().await.unwrap(), "pong");
+    assert!(interval.cancel().is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timer_to_a_registry_key_resolves_at_delivery() {
+    let token = Arc::new(());
+    let registry: Registry<String, Recorder> = Registry::new();
+    let key = registry.via("clock".to_string());
+    assert_eq!(key.key(), "clock");
+
+    // Missing at delivery.
+    genserver::send_after(&key, tracked(&token), 10 * MS).unwrap();
+    tokio::time::sleep(20 * MS).await;
+    assert_eq!(Arc::strong_count(&token), 1);
+
+    // An interval follows the key from one server to the next.
+    let first = recorder().await;
+    registry.register("clock".into(), &first).unwrap();
+    let interval = genserver::send_interval(&key, Ping("tick"), 10 * MS).unwrap();
+    assert_eq!(wait_for(&first, 1).await, vec![("tick", 10 * MS)]);
+    first.stop().await.unwrap();
+    assert!(interval.is_pending(), "not dead with the server");
+    let second = Recorder::start_with(
+        Recorder::new(),
+        StartOptions::new().via(&registry, "clock".into()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wait_for(&second, 1).await, vec![("tick", 10 * MS)]);
+    assert_eq!(key.lookup().map(|s| s.id()), Some(second.id()));
+
+    // The timer does not keep the registry alive: once it is gone, so is
+    // the timer.
+    drop((registry, key));
+    tokio::time::sleep(20 * MS).await;
+    assert!(!interval.is_pending());
 }

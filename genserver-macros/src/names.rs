@@ -39,6 +39,12 @@ pub(crate) fn internal(name: &str) -> Ident {
 /// Names a handler cannot take: methods of `ServerRef` itself, and of the
 /// traits every type implements (method lookup finds those on `ServerRef`
 /// before it looks through `Deref` at the client).
+///
+/// Every inherent method of `ServerRef` in the runtime, whatever module
+/// adds it, must be here (a unit test checks). Methods of the runtime's
+/// own traits that `ServerRef` implements (`timer::Dest::route`,
+/// `sys::Target::sys_handle`) are not: they hide a handler only where the
+/// user imports the trait, and are named so as not to collide.
 pub(crate) const RESERVED_CLIENT: &[&str] = &[
     "handle",
     "id",
@@ -55,6 +61,7 @@ pub(crate) const RESERVED_CLIENT: &[&str] = &[
     "request",
     "registered_name",
     "type_name",
+    "pid",
     "from_handle",
     "deref",
     "clone",
@@ -68,3 +75,60 @@ pub(crate) const RESERVED_CLIENT: &[&str] = &[
     "fmt",
 ];
 pub(crate) const RESERVED_SERVER: &[&str] = &["start"];
+
+#[cfg(test)]
+mod tests {
+    use super::RESERVED_CLIENT;
+    use std::path::Path;
+
+    /// The names of the methods of every inherent `impl .. ServerRef<..>`
+    /// block in the `.rs` files under `dir`.
+    fn server_ref_methods(dir: &Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                server_ref_methods(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let file = syn::parse_file(&text).unwrap();
+                for item in file.items {
+                    let syn::Item::Impl(block) = item else {
+                        continue;
+                    };
+                    let syn::Type::Path(ty) = &*block.self_ty else {
+                        continue;
+                    };
+                    let is_server_ref = ty
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "ServerRef");
+                    if !is_server_ref || block.trait_.is_some() {
+                        continue;
+                    }
+                    for item in block.items {
+                        if let syn::ImplItem::Fn(method) = item {
+                            found.push(method.sig.ident.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_inherent_method_of_server_ref_is_reserved() {
+        let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../genserver/src");
+        if !runtime.is_dir() {
+            return; // built outside the workspace
+        }
+        let mut methods = Vec::new();
+        server_ref_methods(&runtime, &mut methods);
+        assert!(methods.iter().any(|m| m == "stop"), "found {methods:?}");
+        let missing: Vec<_> = methods
+            .iter()
+            .filter(|m| !RESERVED_CLIENT.contains(&m.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "not in RESERVED_CLIENT: {missing:?}");
+    }
+}

@@ -64,6 +64,11 @@
 //!   entries are gone.
 //! * **Concurrent registrations race safely**: exactly one wins, the others
 //!   get [`RegisterError::Taken`] with the winner.
+//! * **A local name is part of the server's identity**: its `Debug`, its
+//!   crash report and [`ServerRef::registered_name`] show it
+//!   (`Process.info(pid, :registered_name)`); a server holding several
+//!   shows the oldest it still holds. Registry keys do not show there: a
+//!   key type need not be `Debug`.
 //!
 //! # Via: plugging in another registry
 //!
@@ -104,10 +109,23 @@ use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use crate::error::ExitReason;
 use crate::process::handle::{AnyHandle, Handle, Process, ServerId, ServerRef};
-use crate::process::mailbox::{unique, HookKey, Shared};
-use crate::server::GenServer;
+use crate::process::mailbox::{unique, Envelope, HookKey, Shared};
+use crate::server::{GenServer, HandleInfo};
+use crate::timer::{Dest, Owner, Route};
 
 // ------------------------------------------------------------------ Pid
+
+/// A counted, typed reference to `process`, or why not.
+fn typed<S: GenServer>(process: Arc<dyn Process>) -> Result<ServerRef<S>, LookupError> {
+    let found = process.type_name();
+    match process.as_any().downcast::<Shared<S>>() {
+        Ok(shared) => Ok(ServerRef::from_handle(Handle::new(shared))),
+        Err(_) => Err(LookupError::WrongType {
+            expected: std::any::type_name::<S>(),
+            found,
+        }),
+    }
+}
 
 /// A reference to a server of any type: Erlang's pid.
 ///
@@ -159,13 +177,7 @@ impl Pid {
 
     /// The typed reference, or why not.
     fn typed<S: GenServer>(&self) -> Result<ServerRef<S>, LookupError> {
-        match Arc::clone(self.process()).as_any().downcast::<Shared<S>>() {
-            Ok(shared) => Ok(ServerRef::from_handle(Handle::new(shared))),
-            Err(_) => Err(LookupError::WrongType {
-                expected: std::any::type_name::<S>(),
-                found: self.type_name(),
-            }),
-        }
+        typed(Arc::clone(self.process()))
     }
 
     /// Runs `hook` once when the server exits, with its id and reason: the
@@ -471,6 +483,10 @@ struct Unique<K, V> {
     /// a client that resolved a key can tell, with one load, whether its
     /// answer still holds ([`Name`]).
     generation: AtomicU64,
+    /// How a key shows as its server's name (in `Debug` and crash
+    /// reports), for a table whose keys name servers that way: the local
+    /// names. A server holding several shows the oldest it still holds.
+    label: Option<fn(&K) -> Arc<str>>,
 }
 
 impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
@@ -478,7 +494,40 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
         Unique {
             map: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            label: None,
         }
+    }
+
+    /// After `key` was taken by `pid` (under the write lock): the key is
+    /// the server's name if it had none.
+    fn labelled(&self, key: &K, pid: &Pid) {
+        if let Some(label) = self.label {
+            if pid.process().name().is_none() {
+                pid.process().set_name(Some(label(key)));
+            }
+        }
+    }
+
+    /// After `key` was freed by `slot` (under the write lock, `map` being
+    /// what is left): if it was the server's name, the server shows the
+    /// oldest key it still holds, or none. The server's other keys are
+    /// found by a scan, which only an explicit unregister of a server's
+    /// shown name pays.
+    fn unlabelled(&self, map: &HashMap<K, Slot<V>>, key: &K, slot: &Slot<V>) {
+        let Some(label) = self.label else {
+            return;
+        };
+        let pid = slot.value.pid();
+        if pid.process().name().as_deref() != Some(&*label(key)) {
+            return;
+        }
+        let id = pid.id();
+        let next = map
+            .iter()
+            .filter(|(_, other)| other.value.id() == id)
+            .min_by_key(|(_, other)| other.hook)
+            .map(|(key, _)| label(key));
+        pid.process().set_name(next);
     }
 
     /// Registers `value` (the server `pid`) under `key`.
@@ -506,6 +555,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
         );
         let result = match added {
             Ok(()) => {
+                self.labelled(&key, pid);
                 map.insert(key, Slot { value, hook });
                 self.changed();
                 Ok(())
@@ -541,11 +591,12 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
     {
         let removed = {
             let mut map = write(&self.map);
-            let removed = map.remove(key);
-            if removed.is_some() {
+            let removed = map.remove_entry(key);
+            if let Some((key, slot)) = &removed {
                 self.changed();
+                self.unlabelled(&map, key, slot);
             }
-            removed
+            removed.map(|(_, slot)| slot)
         };
         match removed {
             Some(slot) => {
@@ -604,7 +655,13 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static, V: Held> Unique<K, V> {
 
 // ---------------------------------------------------------- local names
 
-static LOCAL: LazyLock<Arc<Unique<Arc<str>, Pid>>> = LazyLock::new(|| Arc::new(Unique::new()));
+/// The local names; a server shows the (oldest) name it holds.
+static LOCAL: LazyLock<Arc<Unique<Arc<str>, Pid>>> = LazyLock::new(|| {
+    Arc::new(Unique {
+        label: Some(Arc::clone),
+        ..Unique::new()
+    })
+});
 
 /// The process-wide table of local names, as a [`Via`] registry: what
 /// [`register`], [`whereis`] and `StartOptions::new().name(..)` use.
@@ -656,13 +713,87 @@ pub fn unregister(name: &str) -> bool {
 /// The reference works with the generated client methods, so a call by
 /// name is `whereis::<Db>("db")?.get(key).await`; inside a function that
 /// returns `Result<_, CallError>` (or `StopError`), `?` turns
-/// [`LookupError::NotFound`] into `NoProc`. Lookups are cheap (a read lock
-/// and a hash), and resolving the name at each call is what Erlang does.
+/// [`LookupError::NotFound`] into `NoProc`. Resolving the name at each call
+/// is what Erlang does, and it is cheap: each thread remembers the last few
+/// names it resolved until the name table changes, so a name looked up
+/// again costs an atomic load and a string comparison on top of making the
+/// reference (a hash and a read lock after a change).
 pub fn whereis<S: GenServer>(name: &str) -> Result<ServerRef<S>, LookupError> {
-    LOCAL.with(name, |pid| match pid {
-        Some(pid) => pid.typed(),
-        None => Err(LookupError::NotFound),
-    })
+    typed(resolve(name).ok_or(LookupError::NotFound)?)
+}
+
+/// How many names a thread remembers for [`whereis`].
+const RECENT: usize = 4;
+
+/// A thread's last answers of [`resolve`]: valid while the name table is at
+/// `generation`. The servers are held by `Weak` references: remembering a
+/// name keeps neither the server alive nor its state in memory.
+struct Recent {
+    generation: u64,
+    names: Vec<(Arc<str>, Weak<dyn Process>)>,
+    /// The slot to reuse next once `names` is full.
+    next: usize,
+}
+
+thread_local! {
+    static RECENTLY_RESOLVED: std::cell::RefCell<Recent> = const {
+        std::cell::RefCell::new(Recent {
+            generation: u64::MAX,
+            names: Vec::new(),
+            next: 0,
+        })
+    };
+}
+
+/// The server under the local `name`, uncounted.
+fn resolve(name: &str) -> Option<Arc<dyn Process>> {
+    let generation = LOCAL.generation();
+    let remembered = RECENTLY_RESOLVED
+        .try_with(|recent| {
+            let recent = recent.borrow();
+            if recent.generation != generation {
+                return None;
+            }
+            let (_, server) = recent.names.iter().find(|(held, _)| **held == *name)?;
+            // Registered at `generation`, so still registered: it upgrades.
+            server.upgrade()
+        })
+        .ok()
+        .flatten();
+    if remembered.is_some() {
+        return remembered;
+    }
+    // Under the read lock the generation is that of the map read (writers
+    // change both under the write lock).
+    let (generation, found) = {
+        let map = read(&LOCAL.map);
+        let found = map
+            .get_key_value(name)
+            .map(|(held, slot)| (Arc::clone(held), Arc::clone(slot.value.process())));
+        (LOCAL.generation(), found)
+    };
+    let (held, server) = found?;
+    let forgotten = RECENTLY_RESOLVED.try_with(|recent| {
+        let mut recent = recent.borrow_mut();
+        let mut forgotten = Vec::new();
+        if recent.generation != generation {
+            recent.generation = generation;
+            forgotten = std::mem::take(&mut recent.names);
+            recent.next = 0;
+        }
+        let entry = (held, Arc::downgrade(&server));
+        if recent.names.len() < RECENT {
+            recent.names.push(entry);
+        } else {
+            let next = recent.next;
+            forgotten.push(std::mem::replace(&mut recent.names[next], entry));
+            recent.next = (next + 1) % RECENT;
+        }
+        forgotten
+    });
+    // Dropped outside the borrow.
+    drop(forgotten);
+    Some(server)
 }
 
 /// A local name a client keeps, to call by name in a loop without a
@@ -865,6 +996,16 @@ where
     /// How many keys are registered (`Registry.count/1`).
     pub fn count(&self) -> usize {
         self.table.count()
+    }
+
+    /// `key` in this registry as a destination, Elixir's
+    /// `{:via, Registry, {registry, key}}`: a timer sent to it finds the
+    /// server under `key` when it fires (see [`ViaKey`]).
+    pub fn via(&self, key: K) -> ViaKey<K, S> {
+        ViaKey {
+            registry: self.clone(),
+            key,
+        }
     }
 }
 
@@ -1147,5 +1288,243 @@ impl<K, S: GenServer> fmt::Debug for DuplicateRegistry<K, S> {
             .field("keys", &"duplicate")
             .field("server", &std::any::type_name::<S>())
             .finish_non_exhaustive()
+    }
+}
+
+// ------------------------------------------------------ timers to names
+
+/// A key in a [`Registry`], as a destination: Elixir's
+/// `{:via, Registry, {registry, key}}`. Made by [`Registry::via`].
+///
+/// A timer sent to it ([`send_after`](crate::send_after),
+/// [`send_interval`](crate::send_interval)) looks the key up each time it
+/// fires, as a timer to a [`Name`] does: nobody under the key then is a
+/// silent no-op, an interval goes on across re-registrations, and the timer
+/// does not die with whoever held the key. It does not keep the registry
+/// alive: once every clone of the registry is gone, the timer is dropped.
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::registry::Registry;
+///
+/// #[derive(Clone)]
+/// struct Tick;
+///
+/// #[derive(Default)]
+/// struct Clock(u32);
+///
+/// #[gen_server]
+/// impl Clock {
+///     #[info]
+///     fn tick(&mut self, _tick: Tick) {
+///         self.0 += 1;
+///     }
+///
+///     #[call]
+///     fn ticks(&self) -> u32 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let clocks: Registry<&'static str, Clock> = Registry::new();
+/// let interval = genserver::send_interval(&clocks.via("utc"), Tick, Duration::from_secs(1))?;
+/// tokio::time::sleep(Duration::from_millis(1500)).await; // nobody there: a no-op
+/// Clock::start_with(Clock::default(), StartOptions::new().via(&clocks, "utc")).await?;
+/// tokio::time::sleep(Duration::from_secs(2)).await;
+/// assert_eq!(clocks.lookup("utc").unwrap().ticks().await?, 2);
+/// interval.cancel();
+/// # Ok(())
+/// # }
+/// ```
+pub struct ViaKey<K, S: GenServer> {
+    registry: Registry<K, S>,
+    key: K,
+}
+
+impl<K, S> ViaKey<K, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    S: GenServer,
+{
+    /// The key.
+    pub fn key(&self) -> &K {
+        &self.key
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry<K, S> {
+        &self.registry
+    }
+
+    /// The server under the key now ([`Registry::lookup`]).
+    pub fn lookup(&self) -> Option<ServerRef<S>> {
+        self.registry.lookup(&self.key)
+    }
+}
+
+impl<K: Clone, S: GenServer> Clone for ViaKey<K, S> {
+    fn clone(&self) -> Self {
+        ViaKey {
+            registry: self.registry.clone(),
+            key: self.key.clone(),
+        }
+    }
+}
+
+impl<K, S: GenServer> fmt::Debug for ViaKey<K, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ViaKey")
+            .field("server", &std::any::type_name::<S>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sends an info message to `shared`, dropping it if the server has
+/// exited.
+fn send_info<S: HandleInfo<M>, M>(shared: &Shared<S>, message: M) {
+    let _ = shared.send(Envelope::Info(S::into_info(message)), false);
+}
+
+/// The route of a timer to a local name: the name, looked up at each
+/// delivery.
+#[doc(hidden)]
+pub struct NameRoute<S> {
+    name: Arc<str>,
+    server: std::marker::PhantomData<fn() -> S>,
+}
+
+impl<S> fmt::Debug for NameRoute<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("NameRoute").field(&self.name).finish()
+    }
+}
+
+impl<S: HandleInfo<M>, M> Route<M> for NameRoute<S> {
+    fn deliver(&self, message: M) -> bool {
+        // The server's state, uncounted (a timer does not keep it alive);
+        // the message is sent, or dropped, outside the table's lock.
+        let shared = LOCAL.with(&*self.name, |pid| {
+            let process = Arc::clone(pid?.process());
+            process.as_any().downcast::<Shared<S>>().ok()
+        });
+        if let Some(shared) = shared {
+            send_info(&shared, message);
+        }
+        // Whoever holds the name now, or nobody, the name stays.
+        true
+    }
+
+    fn owner(&self) -> Option<Owner> {
+        None
+    }
+}
+
+/// A timer to a local name (`Process.send_after(:name, ..)`): the name is
+/// looked up each time the timer fires. Nobody under the name then, or a
+/// server of another type, is a silent no-op; an interval goes on across
+/// re-registrations (the server holding the name at each tick gets it),
+/// and the timer never dies with a server, only when cancelled.
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::registry::Name;
+///
+/// #[derive(Clone)]
+/// struct Tick;
+///
+/// struct Clock(u32);
+///
+/// #[gen_server]
+/// impl Clock {
+///     #[info]
+///     fn tick(&mut self, _tick: Tick) {
+///         self.0 += 1;
+///     }
+///
+///     #[call]
+///     fn ticks(&self) -> u32 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut clock = Name::<Clock>::new("doc_timer_clock");
+/// let timer = genserver::send_after(&clock, Tick, Duration::from_secs(1))?;
+/// Clock::start_with(Clock(0), StartOptions::new().name("doc_timer_clock")).await?;
+/// tokio::time::sleep(Duration::from_millis(1500)).await;
+/// assert_eq!(clock.get()?.ticks().await?, 1);
+/// # assert!(!timer.is_pending());
+/// # clock.get()?.stop().await?;
+/// # Ok(())
+/// # }
+/// ```
+impl<S: HandleInfo<M>, M> Dest<M> for Name<S> {
+    type Route = NameRoute<S>;
+
+    fn route(&self) -> NameRoute<S> {
+        NameRoute {
+            name: Arc::clone(&self.text),
+            server: std::marker::PhantomData,
+        }
+    }
+}
+
+/// The route of a timer to a registry key: the key, looked up at each
+/// delivery, in a registry held without keeping it alive.
+#[doc(hidden)]
+pub struct KeyRoute<K, S: GenServer> {
+    table: Weak<Unique<K, ServerRef<S>>>,
+    key: K,
+}
+
+impl<K, S: GenServer> fmt::Debug for KeyRoute<K, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyRoute")
+            .field("server", &std::any::type_name::<S>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K, S, M> Route<M> for KeyRoute<K, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    S: HandleInfo<M>,
+{
+    fn deliver(&self, message: M) -> bool {
+        let Some(table) = self.table.upgrade() else {
+            return false; // the registry is gone, and its keys with it
+        };
+        let shared = table.with(&self.key, |server| {
+            server.map(|server| Arc::clone(server.handle().shared_arc()))
+        });
+        if let Some(shared) = shared {
+            send_info(&shared, message);
+        }
+        true
+    }
+
+    fn owner(&self) -> Option<Owner> {
+        None
+    }
+}
+
+/// A timer to a registry key: see [`ViaKey`].
+impl<K, S, M> Dest<M> for ViaKey<K, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    S: HandleInfo<M>,
+{
+    type Route = KeyRoute<K, S>;
+
+    fn route(&self) -> KeyRoute<K, S> {
+        KeyRoute {
+            table: Arc::downgrade(&self.registry.table),
+            key: self.key.clone(),
+        }
     }
 }

@@ -80,7 +80,15 @@
 //!   timer dies with the server: when it exits, its pending timers are
 //!   dropped, and a timer set for a server that is not running is a silent
 //!   no-op (the `TimerRef` reads as fired). [`Dest`] is what a destination
-//!   implements, so that a name, resolved at delivery time, can be one.
+//!   implements.
+//! * **A name** ([`registry::Name`](crate::registry::Name) for a local
+//!   name, [`Registry::via`](crate::registry::Registry::via) for a registry
+//!   key) is resolved at delivery time, as Erlang resolves an atom: nobody
+//!   under the name then (or a server of another type) is a silent no-op,
+//!   and an interval goes on across re-registrations. Such a timer dies
+//!   with no server, only when cancelled (or, for a registry key, when the
+//!   registry is dropped); Erlang links an interval to a name to the
+//!   process that set it, which a caller here need not be.
 //! * **Zero delay** is not immediate: the message goes through the service,
 //!   so what the sender sends right after it arrives first.
 //! * **Intervals** (`:timer.send_interval`) fire every period from the
@@ -141,7 +149,10 @@ impl std::error::Error for TimerError {}
 /// Where a timer's message of type `M` can go: Erlang's `dest` argument.
 ///
 /// Implemented for [`ServerRef<S>`], [`Handle<S>`] and [`Context<S>`] (the
-/// server itself) when the server has an `#[info]` handler for `M`.
+/// server itself), and for a name resolved at delivery time
+/// ([`registry::Name<S>`](crate::registry::Name),
+/// [`registry::ViaKey<K, S>`](crate::registry::ViaKey)), when the server has
+/// an `#[info]` handler for `M`.
 pub trait Dest<M> {
     /// How the timer reaches the destination at delivery time.
     #[doc(hidden)]

@@ -713,7 +713,6 @@ async fn next_turn(current_thread: bool) {
 ///
 /// Implemented by every server's shared state; the OTP modules hold servers
 /// of other types through it.
-#[allow(dead_code)] // `exit_reason` and `as_any` serve the registry
 pub(crate) trait Process: Send + Sync + 'static {
     /// The server's id.
     fn id(&self) -> ServerId;
@@ -721,6 +720,8 @@ pub(crate) trait Process: Send + Sync + 'static {
     fn type_name(&self) -> &'static str;
     /// The name it is registered under, if any.
     fn name(&self) -> Option<Arc<str>>;
+    /// See [`Shared::set_name`].
+    fn set_name(&self, name: Option<Arc<str>>);
     /// The exit reason, once it has exited.
     fn exit_reason(&self) -> Option<ExitReason>;
     /// See [`Shared::add_hook`].
@@ -763,6 +764,10 @@ impl<S: GenServer> Process for Shared<S> {
 
     fn name(&self) -> Option<Arc<str>> {
         Shared::name(self)
+    }
+
+    fn set_name(&self, name: Option<Arc<str>>) {
+        Shared::set_name(self, name);
     }
 
     fn exit_reason(&self) -> Option<ExitReason> {

@@ -183,7 +183,6 @@ struct Extras {
 /// (`unlink`, `demonitor`, `unregister`), and so that names are released
 /// before anything else happens.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[allow(dead_code)] // `Name` and `Other` serve the registry and timers
 pub(crate) enum HookKey {
     /// A registered name: released first, so that whoever learns of the
     /// exit can take it.
@@ -508,7 +507,6 @@ impl<S: GenServer> Shared<S> {
     /// Sets or clears the name shown for the server. A registry calls it
     /// when it registers or releases a name; a server that has exited is
     /// left as it is.
-    #[allow(dead_code)] // the registry's hook
     pub(crate) fn set_name(&self, name: Option<Arc<str>>) {
         let mut state = self.lock();
         if state.status.exit_reason().is_some() {

@@ -734,8 +734,6 @@ pub(crate) trait Process: Send + Sync + 'static {
     ) -> Result<Option<ExitHook>, (ExitHook, ExitReason)>;
     /// See [`Shared::remove_hook`].
     fn remove_hook(&self, key: HookKey) -> bool;
-    /// See [`Shared::has_hook`].
-    fn has_hook(&self, key: HookKey) -> bool;
     /// Whether the server traps exits.
     fn traps_exits(&self) -> bool;
     /// Ends the server at once with `reason`, without `terminate`, as an
@@ -788,10 +786,6 @@ impl<S: GenServer> Process for Shared<S> {
 
     fn remove_hook(&self, key: HookKey) -> bool {
         Shared::remove_hook(self, key)
-    }
-
-    fn has_hook(&self, key: HookKey) -> bool {
-        Shared::has_hook(self, key)
     }
 
     fn traps_exits(&self) -> bool {

@@ -490,14 +490,6 @@ impl<S: GenServer> Shared<S> {
         !removed.is_empty()
     }
 
-    /// Whether a hook with this key is set.
-    pub(crate) fn has_hook(&self, key: HookKey) -> bool {
-        self.lock()
-            .extras
-            .as_ref()
-            .is_some_and(|extras| extras.hooks.iter().any(|(k, _)| *k == key))
-    }
-
     /// The name the server is registered under, if any (see [`Extras`]).
     /// `None` once it has exited.
     pub(crate) fn name(&self) -> Option<Arc<str>> {

@@ -784,3 +784,35 @@ async fn a_suspended_server_handles_downs_and_exits_only_after_resume() {
     assert_eq!(watcher.exits().await.unwrap().len(), 1);
     assert_eq!(watcher.downs().await.unwrap().len(), 1);
 }
+
+/// A server that traps exits and was started linked by a parent ends with
+/// `terminate` when the parent exits (OTP's parent `EXIT`), where another
+/// linked server's exit would reach it as a message.
+#[tokio::test]
+async fn a_trapping_child_terminates_when_its_parent_exits() {
+    struct Owner;
+
+    #[gen_server]
+    impl Owner {
+        #[call]
+        async fn start_child(
+            &mut self,
+            terminated: mpsc::UnboundedSender<ExitReason>,
+            ctx: &mut Context<Self>,
+        ) -> ServerRef<Peer> {
+            ctx.start_link::<Peer>(PeerArg {
+                trap: true,
+                terminated: Some(terminated),
+            })
+            .await
+            .unwrap()
+        }
+    }
+
+    let owner = Owner::start(Owner).await.unwrap();
+    let (tx, mut terminated) = mpsc::unbounded_channel();
+    let child = owner.start_child(tx).await.unwrap();
+    owner.stop_with(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(child.exited().await, Ok(ExitReason::Shutdown));
+    assert_eq!(terminated.recv().await, Some(ExitReason::Shutdown));
+}

@@ -72,6 +72,7 @@
 #[allow(unused_extern_crates)]
 extern crate self as genserver;
 
+pub mod child_spec;
 mod error;
 pub mod link;
 pub mod monitor;
@@ -81,6 +82,7 @@ mod server;
 pub mod sys;
 pub mod timer;
 
+pub use crate::child_spec::{ChildSpec, ChildType, Restart, Shutdown};
 pub use crate::error::{
     BlockingError, CallError, Error, ExitReason, FlattenErr, StartError, StopError, WaitError,
 };

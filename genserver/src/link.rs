@@ -187,6 +187,7 @@ impl<S: GenServer> Context<S> {
     /// link, but not to be told: the exit signal is delivered as the link
     /// would have.
     fn link_child<T: GenServer>(&mut self, child: &ServerRef<T>) {
+        Process::set_parent(&**child.handle().shared_arc(), Some(self.id()));
         if let Err(LinkError::NoProc) = self.link(child) {
             let reason = child
                 .handle()
@@ -235,6 +236,12 @@ impl<S: GenServer> Context<S> {
     /// or, if the server stopped trapping meanwhile, what a non-trapping
     /// server does with it.
     pub(crate) fn trapped(&mut self, exit: Exit) -> Option<S::Info> {
+        // The parent's exit ends a trapping server, with `terminate`, as
+        // OTP's `gen_server` does with its parent's `EXIT`.
+        if exit.from.is_some() && exit.from == self.shared.parent() {
+            self.stop(exit.reason);
+            return None;
+        }
         if let Some(into_info) = self.extra.as_ref().and_then(|extra| extra.trap) {
             return Some(into_info(exit));
         }

@@ -151,8 +151,49 @@ impl Pid {
         Pid::new(Arc::clone(shared) as Arc<dyn Process>)
     }
 
-    fn process(&self) -> &Arc<dyn Process> {
+    pub(crate) fn process(&self) -> &Arc<dyn Process> {
         self.handle.process()
+    }
+
+    /// Stops the server with `reason` and waits until it has exited, at
+    /// most `timeout` (`GenServer.stop/3` for a server of any type):
+    /// `terminate` runs once the messages before the stop are handled.
+    /// Like [`ServerRef::stop_with`], but a server that does not exit in
+    /// time is left running ([`StopError::Timeout`]).
+    ///
+    /// [`StopError::Timeout`]: crate::StopError::Timeout
+    pub async fn stop_with(
+        &self,
+        reason: ExitReason,
+        timeout: std::time::Duration,
+    ) -> Result<(), crate::StopError> {
+        if !self.process().stop(reason.clone()) {
+            return Err(crate::StopError::NoProc);
+        }
+        let exited = crate::process::blocking::within(timeout, self.process().exited())
+            .await
+            .ok_or(crate::StopError::Timeout)?;
+        if exited.same_as(&reason) {
+            Ok(())
+        } else {
+            Err(crate::StopError::Exit(exited))
+        }
+    }
+
+    /// Sends the server an exit signal (`Process.exit(pid, reason)`); see
+    /// [`ServerRef::exit`].
+    pub fn exit(&self, reason: ExitReason) {
+        crate::link::signal(&**self.process(), None, reason);
+    }
+
+    /// Kills the server (`Process.exit(pid, :kill)`); see [`ServerRef::kill`].
+    pub fn kill(&self) {
+        self.process().kill(ExitReason::Killed);
+    }
+
+    /// Waits until the server has exited, and returns why.
+    pub async fn exited(&self) -> ExitReason {
+        self.process().exited().await
     }
 
     /// The server's id.

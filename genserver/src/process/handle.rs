@@ -749,6 +749,14 @@ pub(crate) trait Process: Send + Sync + 'static {
     fn drop_handle(&self);
     /// The shared state as `Any`, to get the typed server back.
     fn as_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync>;
+    /// Queues a stop (`GenServer.stop/2`: `terminate` runs once the
+    /// messages before it are handled); `false` if the server has exited.
+    fn stop(&self, reason: ExitReason) -> bool;
+    /// Waits until the server has exited and returns why.
+    fn exited(&self) -> Pin<Box<dyn Future<Output = ExitReason> + Send + '_>>;
+    /// Sets the process that started the server linked (see
+    /// [`Shared::set_parent`]).
+    fn set_parent(&self, parent: Option<ServerId>);
 }
 
 impl<S: GenServer> Process for Shared<S> {
@@ -827,6 +835,18 @@ impl<S: GenServer> Process for Shared<S> {
 
     fn as_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync> {
         self
+    }
+
+    fn stop(&self, reason: ExitReason) -> bool {
+        self.send(Envelope::Stop(Box::new(reason)), false).is_ok()
+    }
+
+    fn exited(&self) -> Pin<Box<dyn Future<Output = ExitReason> + Send + '_>> {
+        Box::pin(Shared::exited(self))
+    }
+
+    fn set_parent(&self, parent: Option<ServerId>) {
+        Shared::set_parent(self, parent);
     }
 }
 

@@ -177,6 +177,11 @@ struct Extras {
     /// slot then belongs to `start`): woken by a kill, so that the init is
     /// dropped at once.
     init_waker: Option<Waker>,
+    /// The process that started this one linked (`start_link`, a
+    /// supervisor): an exit signal from it ends a server that traps exits,
+    /// with `terminate` (OTP's parent `EXIT`), instead of arriving as a
+    /// message.
+    parent: Option<ServerId>,
 }
 
 /// What an exit hook is for, so it can be found again and removed
@@ -488,6 +493,19 @@ impl<S: GenServer> Shared<S> {
         // Dropped outside the lock: a hook may hold a handle whose drop
         // locks another server.
         !removed.is_empty()
+    }
+
+    /// Sets the server's parent (see `Extras::parent`).
+    pub(crate) fn set_parent(&self, parent: Option<ServerId>) {
+        let mut state = self.lock();
+        if parent.is_some() || state.extras.is_some() {
+            state.extras.get_or_insert_with(Box::default).parent = parent;
+        }
+    }
+
+    /// The server's parent, if it has one.
+    pub(crate) fn parent(&self) -> Option<ServerId> {
+        self.lock().extras.as_ref().and_then(|extras| extras.parent)
     }
 
     /// The name the server is registered under, if any (see [`Extras`]).

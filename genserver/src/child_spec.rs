@@ -1,0 +1,263 @@
+//! Child specifications: how a supervisor starts, restarts and stops a
+//! child (Erlang's `child_spec()` map, Elixir's `Supervisor.child_spec/2`).
+//!
+//! | field | Elixir | here | default |
+//! |---|---|---|---|
+//! | id | `:id` | [`ChildSpec::id`](struct@ChildSpec) (a string) | the server's type name |
+//! | start | `:start` (an MFA) | a closure that starts the child, made by [`ChildSpec::new`] from the server type and its start argument (cloned for each restart) | |
+//! | restart | `:restart` | [`Restart`] | `Permanent` |
+//! | shutdown | `:shutdown` | [`Shutdown`] | `Timeout(5 s)` for a worker, `Infinity` for a supervisor |
+//! | type | `:type` | [`ChildType`] | `Worker` |
+//! | significant | `:significant` | [`ChildSpec::significant`] | `false` |
+//! | modules | `:modules` | n/a: only for hot code upgrades, which Rust does not have | |
+//!
+//! `#[gen_server]` generates `Type::child_spec(arg)`, with the defaults
+//! given in `#[gen_server(restart = transient, shutdown = 10_000)]`; every
+//! field can be changed where the spec is used:
+//!
+//! ```
+//! use std::time::Duration;
+//! use genserver::prelude::*;
+//! use genserver::{ChildSpec, Restart, Shutdown};
+//!
+//! #[derive(Clone)]
+//! struct Config {
+//!     path: String,
+//! }
+//!
+//! struct Db {
+//!     config: Config,
+//! }
+//!
+//! #[gen_server]
+//! impl Db {
+//!     #[init]
+//!     fn init(config: Config) -> Self {
+//!         Db { config }
+//!     }
+//! }
+//!
+//! let spec = ChildSpec::new::<Db>(Config { path: "db".into() })
+//!     .id("db")
+//!     .restart(Restart::Transient)
+//!     .shutdown(Shutdown::Timeout(Duration::from_secs(10)));
+//! assert_eq!(&*spec.id, "db");
+//! assert_eq!(spec.restart, Restart::Transient);
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{ExitReason, StartError};
+use crate::registry::Pid;
+use crate::server::GenServer;
+
+/// When a child is restarted (`:restart`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Restart {
+    /// Always restarted (`:permanent`, the default).
+    #[default]
+    Permanent,
+    /// Restarted only when it exits abnormally: not after `Normal`,
+    /// `Shutdown` or `ShutdownWith` (`:transient`).
+    Transient,
+    /// Never restarted, not even when a sibling's failure takes it down
+    /// under `OneForAll` or `RestForOne`; its spec is dropped once it exits
+    /// (`:temporary`).
+    Temporary,
+}
+
+impl Restart {
+    /// Whether a child that exited with `reason` is restarted.
+    pub fn restarts_after(self, reason: &ExitReason) -> bool {
+        match self {
+            Restart::Permanent => true,
+            Restart::Transient => !reason.is_normal(),
+            Restart::Temporary => false,
+        }
+    }
+}
+
+/// How a child is stopped (`:shutdown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shutdown {
+    /// Killed at once, without `terminate` (`:brutal_kill`).
+    BrutalKill,
+    /// Asked to stop (`terminate` runs), and killed if it has not exited
+    /// within this time (an integer `:shutdown`).
+    Timeout(Duration),
+    /// Asked to stop, and waited for as long as it takes (`:infinity`):
+    /// meant for children that are supervisors.
+    Infinity,
+}
+
+impl Shutdown {
+    /// The default for a worker: 5 seconds, as in OTP.
+    pub const WORKER: Shutdown = Shutdown::Timeout(Duration::from_secs(5));
+}
+
+/// Whether a child is a worker or a supervisor (`:type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ChildType {
+    /// A worker (the default).
+    #[default]
+    Worker,
+    /// A supervisor: its default shutdown is `Infinity`, so that it has
+    /// all the time its own children need.
+    Supervisor,
+}
+
+/// What starting a child gives: the running child, or nothing if its init
+/// returned [`Init::Ignore`](crate::Init::Ignore) (its spec is kept).
+pub type Started = Result<Option<Pid>, StartError>;
+
+/// The future a child's start returns.
+pub type StartFuture = Pin<Box<dyn Future<Output = Started> + Send>>;
+
+type StartFn = Arc<dyn Fn() -> StartFuture + Send + Sync>;
+
+/// How a supervisor starts, restarts and stops one child; see the [module
+/// docs](crate::child_spec).
+///
+/// The fields can be read and changed directly, like the keys of Elixir's
+/// child spec map, or set with the builder methods of the same names.
+#[derive(Clone)]
+pub struct ChildSpec {
+    /// The child's id (`:id`): unique among a supervisor's children.
+    pub id: Arc<str>,
+    /// When the child is restarted (`:restart`).
+    pub restart: Restart,
+    /// How the child is stopped (`:shutdown`).
+    pub shutdown: Shutdown,
+    /// Whether the child is a worker or a supervisor (`:type`).
+    pub child_type: ChildType,
+    /// Whether the child is significant (`:significant`), for a
+    /// supervisor's automatic shutdown.
+    pub significant: bool,
+    start: StartFn,
+    /// The type name of the server the spec starts (empty for a spec made
+    /// with [`from_fn`](ChildSpec::from_fn)).
+    server: &'static str,
+    /// Whether `shutdown` was set, rather than left to the child type's
+    /// default.
+    shutdown_set: bool,
+}
+
+impl ChildSpec {
+    /// A spec that starts an `S` with `arg` (cloned for each start) and
+    /// waits for its init, as `Type::start` does. The id is the server's
+    /// type name; the rest are the defaults.
+    pub fn new<S: GenServer>(arg: S::Arg) -> Self
+    where
+        S::Arg: Clone + Sync,
+    {
+        let start: StartFn = Arc::new(move || {
+            let arg = arg.clone();
+            Box::pin(async move {
+                match crate::process::start::<S>(arg, crate::StartOptions::new()).await {
+                    Ok(server) => Ok(Some(Pid::from(server))),
+                    Err(StartError::Ignored) => Ok(None),
+                    Err(error) => Err(error),
+                }
+            })
+        });
+        let mut spec = ChildSpec::from_start(std::any::type_name::<S>(), start);
+        spec.server = std::any::type_name::<S>();
+        spec
+    }
+
+    /// A spec that starts the child with `start`, for children that are not
+    /// started by a plain `Type::start` (start options, a name, another
+    /// process type): `start` returns the running child, `None` for an
+    /// ignored start, or the start error.
+    pub fn from_fn<F, Fut>(id: impl Into<Arc<str>>, start: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Started> + Send + 'static,
+    {
+        ChildSpec::from_start(id, Arc::new(move || Box::pin(start())))
+    }
+
+    fn from_start(id: impl Into<Arc<str>>, start: StartFn) -> Self {
+        ChildSpec {
+            id: id.into(),
+            restart: Restart::default(),
+            shutdown: Shutdown::WORKER,
+            child_type: ChildType::default(),
+            significant: false,
+            start,
+            server: "",
+            shutdown_set: false,
+        }
+    }
+
+    /// Sets the id.
+    #[must_use]
+    pub fn id(mut self, id: impl Into<Arc<str>>) -> Self {
+        self.id = id.into();
+        self
+    }
+
+    /// Sets when the child is restarted.
+    #[must_use]
+    pub fn restart(mut self, restart: Restart) -> Self {
+        self.restart = restart;
+        self
+    }
+
+    /// Sets how the child is stopped.
+    #[must_use]
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = shutdown;
+        self.shutdown_set = true;
+        self
+    }
+
+    /// Sets whether the child is a worker or a supervisor; a supervisor's
+    /// shutdown defaults to `Infinity` unless it was set.
+    #[must_use]
+    pub fn child_type(mut self, child_type: ChildType) -> Self {
+        self.child_type = child_type;
+        if !self.shutdown_set {
+            self.shutdown = match child_type {
+                ChildType::Worker => Shutdown::WORKER,
+                ChildType::Supervisor => Shutdown::Infinity,
+            };
+        }
+        self
+    }
+
+    /// Marks the child significant.
+    #[must_use]
+    pub fn significant(mut self, significant: bool) -> Self {
+        self.significant = significant;
+        self
+    }
+
+    /// The type name of the server the spec starts (empty for a spec made
+    /// with [`from_fn`](ChildSpec::from_fn)).
+    pub fn server(&self) -> &'static str {
+        self.server
+    }
+
+    /// Starts the child once, as a supervisor does.
+    pub fn start(&self) -> StartFuture {
+        (self.start)()
+    }
+}
+
+impl fmt::Debug for ChildSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildSpec")
+            .field("id", &self.id)
+            .field("server", &self.server)
+            .field("restart", &self.restart)
+            .field("shutdown", &self.shutdown)
+            .field("child_type", &self.child_type)
+            .field("significant", &self.significant)
+            .finish_non_exhaustive()
+    }
+}

@@ -35,6 +35,11 @@
 //!     fn init(config: Config) -> Self {
 //!         Db { config }
 //!     }
+//!
+//!     #[call]
+//!     fn path(&self) -> String {
+//!         self.config.path.clone()
+//!     }
 //! }
 //!
 //! let spec = ChildSpec::new::<Db>(Config { path: "db".into() })

@@ -335,6 +335,9 @@ pub struct Entry {
     pub idle_mem: fn(Flavor, usize) -> Option<(f64, f64)>,
     /// Allocations per call and per cast: (calls, casts) → (allocs/call, allocs/cast).
     pub allocs: fn(Flavor, usize, usize) -> Option<(f64, f64)>,
+    /// What a burst of casts leaves behind in one idle server: casts →
+    /// (idle heap B, heap B after the burst minus idle heap B).
+    pub burst: fn(Flavor, usize) -> Option<(f64, f64)>,
 }
 
 fn by_flavor<C: Framework, M: Framework>(m: Metric, flavor: Flavor, n: usize) -> Option<f64>
@@ -370,6 +373,17 @@ where
     }
 }
 
+fn burst_by_flavor<C: Framework, M: Framework>(flavor: Flavor, casts: usize) -> Option<(f64, f64)>
+where
+    C::H: Handle,
+    M::H: Handle,
+{
+    match flavor {
+        Flavor::Ct => burst_mem::<C>(flavor, casts),
+        Flavor::Mt2 => burst_mem::<M>(flavor, casts),
+    }
+}
+
 macro_rules! entry {
     ($ct:ty, $mt:ty) => {
         Entry {
@@ -377,6 +391,7 @@ macro_rules! entry {
             measure: by_flavor::<$ct, $mt>,
             idle_mem: idle_by_flavor::<$ct, $mt>,
             allocs: allocs_by_flavor::<$ct, $mt>,
+            burst: burst_by_flavor::<$ct, $mt>,
         }
     };
     ($t:ty) => {
@@ -399,6 +414,7 @@ where
         },
         idle_mem: |_, _| None,
         allocs: allocs::<F>,
+        burst: |_, _| None,
     }
 }
 
@@ -424,6 +440,7 @@ pub fn entries() -> Vec<Entry> {
             measure: measure_starts::<Floor>,
             idle_mem: idle_mem::<Floor>,
             allocs: |_, _, _| None,
+            burst: |_, _| None,
         },
     ]
 }
@@ -506,6 +523,49 @@ where
                 (c1 - c0) as f64 / calls as f64,
                 (c2 - c1) as f64 / casts as f64,
             )
+        })
+    })
+}
+
+/// Lets a server that has answered go back to its wait: a reply is sent
+/// before the server looks at its mailbox again (and, on multi_thread or on
+/// a second arbiter, the server runs on another thread).
+async fn settle() {
+    for _ in 0..8 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+}
+
+/// What a burst leaves behind: starts one server (after a first one that
+/// warms up the runtime and the framework's shared state, and stays), lets
+/// it serve one call and go idle, then sends it `casts` casts as fast as
+/// possible and one call that confirms them, and lets it go idle again.
+/// Returns (live heap of the idle server, live heap after the burst minus
+/// before it), in bytes.
+pub fn burst_mem<F: Framework>(flavor: Flavor, casts: usize) -> Option<(f64, f64)>
+where
+    F::H: Handle,
+{
+    run_on::<F, (f64, f64)>(flavor, move || {
+        Box::pin(async move {
+            let warm = F::start_link().await;
+            warm.cast(1).await;
+            warm.call(1).await;
+            settle().await;
+            let h0 = live();
+            let h = F::start_link().await;
+            h.call(0).await;
+            settle().await;
+            let h1 = live();
+            for _ in 0..casts {
+                h.cast(1).await;
+            }
+            assert_eq!(h.call(0).await, casts as u64);
+            settle().await;
+            let h2 = live();
+            black_box((&warm, &h));
+            ((h1 - h0) as f64, (h2 - h1) as f64)
         })
     })
 }

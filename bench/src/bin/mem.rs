@@ -1,7 +1,7 @@
 //! Memory metrics, with a counting global allocator.
 //!
 //! ```text
-//! cargo run --release -p genserver-bench --bin mem -- [idle|allocs|timers|all] [--reps R] [--n N] [--only NAME]...
+//! cargo run --release -p genserver-bench --bin mem -- [idle|allocs|burst|timers|all] [--reps R] [--n N] [--only NAME]...
 //! ```
 //!
 //! * `idle`: growth in live heap and in RSS per server after starting N
@@ -9,6 +9,10 @@
 //!   process of this binary, so RSS is not muddied by memory freed earlier.
 //! * `allocs`: heap allocation calls per call (10k calls) and per cast (100k
 //!   casts and one confirming call), after a warm-up.
+//! * `burst`: what a burst leaves behind in one idle server: its live heap
+//!   after 100k casts (sent as fast as possible, then one confirming call,
+//!   then time to go back to its wait) minus its live heap idle before the
+//!   burst; and that idle heap itself, for reference.
 //! * `timers`: live heap and allocation calls per pending timer, 10k timers
 //!   an hour away to one server: genserver's `send_after` (one timer service
 //!   per runtime) against a task per timer (`tokio::spawn` of sleep + send).
@@ -65,7 +69,7 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 const USAGE: &str =
-    "usage: mem [idle|allocs|timers|all] [--reps R (default 3)] [--n N (default 100000)] [--only NAME]...";
+    "usage: mem [idle|allocs|burst|timers|all] [--reps R (default 3)] [--n N (default 100000)] [--only NAME]...";
 
 fn main() {
     let _ = ALLOC_STATS.set(AllocStats {
@@ -79,7 +83,7 @@ fn main() {
     }
     let mut what = "all";
     let parsed = cli::parse(&args, &Opt::ALL, USAGE, |word| match word {
-        "idle" | "allocs" | "timers" | "all" => what = word,
+        "idle" | "allocs" | "burst" | "timers" | "all" => what = word,
         s => panic!("unknown argument {s}\n{USAGE}"),
     });
     let options = match parsed {
@@ -100,6 +104,11 @@ fn main() {
         let t = Instant::now();
         idle(&selected, n, reps);
         eprintln!("   idle took {:.1} s", t.elapsed().as_secs_f64());
+    }
+    if what == "burst" || what == "all" {
+        let t = Instant::now();
+        burst_table(&selected, reps);
+        eprintln!("   burst took {:.1} s", t.elapsed().as_secs_f64());
     }
     if what == "timers" || what == "all" {
         timers_table(10_000);
@@ -300,6 +309,63 @@ fn allocs_table(selected: &[usize]) {
             }
         }
         // The floor does not serve, so it has no row here.
+        if cells.iter().all(|c| c == "—") {
+            continue;
+        }
+        println!("| {} | {} |", entries[e].name, cells.join(" | "));
+    }
+}
+
+fn burst_table(selected: &[usize], reps: usize) {
+    const CASTS: usize = 100_000;
+    let entries = entries();
+    // [entry][flavor] -> (idle samples, left-behind samples)
+    let mut samples = vec![vec![(Vec::<f64>::new(), Vec::<f64>::new()); 2]; entries.len()];
+    for rep in 1..=reps {
+        for &e in selected {
+            for (fi, fl) in Flavor::ALL.into_iter().enumerate() {
+                let Some((idle, left)) = (entries[e].burst)(fl, CASTS) else {
+                    continue;
+                };
+                eprintln!(
+                    "  rep {rep} {:<38} {:<16} idle {idle:>8.0} B  after burst {left:>+9.0} B",
+                    entries[e].name,
+                    fl.label()
+                );
+                samples[e][fi].0.push(idle);
+                samples[e][fi].1.push(left);
+            }
+        }
+    }
+    println!();
+    println!(
+        "## idle heap after a burst (bytes; one server, {CASTS} casts; median (min–max) of {reps})"
+    );
+    println!();
+    println!(
+        "Live heap (counting allocator) of one idle server: started (after a first server \
+         that warms up the runtime), served 1 call and gone back to its wait (\"idle\", \
+         growth from before the start); then {CASTS} casts sent as fast as possible, 1 call \
+         that confirms them, and 20 ms to go idle again (\"after burst\", growth from idle: \
+         what the burst leaves behind)."
+    );
+    println!();
+    println!("| implementation | idle CT | after burst CT | idle MT2 | after burst MT2 |");
+    println!("|---|---:|---:|---:|---:|");
+    let cell = |s: &mut Vec<f64>| {
+        if s.is_empty() {
+            return "—".to_string();
+        }
+        let med = median(s);
+        format!("{med:.0} ({:.0}–{:.0})", s[0], s[s.len() - 1])
+    };
+    for &e in selected {
+        let mut cells = vec![];
+        for (idle, left) in &mut samples[e] {
+            cells.push(cell(idle));
+            cells.push(cell(left));
+        }
+        // The by-name rows and the floor have no row here.
         if cells.iter().all(|c| c == "—") {
             continue;
         }

@@ -203,6 +203,43 @@ pub(crate) enum HookKey {
 /// Runs once with the id and exit reason of the server that exited.
 pub(crate) type ExitHook = Box<dyn FnOnce(ServerId, &ExitReason) + Send>;
 
+/// Gives back the exit waiters' `Notify` (and the extras, if nothing else
+/// is in them) when the last waiter stops waiting, so that a server that
+/// once had a call wait for it returns to its idle size.
+struct ReleaseWaiters<'a, S: GenServer> {
+    shared: &'a Shared<S>,
+}
+
+impl<S: GenServer> Drop for ReleaseWaiters<'_, S> {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        let Some(extras) = state.extras.as_mut() else {
+            return;
+        };
+        if extras
+            .exit_waiters
+            .as_ref()
+            .is_some_and(|waiters| Arc::strong_count(waiters) == 1)
+        {
+            extras.exit_waiters = None;
+            if extras.is_empty() {
+                state.extras = None;
+            }
+        }
+    }
+}
+
+impl Extras {
+    /// Whether it holds nothing (as made by `Default`).
+    fn is_empty(&self) -> bool {
+        self.exit_waiters.is_none()
+            && self.hooks.is_empty()
+            && self.name.is_none()
+            && self.init_waker.is_none()
+            && self.parent.is_none()
+    }
+}
+
 /// Wakes a server's task and whoever waits for its exit.
 fn wake_all(waker: Option<Waker>, waiters: Option<&Notify>) {
     if let Some(waker) = waker {
@@ -340,6 +377,8 @@ impl<S: GenServer> Shared<S> {
 
     /// Waits until the server has exited and returns its reason.
     pub(crate) async fn exited(&self) -> ExitReason {
+        // Declared first, so dropped last: after `waiters` and `notified`.
+        let _release = ReleaseWaiters { shared: self };
         let waiters = {
             let mut state = self.lock();
             if let Some(reason) = state.status.exit_reason() {

@@ -268,3 +268,56 @@ async fn generic_servers_have_specs() {
     let holder = pid.downcast::<Holder<String>>().unwrap();
     assert_eq!(holder.value().await.unwrap(), "held");
 }
+
+/// An init without an argument: the spec takes `()`, as Elixir's bare
+/// `Mod` child calls `Mod.child_spec([])`.
+struct Clock {
+    ticks: u32,
+}
+
+#[gen_server(shutdown = 0)]
+impl Clock {
+    #[init]
+    fn init() -> Self {
+        Clock { ticks: 0 }
+    }
+
+    #[call]
+    fn ticks(&self) -> u32 {
+        self.ticks
+    }
+}
+
+#[tokio::test]
+async fn a_server_without_an_argument_takes_unit() {
+    let spec = Clock::child_spec(());
+    assert_eq!(spec.shutdown, Shutdown::Timeout(Duration::ZERO));
+    let pid = spec.start().await.unwrap().unwrap();
+    assert_eq!(pid.downcast::<Clock>().unwrap().ticks().await.unwrap(), 0);
+}
+
+/// A user type called `Arg` is not confused with the generated function's
+/// type parameter.
+#[derive(Clone)]
+struct Arg(u8);
+
+struct Named(u8);
+
+#[gen_server]
+impl Named {
+    #[init]
+    fn init(arg: Arg) -> Self {
+        Named(arg.0)
+    }
+
+    #[call]
+    fn value(&self) -> u8 {
+        self.0
+    }
+}
+
+#[tokio::test]
+async fn a_user_type_named_arg_is_fine() {
+    let pid = Named::child_spec(Arg(9)).start().await.unwrap().unwrap();
+    assert_eq!(pid.downcast::<Named>().unwrap().value().await.unwrap(), 9);
+}

@@ -135,8 +135,10 @@ pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef}
 /// client struct `{Type}Client` that [`ServerRef<Type>`](ServerRef)
 /// dereferences to, `Type::start`, and `Type::child_spec(arg)`, the
 /// [`ChildSpec`] a supervisor starts the server with (Elixir's injected
-/// `child_spec/1`). A `child_spec` method of your own replaces the generated
-/// one, as a module overrides `child_spec/1`.
+/// `child_spec/1`). A `child_spec` method of your own in the same impl block
+/// replaces the generated one, as a module overrides `child_spec/1` (the
+/// macro sees only its own block: one written in another impl block is a
+/// duplicate definition).
 ///
 /// # Options
 ///

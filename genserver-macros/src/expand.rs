@@ -4,7 +4,9 @@
 //! 2. the message enums `{Server}Call`, `{Server}Cast`, `{Server}Info`;
 //! 3. `impl GenServer for Server`: the dispatch `match`es and the defaults;
 //! 4. the client `{Server}Client`, one method per call and cast handler;
-//! 5. `Server::start` (`start_with` is a provided method of the trait);
+//! 5. `Server::start` (`start_with` is a provided method of the trait) and
+//!    `Server::child_spec` (unless the user wrote their own, as Elixir lets
+//!    a module override `child_spec/1`);
 //! 6. any errors.
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
@@ -13,7 +15,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{parse_quote, Attribute, Generics, ImplItem, Item, ItemImpl, ReturnType, Type};
 
-use crate::args::Args;
+use crate::args::{self, Args, ChildOptions};
 use crate::ast::{Handler, Param, Reply, Server};
 use crate::attr::{self, Kind};
 use crate::errors::Errors;
@@ -39,7 +41,9 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut output = strip_helpers(item.clone()).into_token_stream();
     if let Some(mut server) = Server::from_syn(&item, &mut errors) {
         valid::validate(&mut server, &mut errors);
-        Expander::new(&server, &args).expand(&mut output);
+        let expander = Expander::new(&server, &args);
+        expander.check_child_options(&mut errors);
+        expander.expand(&mut output);
     }
     output.extend(errors.to_compile_errors());
     output
@@ -121,6 +125,7 @@ fn forced_lints(method: &syn::ImplItemFn) -> Option<Attribute> {
 struct Expander<'s, 'a> {
     server: &'s Server<'a>,
     krate: &'s syn::Path,
+    child: &'s ChildOptions,
     /// The impl's generics plus `T: Send + 'static` for every type parameter,
     /// which every generated item needs.
     generics: Generics,
@@ -157,6 +162,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         Expander {
             server,
             krate: &args.krate,
+            child: &args.child,
             def_generics,
             generics,
             self_ty: &server.item.self_ty,
@@ -187,6 +193,25 @@ impl<'s, 'a> Expander<'s, 'a> {
         }
         if !self.user_defines("start") {
             output.extend(self.start());
+        }
+        if !self.user_defines("child_spec") {
+            output.extend(self.child_spec());
+        }
+    }
+
+    /// Child spec options go into the generated `child_spec`; a user's own
+    /// `child_spec` replaces it, so options given with one would be lost.
+    fn check_child_options(&self, errors: &mut Errors) {
+        if !self.user_defines("child_spec") {
+            return;
+        }
+        for option in self.child.given() {
+            errors.spanned(
+                option,
+                format!(
+                    "`{option}` sets the generated `child_spec`, but this impl block defines its own `child_spec`, which replaces it; set the field in your `child_spec`, or remove one of them"
+                ),
+            );
         }
     }
 
@@ -931,6 +956,121 @@ impl<'s, 'a> Expander<'s, 'a> {
                 }
             }
         }
+    }
+
+    /// `Server::child_spec(arg)`, Elixir's injected `child_spec/1`: a
+    /// `ChildSpec` that starts the server with a clone of `arg`, with the
+    /// options of `#[gen_server(...)]` set.
+    ///
+    /// The start argument must be `Clone + Sync` for a spec, but not every
+    /// server's is, and a bound on a concrete type that does not hold fails
+    /// where it is written. So the bound goes on a type parameter of the
+    /// function, equal to the server's `Arg`: it is checked where
+    /// `child_spec` is called, and a server whose argument is not `Clone`
+    /// compiles as long as nobody asks for its spec.
+    fn child_spec(&self) -> TokenStream {
+        let krate = self.krate;
+        let (impl_generics, _, where_clause) = self.generics.split_for_impl();
+        let self_ty = self.self_ty;
+        let arg = names::internal("arg");
+        let param = self.fresh_type_param("Arg");
+        let child = self.child;
+        let mut setters = Vec::new();
+        let mut docs = Vec::new();
+        if let Some((_, id)) = &child.id {
+            setters.push(quote!(.id(#id)));
+            docs.push(format!(" id `{:?}`", id.value()));
+        }
+        if let Some((_, restart)) = &child.restart {
+            setters.push(quote!(.restart(#krate::Restart::#restart)));
+            docs.push(format!(" restart `{restart}`"));
+        }
+        // The type before the shutdown: a supervisor's type sets the
+        // shutdown's default, which an explicit shutdown then replaces.
+        if let Some((_, child_type)) = &child.child_type {
+            setters.push(quote!(.child_type(#krate::ChildType::#child_type)));
+            docs.push(format!(" type `{child_type}`"));
+        }
+        if let Some((_, shutdown)) = &child.shutdown {
+            let (value, doc) = match shutdown {
+                args::Shutdown::BrutalKill => (
+                    quote!(#krate::Shutdown::BrutalKill),
+                    " shutdown `BrutalKill`".to_owned(),
+                ),
+                args::Shutdown::Infinity => (
+                    quote!(#krate::Shutdown::Infinity),
+                    " shutdown `Infinity`".to_owned(),
+                ),
+                args::Shutdown::Millis(millis, span) => {
+                    let mut literal = proc_macro2::Literal::u64_unsuffixed(*millis);
+                    literal.set_span(*span);
+                    (
+                        quote!(#krate::Shutdown::Timeout(::core::time::Duration::from_millis(#literal))),
+                        format!(" shutdown {} ms", args::group(&millis.to_string())),
+                    )
+                }
+            };
+            setters.push(quote!(.shutdown(#value)));
+            docs.push(doc);
+        }
+        if let Some((_, significant)) = &child.significant {
+            setters.push(quote!(.significant(#significant)));
+            docs.push(format!(" significant `{}`", significant.value));
+        }
+        let options = if docs.is_empty() {
+            " The defaults: the type name as id, restart `Permanent`, shutdown 5 s, type `Worker`."
+                .to_owned()
+        } else {
+            format!(
+                " Set by `#[gen_server(...)]`:{}; the rest are the defaults.",
+                docs.join(",")
+            )
+        };
+        quote! {
+            impl #impl_generics #self_ty #where_clause {
+                #[doc = " The spec a supervisor starts this server with (Elixir's `child_spec/1`):"]
+                #[doc = " each start runs `Self::start` with a clone of `arg`."]
+                #[doc = #options]
+                #[doc = " Change any field where the spec is used, with `ChildSpec`'s builder"]
+                #[doc = " methods or its fields (`Supervisor.child_spec/2`)."]
+                #[doc = ""]
+                #[doc = " The argument must be `Clone + Sync`, as every restart starts from a"]
+                #[doc = " fresh clone of it."]
+                #[must_use]
+                pub fn child_spec<#param>(#arg: #param) -> #krate::ChildSpec
+                where
+                    Self: #krate::GenServer<Arg = #param>,
+                    #param: ::core::clone::Clone + ::core::marker::Sync,
+                {
+                    #krate::ChildSpec::new::<Self>(#arg)
+                        #(#setters)*
+                }
+            }
+        }
+    }
+
+    /// `base`, or `base2`, `base3`, ... if the impl block already has a
+    /// generic parameter of that name.
+    fn fresh_type_param(&self, base: &str) -> Ident {
+        let taken: Vec<String> = self
+            .server
+            .item
+            .generics
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                syn::GenericParam::Type(ty) => Some(ty.ident.to_string()),
+                syn::GenericParam::Const(c) => Some(c.ident.to_string()),
+                syn::GenericParam::Lifetime(_) => None,
+            })
+            .collect();
+        let mut name = base.to_owned();
+        let mut n = 1;
+        while taken.contains(&name) {
+            n += 1;
+            name = format!("{base}{n}");
+        }
+        Ident::new(&name, proc_macro2::Span::call_site())
     }
 }
 

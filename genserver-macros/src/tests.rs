@@ -242,3 +242,41 @@ fn format_status_fills_the_trait_method() {
         },
     );
 }
+
+#[test]
+fn child_spec_options() {
+    check(
+        "child_spec",
+        quote!(
+            id = "cache",
+            restart = transient,
+            shutdown = 10_000,
+            type = supervisor,
+            significant = true
+        ),
+        quote! {
+            impl<Arg: Clone + Sync> Cache<Arg> {
+                #[init]
+                fn init(config: Arg) -> Self {
+                    Cache { config }
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn own_child_spec_wins() {
+    check(
+        "own_child_spec",
+        quote!(),
+        quote! {
+            impl Worker {
+                /// The user's own.
+                pub fn child_spec(arg: Worker) -> ChildSpec {
+                    ChildSpec::new::<Self>(arg).restart(Restart::Temporary)
+                }
+            }
+        },
+    );
+}

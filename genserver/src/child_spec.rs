@@ -12,13 +12,14 @@
 //! | modules | `:modules` | n/a: only for hot code upgrades, which Rust does not have | |
 //!
 //! `#[gen_server]` generates `Type::child_spec(arg)`, with the defaults
-//! given in `#[gen_server(restart = transient, shutdown = 10_000)]`; every
+//! given in `#[gen_server(restart = transient, shutdown = 10_000)]` (the
+//! options are listed [there](macro@crate::gen_server#options)); every
 //! field can be changed where the spec is used:
 //!
 //! ```
 //! use std::time::Duration;
 //! use genserver::prelude::*;
-//! use genserver::{ChildSpec, Restart, Shutdown};
+//! use genserver::{Restart, Shutdown};
 //!
 //! #[derive(Clone)]
 //! struct Config {
@@ -42,7 +43,8 @@
 //!     }
 //! }
 //!
-//! let spec = ChildSpec::new::<Db>(Config { path: "db".into() })
+//! // What `#[gen_server]` generates: ChildSpec::new::<Db>(config), with the options set.
+//! let spec = Db::child_spec(Config { path: "db".into() })
 //!     .id("db")
 //!     .restart(Restart::Transient)
 //!     .shutdown(Shutdown::Timeout(Duration::from_secs(10)));

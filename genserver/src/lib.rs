@@ -133,10 +133,72 @@ pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef}
 /// your unchanged impl block: the enums `{Type}Call`, `{Type}Cast` and
 /// `{Type}Info` (one variant per handler), `impl GenServer for Type`, the
 /// client struct `{Type}Client` that [`ServerRef<Type>`](ServerRef)
-/// dereferences to, and `Type::start`.
+/// dereferences to, `Type::start`, and `Type::child_spec(arg)`, the
+/// [`ChildSpec`] a supervisor starts the server with (Elixir's injected
+/// `child_spec/1`). A `child_spec` method of your own in the same impl block
+/// replaces the generated one, as a module overrides `child_spec/1` (the
+/// macro sees only its own block: one written in another impl block is a
+/// duplicate definition).
 ///
-/// The one option, `#[gen_server(crate = "path")]`, says where the
-/// `genserver` crate is, for crates that re-export it.
+/// # Options
+///
+/// `#[gen_server(restart = transient, shutdown = 10_000)]` is
+/// `use GenServer, restart: :transient, shutdown: 10_000`: the child spec
+/// options set the fields of the generated `child_spec`, and any field can
+/// still be changed where the spec is used, with [`ChildSpec`]'s builder
+/// methods or its public fields (`Supervisor.child_spec/2`).
+///
+/// | option | Elixir | sets | default |
+/// |---|---|---|---|
+/// | `id = "name"` | `id: :name` | [`ChildSpec::id`](struct@ChildSpec) | the server's type name |
+/// | `restart = permanent \| transient \| temporary` | `restart: :transient` | [`Restart`] | `permanent` |
+/// | `shutdown = 10_000 \| brutal_kill \| infinity` | `shutdown: 10_000` | [`Shutdown`]: milliseconds `terminate` may take before the child is killed, a kill without `terminate`, or no limit | `5_000`; `infinity` for `type = supervisor` |
+/// | `type = worker \| supervisor` | `type: :supervisor` | [`ChildType`] | `worker` |
+/// | `significant = true \| false` | `significant: true` | [`ChildSpec::significant`](struct@ChildSpec) (not with `restart = permanent`, which OTP refuses too) | `false` |
+/// | `crate = "path"` | | where the `genserver` crate is, for crates that re-export it | `::genserver` |
+///
+/// `start` and `modules` are not options: the spec starts the server with
+/// `Type::start(arg)` (build a spec with [`ChildSpec::from_fn`] to start it
+/// another way, with a name say), and `modules` serves hot code upgrades,
+/// which Rust does not have. A bad option or value does not compile, and
+/// the error says what to write.
+///
+/// `child_spec` is generated for every server, but only a server whose
+/// start argument is `Clone + Sync` can have a spec, since every restart
+/// starts from a fresh clone of it. That is checked where `child_spec` is
+/// called: a server whose argument is not `Clone` compiles as long as
+/// nothing asks for its spec.
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::{Restart, Shutdown};
+///
+/// struct Cache(Vec<String>);
+///
+/// #[gen_server(restart = transient, shutdown = 10_000)]
+/// impl Cache {
+///     #[init]
+///     fn init(capacity: usize) -> Self {
+///         Cache(Vec::with_capacity(capacity))
+///     }
+///
+///     #[call]
+///     fn capacity(&self) -> usize {
+///         self.0.capacity()
+///     }
+/// }
+///
+/// let spec = Cache::child_spec(100);
+/// assert_eq!(spec.restart, Restart::Transient);
+/// assert_eq!(spec.shutdown, Shutdown::Timeout(Duration::from_secs(10)));
+///
+/// // Supervisor.child_spec({Cache, 100}, id: :small_cache, restart: :permanent)
+/// let spec = Cache::child_spec(100).id("small_cache").restart(Restart::Permanent);
+/// assert_eq!(&*spec.id, "small_cache");
+/// ```
+///
+/// # Example
 ///
 /// ```
 /// use genserver::prelude::*;

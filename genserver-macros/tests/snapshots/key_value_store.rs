@@ -199,3 +199,21 @@ impl KeyValueStore {
         ::genserver::start(arg, ::genserver::StartOptions::new()).await
     }
 }
+impl KeyValueStore {
+    /// The spec a supervisor starts this server with (Elixir's `child_spec/1`):
+    /// each start runs `Self::start` with a clone of `arg`.
+    /// The defaults: the type name as id, restart `Permanent`, shutdown 5 s, type `Worker`.
+    /// Change any field where the spec is used, with `ChildSpec`'s builder
+    /// methods or its fields (`Supervisor.child_spec/2`).
+    ///
+    /// The argument must be `Clone + Sync`, as every restart starts from a
+    /// fresh clone of it.
+    #[must_use]
+    pub fn child_spec<Arg>(arg: Arg) -> ::genserver::ChildSpec
+    where
+        Self: ::genserver::GenServer<Arg = Arg>,
+        Arg: ::core::clone::Clone + ::core::marker::Sync,
+    {
+        ::genserver::ChildSpec::new::<Self>(arg)
+    }
+}

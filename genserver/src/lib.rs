@@ -64,6 +64,15 @@
 //! * [`timer`]: messages sent later or repeatedly ([`send_after`],
 //!   [`send_interval`], [`TimerRef`]), one timer service per runtime.
 //! * `error`: [`ExitReason`] and the errors clients see.
+//!
+//! Servers built on the same machinery, as OTP builds them on `gen_server`:
+//!
+//! * [`agent`]: [`Agent`](agent::Agent), a server whose callbacks are
+//!   closures (Elixir's `Agent`).
+//! * [`task`]: [`Task`](task::Task), async work run as a process, as a
+//!   supervised child or off a server's loop ([`task::async_nolink`]).
+//! * [`service`]: a service's lifetime: [`run_until_shutdown`] runs the
+//!   top of a tree until ctrl-c or SIGTERM, then stops it.
 
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
@@ -72,6 +81,7 @@
 #[allow(unused_extern_crates)]
 extern crate self as genserver;
 
+pub mod agent;
 pub mod child_spec;
 mod error;
 pub mod link;
@@ -79,7 +89,9 @@ pub mod monitor;
 mod process;
 pub mod registry;
 mod server;
+pub mod service;
 pub mod sys;
+pub mod task;
 pub mod timer;
 
 pub use crate::child_spec::{ChildSpec, ChildType, Restart, Shutdown};
@@ -98,6 +110,7 @@ pub use crate::server::{
     Client, GenServer, HandleContinue, HandleInfo, IdleTimeout, Init, IntoInit, Message,
     SendRequest,
 };
+pub use crate::service::{run_until, run_until_shutdown, shutdown_signal};
 pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef};
 
 /// Turns an impl block of handler methods into a server process.

@@ -897,7 +897,7 @@ fn build<F>(crash: &mut Option<Box<ExitReason>>, make: impl FnOnce() -> F) -> Op
 }
 
 /// Polls a callback once, turning a panic into [`ExitReason::Panic`].
-fn poll_caught<F: Future>(
+pub(crate) fn poll_caught<F: Future>(
     future: Pin<&mut F>,
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Result<F::Output, ExitReason>> {

@@ -1,0 +1,431 @@
+//! Tasks: a piece of async work run as a process (Elixir's `Task` and
+//! `Task.Supervisor.async_nolink`).
+//!
+//! A [`Task`] is a server that runs one future and then exits: `Normal`
+//! when the future is done (or the reason it returns, see [`TaskExit`]),
+//! [`ExitReason::Panic`] with the panic's message if it panics. Being a
+//! server, it has what every server has: links, monitors, a [`Pid`], and
+//! a place under a supervisor.
+//!
+//! * **A supervised task**: [`Task::child_spec`] makes a child of a plain
+//!   `async` closure (Elixir's `{Task, fn -> ... end}` child).
+//! * **Work off a server's loop**: [`async_nolink`] runs a future in a task
+//!   monitored (not linked) by the calling server, which gets the result as
+//!   a [`TaskResult`] info message, or the crash as a [`Down`] of the
+//!   task's monitor (Elixir's `Task.Supervisor.async_nolink` pattern;
+//!   pitfall 18).
+//! * **Fire and forget**: [`Task::start`] (`Task.start/1`).
+//!
+//! | Elixir | genserver |
+//! |---|---|
+//! | `Task.start(fun)` | [`Task::start`] |
+//! | `Task.start_link(fun)` | [`Task::start`], then [`Context::link`] from a server, or [`Task::child_spec`] under a supervisor |
+//! | `Task.child_spec(fun)` / `{Task, fun}` | [`Task::child_spec`] (restart **transient**; Elixir's is temporary) |
+//! | `Task.Supervisor.async_nolink(sup, fun)` in a GenServer | [`async_nolink(ctx, future)`](async_nolink) (the task is monitored by the server; no `Task.Supervisor` needed) |
+//! | `handle_info({ref, result}, state)` + `Process.demonitor(ref, [:flush])` | an `#[info]` handler for [`TaskResult<T>`]; the demonitor is done for you |
+//! | `handle_info({:DOWN, ref, :process, _, reason}, state)` | an `#[info]` handler for [`Down`], `down.monitor == task.monitor_ref()` |
+//! | `Task.shutdown(task, :brutal_kill)` | [`TaskRef::shutdown`] |
+//! | `Task.ignore(task)` | drop the [`TaskRef`]: the task runs on, its result still arrives |
+//! | `Task.async(fun)` + `Task.await(task, timeout)` | n/a: awaiting blocks the caller, which pitfall 18 warns against in a server; outside one, a plain future or `tokio::spawn` does it |
+//! | `Task.yield(task, timeout)` | n/a, as `Task.await` |
+//!
+//! Where this deviates from Elixir:
+//!
+//! * [`Task::child_spec`] restarts **transient** (after a crash only),
+//!   where Elixir's `Task` child spec is `restart: :temporary`: a
+//!   supervised task here is usually a long-running loop that should come
+//!   back if it crashes, and a task that finishes its work exits `Normal`,
+//!   so it is not restarted either way. Set
+//!   [`.restart(Restart::Temporary)`](ChildSpec::restart) for Elixir's.
+//! * The future runs in a tokio task of its own, which the task server
+//!   owns, so the server still reads its mailbox while the work runs: a
+//!   stop (a supervisor's shutdown) ends the work at once (it is dropped
+//!   at its next `.await`) instead of waiting for it.
+//!
+//! ```
+//! use genserver::prelude::*;
+//! use genserver::task::{self, TaskResult};
+//! use genserver::Down;
+//!
+//! #[derive(Default)]
+//! struct Crawler {
+//!     pages: Vec<usize>,
+//! }
+//!
+//! #[gen_server]
+//! impl Crawler {
+//!     /// Fetches in the background: the server keeps serving meanwhile.
+//!     #[cast]
+//!     fn fetch(&mut self, url: String, ctx: &mut Context<Self>) {
+//!         let _ = task::async_nolink(ctx, async move { url.len() });
+//!     }
+//!
+//!     #[info]
+//!     fn fetched(&mut self, done: TaskResult<usize>) {
+//!         self.pages.push(done.result);
+//!     }
+//!
+//!     #[info]
+//!     fn failed(&mut self, down: Down) {
+//!         eprintln!("fetch {:?} crashed: {}", down.monitor, down.reason);
+//!     }
+//!
+//!     #[call]
+//!     fn pages(&self) -> Vec<usize> {
+//!         self.pages.clone()
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let crawler = Crawler::start(Crawler::default()).await?;
+//! crawler.fetch("https://example.com".into());
+//! # for _ in 0..100 { if !crawler.pages().await?.is_empty() { break } tokio::task::yield_now().await; }
+//! assert_eq!(crawler.pages().await?, vec![19]);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::child_spec::{ChildSpec, Restart};
+use crate::error::{ExitReason, StartError};
+use crate::monitor::{Down, MonitorRef};
+use crate::process::context::Context;
+use crate::process::handle::{Handle, ServerId, ServerRef};
+use crate::process::run::StartOptions;
+use crate::registry::Pid;
+use crate::server::{Client, GenServer, HandleInfo, Init, Message};
+
+/// The work a task runs: its exit reason when done.
+type Work = Pin<Box<dyn Future<Output = ExitReason> + Send>>;
+
+/// What a task's future may return: how the task exits once it is done.
+///
+/// `()` exits `Normal`; `Ok(())` exits `Normal` and `Err(e)` exits with
+/// [`ExitReason::Error`] (so `?` works in a task's body, and a transient
+/// task whose work failed is restarted); an [`ExitReason`] is the reason
+/// itself.
+pub trait TaskExit: Send + 'static {
+    /// The reason the task exits with.
+    fn into_exit_reason(self) -> ExitReason;
+}
+
+impl TaskExit for () {
+    fn into_exit_reason(self) -> ExitReason {
+        ExitReason::Normal
+    }
+}
+
+impl TaskExit for ExitReason {
+    fn into_exit_reason(self) -> ExitReason {
+        self
+    }
+}
+
+impl<E> TaskExit for Result<(), E>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+{
+    fn into_exit_reason(self) -> ExitReason {
+        match self {
+            Ok(()) => ExitReason::Normal,
+            Err(error) => ExitReason::error(error),
+        }
+    }
+}
+
+/// A task: a server that runs one future, then exits. See the [module
+/// docs](crate::task).
+pub struct Task {
+    /// The tokio task running the work, aborted when the server ends
+    /// before the work does.
+    work: Option<tokio::task::AbortHandle>,
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        if let Some(work) = self.work.take() {
+            work.abort();
+        }
+    }
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task").finish_non_exhaustive()
+    }
+}
+
+impl Task {
+    /// Starts a task running `work`, linked to nothing (`Task.start/1`),
+    /// and returns once it runs. The task exits when `work` is done: see
+    /// [`TaskExit`] for the reason.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::NoRuntime`] outside a tokio runtime.
+    pub async fn start<Fut>(work: Fut) -> Result<ServerRef<Task>, StartError>
+    where
+        Fut: Future + Send + 'static,
+        Fut::Output: TaskExit,
+    {
+        Task::start_with(work, StartOptions::new()).await
+    }
+
+    /// [`start`](Task::start) with start options (a name).
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](crate::start).
+    pub async fn start_with<Fut>(
+        work: Fut,
+        options: StartOptions,
+    ) -> Result<ServerRef<Task>, StartError>
+    where
+        Fut: Future + Send + 'static,
+        Fut::Output: TaskExit,
+    {
+        // The work waits until `start` has seen the task running: a task
+        // done before that would look like one whose init failed.
+        let (gate, gated) = tokio::sync::oneshot::channel::<()>();
+        let work = Box::pin(async move {
+            match gated.await {
+                Ok(()) => work.await.into_exit_reason(),
+                Err(_) => ExitReason::Normal,
+            }
+        });
+        let task = crate::process::start::<Task>(TaskArg(work), options).await?;
+        let _ = gate.send(());
+        Ok(task)
+    }
+
+    /// A child spec that runs the future `work()` makes, as a task
+    /// (`Task.child_spec/1`): id the task's type name (set a distinct
+    /// [`id`](ChildSpec::id) for each task under one supervisor), restart
+    /// **transient** (Elixir's is temporary: see the [module
+    /// docs](crate::task)), the worker defaults otherwise.
+    ///
+    /// A supervisor calls `work` again for each restart, which is why it is
+    /// a closure that makes the future (`|| async { ... }`), and an `Fn`.
+    pub fn child_spec<F, Fut>(work: F) -> ChildSpec
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: TaskExit,
+    {
+        let work = Arc::new(work);
+        ChildSpec::from_fn(std::any::type_name::<Task>(), move || {
+            let work = Arc::clone(&work);
+            async move {
+                let task = Task::start(work()).await?;
+                Ok(Some(Pid::from(task)))
+            }
+        })
+        .restart(Restart::Transient)
+    }
+}
+
+/// Runs `work` to its exit reason, turning a panic into [`ExitReason::Panic`].
+async fn caught(mut work: Work) -> ExitReason {
+    std::future::poll_fn(|cx| crate::process::run::poll_caught(std::pin::Pin::new(&mut work), cx))
+        .await
+        .unwrap_or_else(|panic| panic)
+}
+
+/// The argument a task starts with: its work.
+pub struct TaskArg(Work);
+
+impl fmt::Debug for TaskArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TaskArg")
+    }
+}
+
+/// The message a task's work sends its server when it is done: the
+/// task's info message. Only this module makes one.
+pub struct WorkDone(ExitReason);
+
+impl fmt::Debug for WorkDone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("WorkDone").field(&self.0).finish()
+    }
+}
+
+impl Message for WorkDone {
+    fn name(&self) -> &'static str {
+        "WorkDone"
+    }
+}
+
+impl HandleInfo<WorkDone> for Task {
+    fn into_info(message: WorkDone) -> WorkDone {
+        message
+    }
+}
+
+/// The client of a [`Task`]: a task takes no requests; stop it, link to it
+/// or monitor it through its [`ServerRef`] or [`Pid`].
+#[derive(Clone, Debug)]
+pub struct TaskClient(Handle<Task>);
+
+impl Client<Task> for TaskClient {
+    fn from_handle(handle: Handle<Task>) -> Self {
+        TaskClient(handle)
+    }
+
+    fn handle(&self) -> &Handle<Task> {
+        &self.0
+    }
+}
+
+impl GenServer for Task {
+    type Arg = TaskArg;
+    type Call = std::convert::Infallible;
+    type Cast = std::convert::Infallible;
+    type Info = WorkDone;
+    type Client = TaskClient;
+
+    async fn init(arg: TaskArg, ctx: &mut Context<Self>) -> Init<Self> {
+        match Task::init_now(arg, ctx) {
+            Ok(init) => init,
+            // `init_now` takes every argument.
+            Err(_) => Init::Stop(ExitReason::error("a task's init was refused")),
+        }
+    }
+
+    fn init_now(TaskArg(work): TaskArg, ctx: &mut Context<Self>) -> Result<Init<Self>, TaskArg> {
+        // The work holds a reference to its server, so the server lives
+        // until the work is done, whoever else holds one.
+        let server = ctx.server_ref();
+        let work = tokio::spawn(async move {
+            let reason = caught(work).await;
+            server.send(WorkDone(reason));
+        });
+        Ok(Init::Ok(Task {
+            work: Some(work.abort_handle()),
+        }))
+    }
+
+    fn handle_info_now(
+        &mut self,
+        WorkDone(reason): WorkDone,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), WorkDone> {
+        self.work = None;
+        ctx.stop(reason);
+        Ok(())
+    }
+}
+
+/// The result of a task started with [`async_nolink`], as an info message
+/// for the server that started it (Elixir's `{ref, result}`).
+///
+/// By the time it is handled, the task's monitor is removed (Elixir's
+/// `Process.demonitor(ref, [:flush])`): no [`Down`] of the task follows.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TaskResult<T> {
+    /// The task's monitor: the [`TaskRef::monitor_ref`] of the task that
+    /// produced this result.
+    pub monitor: MonitorRef,
+    /// What the task's future returned.
+    pub result: T,
+}
+
+/// A task started with [`async_nolink`]: tells its [`TaskResult`] and its
+/// [`Down`] apart from other tasks'.
+#[derive(Clone, Debug)]
+pub struct TaskRef {
+    monitor: MonitorRef,
+    pid: Pid,
+}
+
+impl TaskRef {
+    /// The monitor the calling server holds on the task: the `monitor` of
+    /// its [`TaskResult`] or of its [`Down`].
+    pub fn monitor_ref(&self) -> MonitorRef {
+        self.monitor
+    }
+
+    /// The task server's id.
+    pub fn id(&self) -> ServerId {
+        self.pid.id()
+    }
+
+    /// The task server.
+    pub fn pid(&self) -> &Pid {
+        &self.pid
+    }
+
+    /// Stops the task at once (`Task.shutdown(task, :brutal_kill)`) and
+    /// removes its monitor: neither its result nor a `Down` of it reaches
+    /// the server after this, even one already in the mailbox. Returns
+    /// whether the task's monitor was still set (`false`: its result or
+    /// its `Down` was handled already).
+    pub fn shutdown<S>(self, ctx: &mut Context<S>) -> bool
+    where
+        S: GenServer,
+    {
+        let pending = ctx.demonitor(self.monitor);
+        self.pid.kill();
+        pending
+    }
+}
+
+/// Runs `work` in a new [`Task`] monitored by the calling server, which
+/// gets the outcome as an info message (Elixir's
+/// `Task.Supervisor.async_nolink/2` from a GenServer, and pitfall 18):
+///
+/// * the result, as a [`TaskResult<T>`], if the future completes (the
+///   monitor is removed: no `Down` follows);
+/// * a [`Down`] with the task's [`monitor_ref`](TaskRef::monitor_ref) and
+///   the reason, if the task panicked or was stopped or killed.
+///
+/// The task is not linked: its crash does not take the server down, and
+/// the server's exit does not stop the task (which then runs to its end,
+/// its result going nowhere). The server must have `#[info]` handlers for
+/// both `TaskResult<T>` and `Down` (the bounds make a missing one a compile
+/// error). Use it from a handler (it does not wait): answer a caller later
+/// with a [`ReplyTo`](crate::ReplyTo) kept in the state, and never await
+/// the work in the handler.
+///
+/// # Errors
+///
+/// [`StartError::NoRuntime`] outside a tokio runtime.
+pub fn async_nolink<S, T, Fut>(ctx: &mut Context<S>, work: Fut) -> Result<TaskRef, StartError>
+where
+    S: HandleInfo<TaskResult<T>> + HandleInfo<Down>,
+    T: Send + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    // The work waits for its monitor: it is set up after the task starts,
+    // and a task done before it would report `NoProc` instead of its
+    // result or its crash.
+    let (gate, gated) = tokio::sync::oneshot::channel::<MonitorRef>();
+    let caller = Arc::clone(&ctx.shared);
+    let task = crate::process::spawn::<Task>(TaskArg(Box::pin(async move {
+        let Ok(monitor) = gated.await else {
+            return ExitReason::Normal;
+        };
+        let result = work.await;
+        // Runs in the caller: the result is handled only while the monitor
+        // is set (not after `TaskRef::shutdown`), and removes it, so the
+        // `Down` that follows the task's exit is dropped.
+        let _ = caller.send_signal(Box::new(move |_, ctx: &mut Context<S>| {
+            ctx.demonitor(monitor).then(|| {
+                <S as HandleInfo<TaskResult<T>>>::into_info(TaskResult { monitor, result })
+            })
+        }));
+        ExitReason::Normal
+    })))?;
+    let monitor = ctx.monitor(&task);
+    let _ = gate.send(monitor);
+    Ok(TaskRef {
+        monitor,
+        pid: Pid::from(task),
+    })
+}

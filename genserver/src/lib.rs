@@ -60,6 +60,8 @@
 //! * [`monitor`]: monitors ([`Down`], [`Monitor`]).
 //! * [`registry`]: names, `whereis`, [`Registry`](registry::Registry) and
 //!   the via contract ([`Pid`], [`registry::Via`]).
+//! * [`supervisor`]: supervisors ([`Supervisor`], [`SupervisorSpec`],
+//!   [`Strategy`]) and the typed lookup of restarted children.
 //! * [`sys`]: looking into a running server (`:sys`).
 //! * [`timer`]: messages sent later or repeatedly ([`send_after`],
 //!   [`send_interval`], [`TimerRef`]), one timer service per runtime.
@@ -79,6 +81,7 @@ pub mod monitor;
 mod process;
 pub mod registry;
 mod server;
+pub mod supervisor;
 pub mod sys;
 pub mod timer;
 
@@ -98,6 +101,7 @@ pub use crate::server::{
     Client, GenServer, HandleContinue, HandleInfo, IdleTimeout, Init, IntoInit, Message,
     SendRequest,
 };
+pub use crate::supervisor::{Strategy, Supervisor, SupervisorError, SupervisorSpec};
 pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef};
 
 /// Turns an impl block of handler methods into a server process.

@@ -792,3 +792,76 @@ async fn the_typed_lookup_finds_the_current_child_and_checks_its_type() {
         SupervisorError::Call(CallError::NoProc)
     );
 }
+
+// -------------------------------------------------------------- tracing
+
+/// The events a test's supervisors report: their message and fields.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<String>>>);
+
+struct Fields<'a>(&'a mut String);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={value:?} ", field.name()));
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = format!("{} ", event.metadata().level());
+        event.record(&mut Fields(&mut text));
+        self.0.lock().unwrap().push(text);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test(start_paused = true)]
+async fn crashes_restarts_and_escalations_are_traced_with_the_supervisor_and_child() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let kit = Kit::default();
+    let sup = Supervisor::start_with(
+        kit.sup(Strategy::OneForOne, &["a"]).max_restarts(1),
+        StartOptions::new().name("supervisor_test_traced"),
+    )
+    .await
+    .unwrap();
+    let id = format!("supervisor={}", sup.id().as_u64());
+    crash(&sup, "a").await;
+    crash(&sup, "a").await;
+    sup.exited().await.unwrap();
+    let events = capture.0.lock().unwrap().clone();
+    let find = |words: &[&str]| {
+        events
+            .iter()
+            .any(|event| words.iter().all(|word| event.contains(word)))
+    };
+    assert!(
+        find(&[
+            "ERROR",
+            &id,
+            "supervisor_test_traced",
+            "child=\"a\"",
+            "terminated"
+        ]),
+        "{events:#?}"
+    );
+    assert!(
+        find(&["INFO", &id, "child=\"a\"", "restarting"]),
+        "{events:#?}"
+    );
+    assert!(
+        find(&["ERROR", &id, "child=\"a\"", "maximum restart intensity"]),
+        "{events:#?}"
+    );
+}

@@ -55,8 +55,8 @@
 //! # Reaching a restarted child
 //!
 //! A restart starts a new server: a [`ServerRef`] to the old one goes
-//! stale, and its calls fail with [`CallError::NoProc`](crate::CallError::NoProc)
-//! (or [`CallError::Exit`](crate::CallError::Exit) for calls caught by the
+//! stale, and its calls fail with [`CallError::NoProc`]
+//! (or [`CallError::Exit`] for calls caught by the
 //! crash). Hold a way to find the child instead of the reference itself,
 //! as Elixir code holds a name instead of a pid:
 //!

@@ -803,7 +803,8 @@ struct Fields<'a>(&'a mut String);
 
 impl tracing::field::Visit for Fields<'_> {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!("{}={value:?} ", field.name()));
+        use std::fmt::Write as _;
+        let _ = write!(self.0, "{}={value:?} ", field.name());
     }
 }
 

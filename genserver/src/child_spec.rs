@@ -164,7 +164,7 @@ impl ChildSpec {
         let start: StartFn = Arc::new(move || {
             let arg = arg.clone();
             Box::pin(async move {
-                match crate::process::start::<S>(arg, crate::StartOptions::new()).await {
+                match S::start_with(arg, crate::StartOptions::new()).await {
                     Ok(server) => Ok(Some(Pid::from(server))),
                     Err(StartError::Ignored) => Ok(None),
                     Err(error) => Err(error),

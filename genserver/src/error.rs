@@ -192,7 +192,10 @@ impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CallError::Timeout => f.write_str("call timed out: the server did not reply in time"),
-            CallError::NoProc => f.write_str("no such process: the server is not running"),
+            CallError::NoProc => f.write_str(
+                "no such process: the server is not running (if a supervisor restarted it, \
+                 look it up again by name or through the supervisor)",
+            ),
             CallError::CallingSelf => {
                 f.write_str("calling self: a server cannot call itself, it would wait forever")
             }
@@ -251,6 +254,18 @@ pub enum StartError {
     /// The name could not be registered for another reason (the server
     /// type does not fit the registry, or a registry of your own failed).
     Name(RegisterError),
+    /// A supervisor's child failed to start, so the supervisor did not
+    /// start (`{:shutdown, {:failed_to_start_child, id, reason}}`): the
+    /// children started before it were stopped.
+    Child {
+        /// The child's id.
+        id: Arc<str>,
+        /// Why it did not start.
+        error: Box<StartError>,
+    },
+    /// Two of a supervisor's children have this id
+    /// (`{:duplicate_child_name, id}`); none was started.
+    DuplicateChild(Arc<str>),
 }
 
 impl fmt::Display for StartError {
@@ -266,6 +281,10 @@ impl fmt::Display for StartError {
                 write!(f, "already started: {pid} holds the name")
             }
             StartError::Name(error) => write!(f, "could not register the name ({error})"),
+            StartError::Child { id, error } => {
+                write!(f, "failed to start child {id:?}: {error}")
+            }
+            StartError::DuplicateChild(id) => write!(f, "duplicate child id {id:?}"),
         }
     }
 }
@@ -275,6 +294,7 @@ impl StdError for StartError {
         match self {
             StartError::Init(ExitReason::Error(error)) => Some(&**error),
             StartError::Name(error) => Some(error),
+            StartError::Child { error, .. } => Some(&**error),
             _ => None,
         }
     }
@@ -445,6 +465,8 @@ pub enum Error {
     Link(crate::link::LinkError),
     /// A server exited with this reason (as a monitor reports it).
     Exit(ExitReason),
+    /// A supervisor request failed.
+    Supervisor(crate::supervisor::SupervisorError),
 }
 
 impl Error {
@@ -458,6 +480,7 @@ impl Error {
             Error::Blocking(error) => error,
             Error::Link(error) => error,
             Error::Exit(reason) => reason,
+            Error::Supervisor(error) => error,
         }
     }
 }
@@ -492,6 +515,7 @@ from_errors! {
     Blocking(BlockingError),
     Link(crate::link::LinkError),
     Exit(ExitReason),
+    Supervisor(crate::supervisor::SupervisorError),
 }
 
 /// Folds a nested `Result` into one: `Result<Result<T, E>, X>` becomes

@@ -60,6 +60,8 @@
 //! * [`monitor`]: monitors ([`Down`], [`Monitor`]).
 //! * [`registry`]: names, `whereis`, [`Registry`](registry::Registry) and
 //!   the via contract ([`Pid`], [`registry::Via`]).
+//! * [`supervisor`]: supervisors ([`Supervisor`], [`SupervisorSpec`],
+//!   [`Strategy`]) and the typed lookup of restarted children.
 //! * [`sys`]: looking into a running server (`:sys`).
 //! * [`timer`]: messages sent later or repeatedly ([`send_after`],
 //!   [`send_interval`], [`TimerRef`]), one timer service per runtime.
@@ -90,6 +92,7 @@ mod process;
 pub mod registry;
 mod server;
 pub mod service;
+pub mod supervisor;
 pub mod sys;
 pub mod task;
 pub mod timer;
@@ -111,6 +114,7 @@ pub use crate::server::{
     SendRequest,
 };
 pub use crate::service::{run_until, run_until_shutdown, shutdown_signal};
+pub use crate::supervisor::{Strategy, Supervisor, SupervisorError, SupervisorSpec};
 pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef};
 
 /// Turns an impl block of handler methods into a server process.

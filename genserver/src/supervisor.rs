@@ -1,0 +1,1066 @@
+//! Supervisors: Erlang's `supervisor` behaviour, Elixir's `Supervisor`.
+//!
+//! A supervisor is a server that starts its children in order, watches
+//! them, restarts them by its [`Strategy`] and their [`Restart`] value, and
+//! stops them in reverse order when it stops. It is a server like any
+//! other (`supervisor.erl` is a `gen_server`): [`Supervisor::start`] gives
+//! a [`ServerRef<Supervisor>`], whose client methods are the `Supervisor`
+//! module's functions.
+//!
+//! ```
+//! use genserver::prelude::*;
+//! use genserver::supervisor::{Strategy, Supervisor, SupervisorSpec};
+//! use genserver::ChildSpec;
+//!
+//! #[derive(Clone)]
+//! struct Counter(u64);
+//!
+//! #[gen_server]
+//! impl Counter {
+//!     #[call]
+//!     fn bump(&mut self) -> u64 {
+//!         self.0 += 1;
+//!         self.0
+//!     }
+//!
+//!     #[cast]
+//!     fn crash(&mut self) {
+//!         panic!("bad request");
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), genserver::Error> {
+//! let sup = Supervisor::start(
+//!     SupervisorSpec::new(Strategy::OneForOne)
+//!         .max_restarts(3)
+//!         .max_seconds(5)
+//!         .child(ChildSpec::new::<Counter>(Counter(0)).id("counter")),
+//! )
+//! .await?;
+//! // A typed reference to the child, looked up through the supervisor.
+//! let counter = sup.child::<Counter>("counter").await?;
+//! assert_eq!(counter.bump().await?, 1);
+//! counter.crash();
+//! counter.exited().await?;
+//! // The old reference is stale; the supervisor has started a new child.
+//! assert!(counter.bump().await.is_err());
+//! let counter = sup.child::<Counter>("counter").await?;
+//! assert_eq!(counter.bump().await?, 1);
+//! sup.stop().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Reaching a restarted child
+//!
+//! A restart starts a new server: a [`ServerRef`] to the old one goes
+//! stale, and its calls fail with [`CallError::NoProc`]
+//! (or [`CallError::Exit`] for calls caught by the
+//! crash). Hold a way to find the child instead of the reference itself,
+//! as Elixir code holds a name instead of a pid:
+//!
+//! * **a name**: start the child under a name (a spec made with
+//!   [`ChildSpec::from_fn`] around `Type::start_with(arg,
+//!   StartOptions::new().name("db"))`, or a [`Registry`](crate::registry::Registry)
+//!   key with `via`), and look it up with
+//!   [`registry::whereis`](crate::registry::whereis) at each use: the name
+//!   moves to the new server when it starts;
+//! * **the supervisor**: [`SupervisorClient::child`] gives the current
+//!   child of an id as a typed reference, or says why not (not running,
+//!   unknown id, another server type).
+//!
+//! # Deviations from OTP
+//!
+//! * **Stopping a child runs its `terminate`.** OTP stops a child with an
+//!   exit signal (`exit(child, :shutdown)`), so only a child that traps
+//!   exits runs `terminate`. Here the supervisor asks every child to stop
+//!   ([`Pid::stop_with`] with [`ExitReason::Shutdown`]), so its
+//!   `terminate` runs, within its [`Shutdown`] budget: a Rust server's
+//!   cleanup lives in `terminate`. A child that has not exited when the
+//!   budget runs out is killed, as in OTP; `BrutalKill` kills at once, and
+//!   `Infinity` waits as long as it takes.
+//! * **Start errors are values.** A child that fails to start makes
+//!   [`Supervisor::start`] return [`StartError::Child`] with the child's
+//!   id and its own error (`{:error, {:shutdown, {:failed_to_start_child,
+//!   id, reason}}}`), whether or not the caller traps exits.
+//! * **A child whose restart fails** is tried again after the messages
+//!   already queued (OTP's `try_again_restart`); each try counts towards
+//!   the restart intensity, so a child that never starts ends in an
+//!   escalation rather than a loop.
+//! * **Calls use the client's call timeout** (5 s unless set with
+//!   `with_timeout`), where OTP waits forever: a `start_child` whose
+//!   child's `init` takes longer needs a longer timeout.
+//! * `auto_shutdown` and `significant` children are not implemented yet:
+//!   the spec field is kept but has no effect. `:modules` is n/a (no hot
+//!   code upgrades).
+
+use std::collections::VecDeque;
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::child_spec::{ChildSpec, ChildType, Restart, Shutdown};
+use crate::error::{CallError, ExitReason, StartError, StopError};
+use crate::link::Exit;
+use crate::process::context::Context;
+use crate::process::handle::{Handle, Process, ReplyTo, ServerId, ServerRef};
+use crate::process::mailbox::Envelope;
+use crate::process::run::StartOptions;
+use crate::registry::Pid;
+use crate::server::{Client, GenServer, HandleInfo, Init, Message};
+
+/// Which children a supervisor restarts when one fails (`:strategy`).
+///
+/// "Fails" means exits in a way its [`Restart`] value says to restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// Restart only the child that failed (`:one_for_one`).
+    OneForOne,
+    /// Stop all the other children (in reverse start order), then restart
+    /// them all in start order (`:one_for_all`).
+    OneForAll,
+    /// Stop the children started after the one that failed (in reverse
+    /// start order), then restart it and them in start order
+    /// (`:rest_for_one`).
+    RestForOne,
+}
+
+/// A supervisor's flags and children: what [`Supervisor::start`] takes
+/// (the `init/1` callback's `{:ok, {flags, children}}`).
+#[derive(Debug, Clone)]
+pub struct SupervisorSpec {
+    strategy: Strategy,
+    max_restarts: u32,
+    max_seconds: Duration,
+    children: Vec<ChildSpec>,
+}
+
+impl SupervisorSpec {
+    /// A supervisor with `strategy`, no children, and the default restart
+    /// intensity: at most 3 restarts within 5 seconds.
+    pub fn new(strategy: Strategy) -> Self {
+        SupervisorSpec {
+            strategy,
+            max_restarts: 3,
+            max_seconds: Duration::from_secs(5),
+            children: Vec::new(),
+        }
+    }
+
+    /// The most restarts allowed within [`max_seconds`](Self::max_seconds)
+    /// (`:max_restarts`, default 3). One more and the supervisor stops its
+    /// children and exits with [`ExitReason::Shutdown`]. With 0, any
+    /// restart does.
+    #[must_use]
+    pub fn max_restarts(mut self, max_restarts: u32) -> Self {
+        self.max_restarts = max_restarts;
+        self
+    }
+
+    /// The window of [`max_restarts`](Self::max_restarts), in seconds
+    /// (`:max_seconds`, default 5).
+    #[must_use]
+    pub fn max_seconds(mut self, max_seconds: u64) -> Self {
+        self.max_seconds = Duration::from_secs(max_seconds);
+        self
+    }
+
+    /// The window of [`max_restarts`](Self::max_restarts) as a duration,
+    /// for windows shorter than a second.
+    #[must_use]
+    pub fn period(mut self, period: Duration) -> Self {
+        self.max_seconds = period;
+        self
+    }
+
+    /// Appends a child; children start in the order given.
+    #[must_use]
+    pub fn child(mut self, child: ChildSpec) -> Self {
+        self.children.push(child);
+        self
+    }
+
+    /// Appends children, in order.
+    #[must_use]
+    pub fn children(mut self, children: impl IntoIterator<Item = ChildSpec>) -> Self {
+        self.children.extend(children);
+        self
+    }
+
+    /// The strategy.
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+}
+
+/// Why a supervisor request failed: the error of every
+/// [`SupervisorClient`] method.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SupervisorError {
+    /// `start_child` with the id of a running child (`{:error,
+    /// {:already_started, pid}}`); this is the child.
+    AlreadyStarted(Pid),
+    /// `start_child` with the id of a child whose spec is kept but which is
+    /// not running (`{:error, :already_present}`).
+    AlreadyPresent,
+    /// No child has this id (`{:error, :not_found}`).
+    NotFound,
+    /// `delete_child` or `restart_child` of a running child (`{:error,
+    /// :running}`).
+    Running,
+    /// The child is known but not running (its init returned `Ignore`, it
+    /// exited and is not restarted, or it was terminated): there is no
+    /// server to return.
+    NotRunning,
+    /// The child is a server of another type than the one asked for.
+    WrongType {
+        /// The server type the caller expected.
+        expected: &'static str,
+        /// The child's type.
+        found: &'static str,
+    },
+    /// The child did not start (`{:error, reason}` of `start_child` and
+    /// `restart_child`).
+    Start(StartError),
+    /// The supervisor did not answer.
+    Call(CallError),
+}
+
+impl fmt::Display for SupervisorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SupervisorError::AlreadyStarted(pid) => {
+                write!(f, "already started: a child with this id runs as {pid}")
+            }
+            SupervisorError::AlreadyPresent => {
+                f.write_str("already present: a child with this id is known (not running)")
+            }
+            SupervisorError::NotFound => f.write_str("no child with this id"),
+            SupervisorError::Running => f.write_str("the child is running"),
+            SupervisorError::NotRunning => f.write_str("the child is not running"),
+            SupervisorError::WrongType { expected, found } => {
+                write!(
+                    f,
+                    "wrong server type: the child is a {found}, not a {expected}"
+                )
+            }
+            SupervisorError::Start(error) => write!(f, "the child did not start ({error})"),
+            SupervisorError::Call(error) => write!(f, "the supervisor did not answer ({error})"),
+        }
+    }
+}
+
+impl StdError for SupervisorError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            SupervisorError::Start(error) => Some(error),
+            SupervisorError::Call(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<CallError> for SupervisorError {
+    fn from(error: CallError) -> Self {
+        SupervisorError::Call(error)
+    }
+}
+
+/// One child, as [`SupervisorClient::which_children`] lists it
+/// (`{id, child, type, modules}`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ChildInfo {
+    /// The child's id.
+    pub id: Arc<str>,
+    /// The running child, or `None` (`:undefined`) if it is not running.
+    pub pid: Option<Pid>,
+    /// Worker or supervisor.
+    pub child_type: ChildType,
+    /// The server type the spec starts (`:modules`; empty for a spec made
+    /// with [`ChildSpec::from_fn`]).
+    pub server: &'static str,
+}
+
+/// The counts [`SupervisorClient::count_children`] returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ChildCount {
+    /// Children known, running or not (`:specs`).
+    pub specs: usize,
+    /// Children running (`:active`).
+    pub active: usize,
+    /// Children that are supervisors, running or not (`:supervisors`).
+    pub supervisors: usize,
+    /// Children that are workers, running or not (`:workers`).
+    pub workers: usize,
+}
+
+/// A supervisor's state: its flags, its children in start order, and the
+/// times of its recent restarts. See the [module docs](crate::supervisor).
+pub struct Supervisor {
+    strategy: Strategy,
+    max_restarts: u32,
+    period: Duration,
+    children: Vec<Child>,
+    restarts: VecDeque<Instant>,
+    /// The supervisor itself, uncounted, for links and reports.
+    me: Arc<dyn Process>,
+}
+
+/// A child: its spec and, while it runs, its pid.
+struct Child {
+    spec: ChildSpec,
+    pid: Option<Pid>,
+}
+
+impl Child {
+    fn info(&self) -> ChildInfo {
+        ChildInfo {
+            id: Arc::clone(&self.spec.id),
+            pid: self.pid.clone(),
+            child_type: self.spec.child_type,
+            server: self.spec.server(),
+        }
+    }
+}
+
+impl fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Supervisor")
+            .field("strategy", &self.strategy)
+            .field("max_restarts", &self.max_restarts)
+            .field("period", &self.period)
+            .field(
+                "children",
+                &self.children.iter().map(Child::info).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Supervisor {
+    /// Starts a supervisor and its children, in order, each child's `init`
+    /// awaited (`Supervisor.start_link/2`).
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::Child`] if a child failed to start (the children
+    /// already started are stopped first, in reverse order),
+    /// [`StartError::DuplicateChild`] if two children share an id, and the
+    /// errors of any start.
+    pub async fn start(spec: SupervisorSpec) -> Result<ServerRef<Supervisor>, StartError> {
+        <Supervisor as GenServer>::start_with(spec, StartOptions::new()).await
+    }
+
+    /// A spec that starts this supervisor as a child of another: type
+    /// [`ChildType::Supervisor`], shutdown [`Shutdown::Infinity`], id
+    /// `"Supervisor"` (set one with [`ChildSpec::id`]).
+    pub fn child_spec(spec: SupervisorSpec) -> ChildSpec {
+        ChildSpec::new::<Supervisor>(spec)
+            .id("Supervisor")
+            .child_type(ChildType::Supervisor)
+    }
+
+    /// The current time on tokio's clock.
+    fn now() -> Instant {
+        Instant::now()
+    }
+
+    /// Records a restart; `false` if it is one too many (the intensity is
+    /// exceeded).
+    fn add_restart(&mut self) -> bool {
+        let now = Self::now();
+        self.restarts.push_back(now);
+        while let Some(&oldest) = self.restarts.front() {
+            if now.duration_since(oldest) > self.period {
+                self.restarts.pop_front();
+            } else {
+                break;
+            }
+        }
+        self.restarts.len() <= self.max_restarts as usize
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.children.iter().position(|child| &*child.spec.id == id)
+    }
+
+    /// Starts the child at `index` and records its pid. A temporary child
+    /// that is ignored is forgotten (`Ok(None)` all the same).
+    async fn start_at(
+        &mut self,
+        index: usize,
+        me: &Arc<dyn Process>,
+    ) -> Result<Option<Pid>, StartError> {
+        let started = start_linked(&self.children[index].spec, me).await?;
+        self.children[index].pid.clone_from(&started);
+        Ok(started)
+    }
+
+    /// Stops every running child, in reverse start order; temporary ones
+    /// are forgotten.
+    async fn stop_all(&mut self, me: &Arc<dyn Process>, who: &Who) {
+        for index in (0..self.children.len()).rev() {
+            self.stop_at(index, me, who).await;
+        }
+        self.children
+            .retain(|child| child.spec.restart != Restart::Temporary || child.pid.is_some());
+    }
+
+    /// Stops the child at `index` if it runs (its spec stays).
+    async fn stop_at(&mut self, index: usize, me: &Arc<dyn Process>, who: &Who) {
+        if let Some(pid) = self.children[index].pid.take() {
+            shut_down(&self.children[index].spec, &pid, me, who).await;
+        }
+    }
+
+    /// A child exited: restart what the strategy says.
+    async fn child_exited(&mut self, exit: Exit, ctx: &mut Context<Self>) {
+        let Some(from) = exit.from else {
+            return;
+        };
+        // Only the exit of a child as it runs now: a child stopped or
+        // restarted since has another pid (or none).
+        let Some(index) = self.children.iter().position(|child| {
+            child
+                .pid
+                .as_ref()
+                .is_some_and(|pid| pid.id() == from && !pid.is_alive())
+        }) else {
+            return;
+        };
+        let me = Arc::clone(&self.me);
+        let who = Who::of(&me);
+        self.children[index].pid = None;
+        let spec = &self.children[index].spec;
+        let reason = exit.reason;
+        if reason.is_normal() {
+            tracing::debug!(
+                supervisor = who.id.as_u64(),
+                supervisor_name = who.name.as_deref(),
+                child = &*spec.id,
+                reason = %reason,
+                "supervisor {who}: child {} exited ({reason})",
+                spec.id,
+            );
+        } else {
+            tracing::error!(
+                supervisor = who.id.as_u64(),
+                supervisor_name = who.name.as_deref(),
+                child = &*spec.id,
+                reason = %reason,
+                "supervisor {who}: child {} terminated ({reason})",
+                spec.id,
+            );
+        }
+        if spec.restart == Restart::Temporary {
+            self.children.remove(index);
+            return;
+        }
+        if !spec.restart.restarts_after(&reason) {
+            return;
+        }
+        let id = Arc::clone(&spec.id);
+        if !self.add_restart() {
+            self.escalate(&id, ctx, &who);
+            return;
+        }
+        // The children to restart, in start order: stop the others among
+        // them in reverse order first.
+        let first = match self.strategy {
+            Strategy::OneForAll => 0,
+            Strategy::OneForOne | Strategy::RestForOne => index,
+        };
+        let last = match self.strategy {
+            Strategy::OneForOne => index,
+            Strategy::OneForAll | Strategy::RestForOne => self.children.len() - 1,
+        };
+        for other in (first..=last).rev() {
+            self.stop_at(other, &me, &who).await;
+        }
+        // Temporary children taken down with the failed one are never
+        // restarted: they are forgotten.
+        let group: Vec<Arc<str>> = self.children[first..=last]
+            .iter()
+            .filter(|child| child.spec.restart != Restart::Temporary)
+            .map(|child| Arc::clone(&child.spec.id))
+            .collect();
+        self.children
+            .retain(|child| child.spec.restart != Restart::Temporary || child.pid.is_some());
+        tracing::info!(
+            supervisor = who.id.as_u64(),
+            supervisor_name = who.name.as_deref(),
+            child = &*id,
+            strategy = ?self.strategy,
+            "supervisor {who}: restarting {}",
+            group.join(", "),
+        );
+        self.restart_group(group, &me, ctx, &who).await;
+    }
+
+    /// Starts the children of `group` (ids, in start order) that are known
+    /// and not running. A child that fails to start counts as another
+    /// restart, and the rest of the group is tried again after the mail
+    /// already queued.
+    async fn restart_group(
+        &mut self,
+        group: Vec<Arc<str>>,
+        me: &Arc<dyn Process>,
+        ctx: &mut Context<Self>,
+        who: &Who,
+    ) {
+        for (at, id) in group.iter().enumerate() {
+            let Some(index) = self.position(id) else {
+                continue;
+            };
+            if self.children[index].pid.is_some() {
+                continue;
+            }
+            match self.start_at(index, me).await {
+                Ok(_) => {
+                    tracing::debug!(
+                        supervisor = who.id.as_u64(),
+                        supervisor_name = who.name.as_deref(),
+                        child = &**id,
+                        "supervisor {who}: child {id} restarted",
+                    );
+                }
+                Err(error) => {
+                    tracing::error!(
+                        supervisor = who.id.as_u64(),
+                        supervisor_name = who.name.as_deref(),
+                        child = &**id,
+                        error = %error,
+                        "supervisor {who}: child {id} failed to restart ({error})",
+                    );
+                    if self.add_restart() {
+                        let rest = group[at..].to_vec();
+                        // Queued behind what is waiting, as OTP's
+                        // `try_again_restart`.
+                        let retry = SupervisorInfo(Info::Retry(rest));
+                        drop(ctx.shared.send(Envelope::Info(retry), false));
+                    } else {
+                        self.escalate(id, ctx, who);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The restart intensity is exceeded: the supervisor stops (its
+    /// `terminate` stops the children) with `Shutdown`, which its parent
+    /// sees.
+    fn escalate(&self, child: &str, ctx: &mut Context<Self>, who: &Who) {
+        tracing::error!(
+            supervisor = who.id.as_u64(),
+            supervisor_name = who.name.as_deref(),
+            child = child,
+            max_restarts = self.max_restarts,
+            period_ms = u64::try_from(self.period.as_millis()).unwrap_or(u64::MAX),
+            "supervisor {who}: reached the maximum restart intensity ({} in {:?}) restarting \
+             {child}; shutting down",
+            self.max_restarts,
+            self.period,
+        );
+        ctx.stop(ExitReason::Shutdown);
+    }
+
+    async fn call(&mut self, request: Request) {
+        let me = Arc::clone(&self.me);
+        let who = Who::of(&me);
+        match request {
+            Request::StartChild(spec, reply) => {
+                let result = match self.position(&spec.id) {
+                    Some(index) => Err(match &self.children[index].pid {
+                        Some(pid) => SupervisorError::AlreadyStarted(pid.clone()),
+                        None => SupervisorError::AlreadyPresent,
+                    }),
+                    None => match start_linked(&spec, &me).await {
+                        Ok(pid) => {
+                            if pid.is_some() || spec.restart != Restart::Temporary {
+                                self.children.push(Child {
+                                    spec,
+                                    pid: pid.clone(),
+                                });
+                            }
+                            Ok(pid)
+                        }
+                        Err(error) => Err(SupervisorError::Start(error)),
+                    },
+                };
+                reply.send(result);
+            }
+            Request::TerminateChild(id, reply) => {
+                let result = match self.position(&id) {
+                    None => Err(SupervisorError::NotFound),
+                    Some(index) => {
+                        self.stop_at(index, &me, &who).await;
+                        if self.children[index].spec.restart == Restart::Temporary {
+                            self.children.remove(index);
+                        }
+                        Ok(())
+                    }
+                };
+                reply.send(result);
+            }
+            Request::RestartChild(id, reply) => {
+                let result = match self.position(&id) {
+                    None => Err(SupervisorError::NotFound),
+                    Some(index) if self.children[index].pid.is_some() => {
+                        Err(SupervisorError::Running)
+                    }
+                    Some(index) => self
+                        .start_at(index, &me)
+                        .await
+                        .map_err(SupervisorError::Start),
+                };
+                reply.send(result);
+            }
+            Request::DeleteChild(id, reply) => {
+                let result = match self.position(&id) {
+                    None => Err(SupervisorError::NotFound),
+                    Some(index) if self.children[index].pid.is_some() => {
+                        Err(SupervisorError::Running)
+                    }
+                    Some(index) => {
+                        self.children.remove(index);
+                        Ok(())
+                    }
+                };
+                reply.send(result);
+            }
+            Request::WhichChildren(reply) => {
+                reply.send(self.children.iter().map(Child::info).collect());
+            }
+            Request::CountChildren(reply) => {
+                let mut count = ChildCount {
+                    specs: self.children.len(),
+                    ..ChildCount::default()
+                };
+                for child in &self.children {
+                    count.active += usize::from(child.pid.is_some());
+                    match child.spec.child_type {
+                        ChildType::Worker => count.workers += 1,
+                        ChildType::Supervisor => count.supervisors += 1,
+                    }
+                }
+                reply.send(count);
+            }
+            Request::Child(id, reply) => {
+                let result = match self.position(&id) {
+                    None => Err(SupervisorError::NotFound),
+                    Some(index) => self.children[index]
+                        .pid
+                        .clone()
+                        .ok_or(SupervisorError::NotRunning),
+                };
+                reply.send(result);
+            }
+        }
+    }
+}
+
+/// Who a supervisor is, for its reports.
+struct Who {
+    id: ServerId,
+    name: Option<Arc<str>>,
+}
+
+impl Who {
+    fn of(me: &Arc<dyn Process>) -> Self {
+        Who {
+            id: me.id(),
+            name: me.name(),
+        }
+    }
+}
+
+impl fmt::Display for Who {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{}({name})", self.id),
+            None => write!(f, "{}", self.id),
+        }
+    }
+}
+
+/// The internal payload of a supervisor's failed init, turned back into
+/// the [`StartError`] it carries by [`Supervisor::start_with`].
+#[derive(Debug)]
+struct FailedStart(StartError);
+
+impl fmt::Display for FailedStart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl StdError for FailedStart {}
+
+/// Starts `spec`'s child and links it to the supervisor `me`, which it
+/// takes as its parent.
+///
+/// The start runs in a task of its own, which links the child once it has
+/// started: if the supervisor is gone by then (killed while it waited),
+/// the child gets the exit signal the link would have given it, so no
+/// child outlives a supervisor that started it. A child that exited before
+/// the link is reported to the supervisor as an [`Exit`], as if linked.
+async fn start_linked(spec: &ChildSpec, me: &Arc<dyn Process>) -> Result<Option<Pid>, StartError> {
+    let start = spec.start();
+    let me = Arc::clone(me);
+    let task = tokio::spawn(async move {
+        let started = start.await;
+        if let Ok(Some(pid)) = &started {
+            let child = pid.process();
+            child.set_parent(Some(me.id()));
+            if crate::link::link(&me, child).is_err() {
+                if let Some(reason) = me.exit_reason() {
+                    crate::link::signal(&**child, Some(me.id()), reason);
+                } else {
+                    let reason = child.exit_reason().unwrap_or(ExitReason::NoProc);
+                    me.queue_exit(Exit {
+                        from: Some(child.id()),
+                        reason,
+                    });
+                }
+            }
+        }
+        started
+    });
+    match task.await {
+        Ok(started) => started,
+        Err(error) => Err(StartError::Init(ExitReason::Panic(
+            format!("the child's start panicked: {error}").into(),
+        ))),
+    }
+}
+
+/// Stops a running child as its spec says, and waits until it has exited.
+async fn shut_down(spec: &ChildSpec, pid: &Pid, me: &Arc<dyn Process>, who: &Who) {
+    // Unlinked first, so that its exit is not taken for a failure.
+    crate::link::unlink(&**me, &**pid.process());
+    let expected = match spec.shutdown {
+        Shutdown::BrutalKill => {
+            pid.kill();
+            ExitReason::Killed
+        }
+        Shutdown::Timeout(budget) => {
+            if let Err(StopError::Timeout) = pid.stop_with(ExitReason::Shutdown, budget).await {
+                tracing::error!(
+                    supervisor = who.id.as_u64(),
+                    supervisor_name = who.name.as_deref(),
+                    child = &*spec.id,
+                    "supervisor {who}: child {} did not stop within {budget:?}; killing it",
+                    spec.id,
+                );
+                pid.kill();
+            }
+            ExitReason::Shutdown
+        }
+        Shutdown::Infinity => {
+            let _ = pid.stop_with(ExitReason::Shutdown, Duration::MAX).await;
+            ExitReason::Shutdown
+        }
+    };
+    let reason = pid.exited().await;
+    if reason != expected && reason != ExitReason::Killed && !reason.is_normal() {
+        tracing::error!(
+            supervisor = who.id.as_u64(),
+            supervisor_name = who.name.as_deref(),
+            child = &*spec.id,
+            reason = %reason,
+            "supervisor {who}: child {} exited with {reason} while shutting down",
+            spec.id,
+        );
+    }
+}
+
+/// A supervisor's call requests; made by the [`SupervisorClient`] methods.
+pub struct SupervisorCall(Request);
+
+enum Request {
+    StartChild(ChildSpec, ReplyTo<Result<Option<Pid>, SupervisorError>>),
+    TerminateChild(Arc<str>, ReplyTo<Result<(), SupervisorError>>),
+    RestartChild(Arc<str>, ReplyTo<Result<Option<Pid>, SupervisorError>>),
+    DeleteChild(Arc<str>, ReplyTo<Result<(), SupervisorError>>),
+    WhichChildren(ReplyTo<Vec<ChildInfo>>),
+    CountChildren(ReplyTo<ChildCount>),
+    Child(Arc<str>, ReplyTo<Result<Pid, SupervisorError>>),
+}
+
+impl Message for SupervisorCall {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            Request::StartChild(..) => "StartChild",
+            Request::TerminateChild(..) => "TerminateChild",
+            Request::RestartChild(..) => "RestartChild",
+            Request::DeleteChild(..) => "DeleteChild",
+            Request::WhichChildren(..) => "WhichChildren",
+            Request::CountChildren(..) => "CountChildren",
+            Request::Child(..) => "Child",
+        }
+    }
+}
+
+impl fmt::Debug for SupervisorCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SupervisorCall").field(&self.name()).finish()
+    }
+}
+
+/// A supervisor's info messages: its children's exits.
+pub struct SupervisorInfo(Info);
+
+enum Info {
+    Exit(Exit),
+    /// Children whose restart is tried again, in start order.
+    Retry(Vec<Arc<str>>),
+}
+
+impl Message for SupervisorInfo {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            Info::Exit(_) => "Exit",
+            Info::Retry(_) => "Retry",
+        }
+    }
+}
+
+impl fmt::Debug for SupervisorInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SupervisorInfo").field(&self.name()).finish()
+    }
+}
+
+impl HandleInfo<Exit> for Supervisor {
+    fn into_info(message: Exit) -> SupervisorInfo {
+        SupervisorInfo(Info::Exit(message))
+    }
+}
+
+/// The client of a supervisor: what a [`ServerRef<Supervisor>`] derefs
+/// to, one method per `Supervisor` function.
+#[derive(Clone, Debug)]
+pub struct SupervisorClient(Handle<Supervisor>);
+
+impl Client<Supervisor> for SupervisorClient {
+    fn from_handle(handle: Handle<Supervisor>) -> Self {
+        SupervisorClient(handle)
+    }
+
+    fn handle(&self) -> &Handle<Supervisor> {
+        &self.0
+    }
+}
+
+impl SupervisorClient {
+    /// Starts a child from `spec` and appends it to the children
+    /// (`Supervisor.start_child/2`): `Some(pid)`, or `None` if its init
+    /// returned `Ignore` (the spec is kept, unless it is temporary).
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::AlreadyStarted`] or
+    /// [`SupervisorError::AlreadyPresent`] if the id is taken,
+    /// [`SupervisorError::Start`] if the child did not start (its spec is
+    /// not kept), [`SupervisorError::Call`] if the supervisor did not
+    /// answer.
+    pub async fn start_child(&self, spec: ChildSpec) -> Result<Option<Pid>, SupervisorError> {
+        self.0
+            .call(|reply| SupervisorCall(Request::StartChild(spec, reply)))
+            .await?
+    }
+
+    /// Stops the child `id` as its shutdown says
+    /// (`Supervisor.terminate_child/2`). Its spec is kept (for
+    /// [`restart_child`](Self::restart_child)), except a temporary child's.
+    /// Stopping a child that is not running does nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NotFound`], or [`SupervisorError::Call`].
+    pub async fn terminate_child(&self, id: &str) -> Result<(), SupervisorError> {
+        self.0
+            .call(|reply| SupervisorCall(Request::TerminateChild(id.into(), reply)))
+            .await?
+    }
+
+    /// Starts the child `id` again from its kept spec
+    /// (`Supervisor.restart_child/2`).
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NotFound`], [`SupervisorError::Running`] if it
+    /// runs, [`SupervisorError::Start`], or [`SupervisorError::Call`].
+    pub async fn restart_child(&self, id: &str) -> Result<Option<Pid>, SupervisorError> {
+        self.0
+            .call(|reply| SupervisorCall(Request::RestartChild(id.into(), reply)))
+            .await?
+    }
+
+    /// Forgets the spec of the child `id`, which must not be running
+    /// (`Supervisor.delete_child/2`).
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NotFound`], [`SupervisorError::Running`], or
+    /// [`SupervisorError::Call`].
+    pub async fn delete_child(&self, id: &str) -> Result<(), SupervisorError> {
+        self.0
+            .call(|reply| SupervisorCall(Request::DeleteChild(id.into(), reply)))
+            .await?
+    }
+
+    /// The children, in start order (`Supervisor.which_children/1`).
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::Call`].
+    pub async fn which_children(&self) -> Result<Vec<ChildInfo>, SupervisorError> {
+        Ok(self
+            .0
+            .call(|reply| SupervisorCall(Request::WhichChildren(reply)))
+            .await?)
+    }
+
+    /// How many children there are (`Supervisor.count_children/1`).
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::Call`].
+    pub async fn count_children(&self) -> Result<ChildCount, SupervisorError> {
+        Ok(self
+            .0
+            .call(|reply| SupervisorCall(Request::CountChildren(reply)))
+            .await?)
+    }
+
+    /// The child `id` as it runs now, of any type.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NotFound`], [`SupervisorError::NotRunning`], or
+    /// [`SupervisorError::Call`].
+    pub async fn child_pid(&self, id: &str) -> Result<Pid, SupervisorError> {
+        self.0
+            .call(|reply| SupervisorCall(Request::Child(id.into(), reply)))
+            .await?
+    }
+
+    /// The child `id` as it runs now, as a typed reference: the way to
+    /// reach a child after a restart (see [Reaching a restarted
+    /// child](crate::supervisor#reaching-a-restarted-child)).
+    ///
+    /// # Errors
+    ///
+    /// As [`child_pid`](Self::child_pid), and
+    /// [`SupervisorError::WrongType`] if the child is not an `S`.
+    pub async fn child<S: GenServer>(&self, id: &str) -> Result<ServerRef<S>, SupervisorError> {
+        let pid = self.child_pid(id).await?;
+        pid.downcast::<S>()
+            .ok_or_else(|| SupervisorError::WrongType {
+                expected: std::any::type_name::<S>(),
+                found: pid.type_name(),
+            })
+    }
+}
+
+impl GenServer for Supervisor {
+    type Arg = SupervisorSpec;
+    type Call = SupervisorCall;
+    type Cast = std::convert::Infallible;
+    type Info = SupervisorInfo;
+    type Client = SupervisorClient;
+
+    async fn init(spec: SupervisorSpec, ctx: &mut Context<Self>) -> Init<Self> {
+        ctx.trap_exits(true);
+        let me = Arc::clone(&ctx.shared) as Arc<dyn Process>;
+        let who = Who::of(&me);
+        let mut supervisor = Supervisor {
+            strategy: spec.strategy,
+            max_restarts: spec.max_restarts,
+            period: spec.max_seconds,
+            children: Vec::with_capacity(spec.children.len()),
+            restarts: VecDeque::new(),
+            me: Arc::clone(&me),
+        };
+        for (at, child) in spec.children.iter().enumerate() {
+            if spec.children[..at].iter().any(|other| other.id == child.id) {
+                let error = StartError::DuplicateChild(Arc::clone(&child.id));
+                return Init::Error(ExitReason::error(FailedStart(error)));
+            }
+        }
+        for spec in spec.children {
+            match start_linked(&spec, &me).await {
+                Ok(None) if spec.restart == Restart::Temporary => {}
+                Ok(pid) => supervisor.children.push(Child { spec, pid }),
+                Err(error) => {
+                    tracing::error!(
+                        supervisor = who.id.as_u64(),
+                        supervisor_name = who.name.as_deref(),
+                        child = &*spec.id,
+                        error = %error,
+                        "supervisor {who}: child {} failed to start ({error})",
+                        spec.id,
+                    );
+                    supervisor.stop_all(&me, &who).await;
+                    let error = StartError::Child {
+                        id: Arc::clone(&spec.id),
+                        error: Box::new(error),
+                    };
+                    return Init::Error(ExitReason::error(FailedStart(error)));
+                }
+            }
+        }
+        Init::Ok(supervisor)
+    }
+
+    async fn handle_call(&mut self, request: SupervisorCall, _ctx: &mut Context<Self>) {
+        self.call(request.0).await;
+    }
+
+    async fn handle_info(&mut self, message: SupervisorInfo, ctx: &mut Context<Self>) {
+        match message.0 {
+            Info::Exit(exit) => self.child_exited(exit, ctx).await,
+            Info::Retry(group) => {
+                let me = Arc::clone(&self.me);
+                let who = Who::of(&me);
+                self.restart_group(group, &me, ctx, &who).await;
+            }
+        }
+    }
+
+    async fn start_with(
+        spec: SupervisorSpec,
+        options: StartOptions,
+    ) -> Result<ServerRef<Self>, StartError> {
+        crate::process::run::start::<Supervisor>(spec, options)
+            .await
+            .map_err(|error| match error {
+                StartError::Init(ExitReason::Error(cause)) => {
+                    match cause.downcast_ref::<FailedStart>() {
+                        Some(FailedStart(error)) => error.clone(),
+                        None => StartError::Init(ExitReason::Error(cause)),
+                    }
+                }
+                other => other,
+            })
+    }
+
+    fn format_status(&self) -> Option<String> {
+        Some(format!("{self:?}"))
+    }
+
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        let me = Arc::clone(&self.me);
+        let who = Who::of(&me);
+        self.stop_all(&me, &who).await;
+    }
+}

@@ -63,6 +63,8 @@
 //! * [`sys`]: looking into a running server (`:sys`).
 //! * [`timer`]: messages sent later or repeatedly ([`send_after`],
 //!   [`send_interval`], [`TimerRef`]), one timer service per runtime.
+//! * [`dynamic_supervisor`]: Elixir's `DynamicSupervisor`, children started
+//!   on demand ([`DynamicSupervisor`]).
 //! * `error`: [`ExitReason`] and the errors clients see.
 
 #![forbid(unsafe_code)]
@@ -73,6 +75,7 @@
 extern crate self as genserver;
 
 pub mod child_spec;
+pub mod dynamic_supervisor;
 mod error;
 pub mod link;
 pub mod monitor;
@@ -83,6 +86,7 @@ pub mod sys;
 pub mod timer;
 
 pub use crate::child_spec::{ChildSpec, ChildType, Restart, Shutdown};
+pub use crate::dynamic_supervisor::{DynamicSupervisor, DynamicSupervisorClient};
 pub use crate::error::{
     BlockingError, CallError, Error, ExitReason, FlattenErr, StartError, StopError, WaitError,
 };

@@ -268,3 +268,53 @@ impl fmt::Debug for ChildSpec {
             .finish_non_exhaustive()
     }
 }
+
+/// Stops children per their [`Shutdown`], all at once (decision of the
+/// supervision design): every child is asked to stop (or killed, for
+/// `BrutalKill`) before any is waited for, so the whole takes as long as
+/// the slowest child, not the sum. A child that has not exited when its
+/// `Timeout` runs out is killed. Returns once every child has exited.
+///
+/// OTP sends each child an exit signal `shutdown`, so only children that
+/// trap exits run `terminate`; here every child is stopped in order (its
+/// `terminate` runs within its budget), since a Rust server's cleanup lives
+/// there.
+pub(crate) async fn shutdown_children(children: impl IntoIterator<Item = (Pid, Shutdown)>) {
+    let now = tokio::time::Instant::now();
+    let mut waiting: Vec<(Pid, Option<tokio::time::Instant>)> = Vec::new();
+    for (pid, shutdown) in children {
+        match shutdown {
+            Shutdown::BrutalKill => {
+                pid.kill();
+                waiting.push((pid, None));
+            }
+            Shutdown::Timeout(timeout) => {
+                if pid.process().stop(ExitReason::Shutdown) {
+                    waiting.push((pid, now.checked_add(timeout)));
+                }
+            }
+            Shutdown::Infinity => {
+                if pid.process().stop(ExitReason::Shutdown) {
+                    waiting.push((pid, None));
+                }
+            }
+        }
+    }
+    for (pid, deadline) in waiting {
+        if let Some(deadline) = deadline {
+            if tokio::time::timeout_at(deadline, pid.exited())
+                .await
+                .is_ok()
+            {
+                continue;
+            }
+            pid.kill();
+        }
+        pid.exited().await;
+    }
+}
+
+/// Stops one child per its [`Shutdown`]; see [`shutdown_children`].
+pub(crate) async fn shutdown_child(pid: Pid, shutdown: Shutdown) {
+    shutdown_children([(pid, shutdown)]).await;
+}

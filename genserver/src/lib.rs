@@ -65,6 +65,8 @@
 //! * [`sys`]: looking into a running server (`:sys`).
 //! * [`timer`]: messages sent later or repeatedly ([`send_after`],
 //!   [`send_interval`], [`TimerRef`]), one timer service per runtime.
+//! * [`dynamic_supervisor`]: Elixir's `DynamicSupervisor`, children started
+//!   on demand ([`DynamicSupervisor`]).
 //! * `error`: [`ExitReason`] and the errors clients see.
 //!
 //! Servers built on the same machinery, as OTP builds them on `gen_server`:
@@ -85,6 +87,7 @@ extern crate self as genserver;
 
 pub mod agent;
 pub mod child_spec;
+pub mod dynamic_supervisor;
 mod error;
 pub mod link;
 pub mod monitor;
@@ -98,6 +101,7 @@ pub mod task;
 pub mod timer;
 
 pub use crate::child_spec::{ChildSpec, ChildType, Restart, Shutdown};
+pub use crate::dynamic_supervisor::{DynamicSupervisor, DynamicSupervisorClient};
 pub use crate::error::{
     BlockingError, CallError, Error, ExitReason, FlattenErr, StartError, StopError, WaitError,
 };

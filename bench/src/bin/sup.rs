@@ -1,0 +1,507 @@
+//! Supervision rows: genserver's `DynamicSupervisor` against kameo's
+//! supervision (`supervise` with `OneForOne`) and ractor's (`spawn_linked`
+//! under a supervisor actor that restarts failed children in
+//! `handle_supervisor_evt`; ractor has no supervisor of its own).
+//!
+//! ```text
+//! cargo run --release -p genserver-bench --bin sup -- [--n N] [--restarts R]
+//! ```
+//!
+//! * `restart`: a child panics on request; the time until its replacement
+//!   answers a call. R (1000) times in a row, µs per restart.
+//! * `start`: N (100k) children started one by one under one supervisor,
+//!   each awaited until its init ran: µs per child, and the growth of live
+//!   heap per child (supervisor bookkeeping included).
+//! * `shutdown`: the supervisor of those N children is stopped; the time
+//!   until every child has exited, in ms.
+//!
+//! One sample per implementation and runtime flavor; the machine is shared,
+//! so read the figures with the load noted beside them.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use genserver_bench::harness::{tokio_rt, Flavor};
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+#[allow(clippy::cast_possible_wrap)]
+fn size(l: Layout) -> isize {
+    l.size() as isize
+}
+
+// SAFETY: every method forwards to the system allocator with the same
+// arguments; the counter has no effect on the memory handed out.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(size(l), Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(size(l), Relaxed);
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(size(l), Relaxed);
+        // SAFETY: `p` was allocated by `System` with layout `l`.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        #[allow(clippy::cast_possible_wrap)]
+        LIVE.fetch_add(new as isize - size(l), Relaxed);
+        // SAFETY: `p` was allocated by `System` with layout `l`.
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// What one implementation measured on one runtime.
+#[derive(Debug, Clone, Copy)]
+struct Figures {
+    restart_us: f64,
+    start_us: f64,
+    heap_per_child: f64,
+    shutdown_ms: f64,
+}
+
+// ---------------------------------------------------------------- genserver
+
+mod gs {
+    use super::*;
+    use genserver::dynamic_supervisor::Options;
+    use genserver::prelude::*;
+    use genserver::{ChildSpec, DynamicSupervisor};
+    use tokio::sync::mpsc::UnboundedSender;
+
+    pub(crate) struct Child;
+
+    #[gen_server]
+    impl Child {
+        #[init]
+        fn init(
+            started: Option<UnboundedSender<ServerRef<Child>>>,
+            ctx: &mut Context<Self>,
+        ) -> Self {
+            if let Some(started) = started {
+                let _ = started.send(ctx.server_ref());
+            }
+            Child
+        }
+
+        #[call]
+        fn ping(&self) -> u64 {
+            1
+        }
+
+        #[cast]
+        fn crash(&mut self) {
+            panic!("crash on request");
+        }
+    }
+
+    fn options() -> Options {
+        Options::new().max_restarts(u32::MAX)
+    }
+
+    pub(crate) async fn restart(r: usize) -> f64 {
+        let sup = DynamicSupervisor::start(options()).await.unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut child: ServerRef<Child> = sup
+            .start_child(ChildSpec::new::<Child>(Some(tx)))
+            .await
+            .unwrap();
+        rx.recv().await.unwrap();
+        let t = Instant::now();
+        for _ in 0..r {
+            child.crash();
+            child = rx.recv().await.unwrap();
+            assert_eq!(child.ping().await.unwrap(), 1);
+        }
+        let el = t.elapsed();
+        sup.stop().await.unwrap();
+        el.as_secs_f64() * 1e6 / r as f64
+    }
+
+    pub(crate) async fn start_and_shutdown(n: usize) -> (f64, f64, f64) {
+        let mut children: Vec<ServerRef<Child>> = Vec::with_capacity(n);
+        let spec = ChildSpec::new::<Child>(None);
+        let sup = DynamicSupervisor::start(options()).await.unwrap();
+        let h0 = LIVE.load(Relaxed);
+        let t = Instant::now();
+        for _ in 0..n {
+            children.push(sup.start_child(spec.clone()).await.unwrap());
+        }
+        let start = t.elapsed();
+        let heap = (LIVE.load(Relaxed) - h0) as f64 / n as f64;
+        let t = Instant::now();
+        sup.stop().await.unwrap();
+        for child in &children {
+            child.exited().await.unwrap();
+        }
+        let shutdown = t.elapsed();
+        (
+            start.as_secs_f64() * 1e6 / n as f64,
+            heap,
+            shutdown.as_secs_f64() * 1e3,
+        )
+    }
+}
+
+// -------------------------------------------------------------------- kameo
+
+mod km {
+    use super::*;
+    use kameo::actor::Spawn;
+    use kameo::prelude::*;
+    use kameo::supervision::RestartPolicy;
+    use std::convert::Infallible;
+
+    pub(crate) struct Sup;
+
+    impl Actor for Sup {
+        type Args = ();
+        type Error = Infallible;
+        async fn on_start(_: (), _me: ActorRef<Self>) -> Result<Self, Self::Error> {
+            Ok(Sup)
+        }
+    }
+
+    #[derive(Clone)]
+    pub(crate) struct Child;
+
+    impl Actor for Child {
+        type Args = ();
+        type Error = Infallible;
+        async fn on_start(_: (), _me: ActorRef<Self>) -> Result<Self, Self::Error> {
+            Ok(Child)
+        }
+    }
+
+    pub(crate) struct Ping;
+    pub(crate) struct Crash;
+
+    impl Message<Ping> for Child {
+        type Reply = u64;
+        async fn handle(&mut self, _: Ping, _ctx: &mut Context<Self, Self::Reply>) -> u64 {
+            1
+        }
+    }
+
+    impl Message<Crash> for Child {
+        type Reply = ();
+        async fn handle(&mut self, _: Crash, _ctx: &mut Context<Self, Self::Reply>) {
+            panic!("crash on request");
+        }
+    }
+
+    async fn child(sup: &ActorRef<Sup>) -> ActorRef<Child> {
+        let child = Child::supervise(sup, ())
+            .restart_policy(RestartPolicy::Permanent)
+            .restart_limit(u32::MAX, Duration::from_secs(5))
+            .spawn_with_mailbox(kameo::mailbox::unbounded())
+            .await;
+        child.wait_for_startup().await;
+        child
+    }
+
+    pub(crate) async fn restart(r: usize) -> f64 {
+        let sup = Sup::spawn(());
+        sup.wait_for_startup().await;
+        // A supervised child keeps its mailbox and reference across restarts:
+        // the ask waits in the mailbox behind the crash for the replacement.
+        let child = child(&sup).await;
+        let t = Instant::now();
+        for _ in 0..r {
+            child.tell(Crash).await.unwrap();
+            assert_eq!(child.ask(Ping).await.unwrap(), 1);
+        }
+        let el = t.elapsed();
+        sup.stop_gracefully().await.unwrap();
+        sup.wait_for_shutdown().await;
+        el.as_secs_f64() * 1e6 / r as f64
+    }
+
+    pub(crate) async fn start_and_shutdown(n: usize) -> (f64, f64, f64) {
+        let mut children = Vec::with_capacity(n);
+        let sup = Sup::spawn(());
+        sup.wait_for_startup().await;
+        let h0 = LIVE.load(Relaxed);
+        let t = Instant::now();
+        for _ in 0..n {
+            children.push(child(&sup).await);
+        }
+        let start = t.elapsed();
+        let heap = (LIVE.load(Relaxed) - h0) as f64 / n as f64;
+        let t = Instant::now();
+        sup.stop_gracefully().await.unwrap();
+        sup.wait_for_shutdown().await;
+        for child in &children {
+            child.wait_for_shutdown().await;
+        }
+        let shutdown = t.elapsed();
+        (
+            start.as_secs_f64() * 1e6 / n as f64,
+            heap,
+            shutdown.as_secs_f64() * 1e3,
+        )
+    }
+}
+
+// ------------------------------------------------------------------- ractor
+
+mod rc {
+    use super::*;
+    use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+    use tokio::sync::mpsc::UnboundedSender;
+
+    type Started = Option<UnboundedSender<ActorRef<CMsg>>>;
+
+    pub(crate) struct Child;
+
+    pub(crate) enum CMsg {
+        Ping(RpcReplyPort<u64>),
+        Crash,
+    }
+
+    impl Actor for Child {
+        type Msg = CMsg;
+        type State = ();
+        type Arguments = Started;
+
+        async fn pre_start(
+            &self,
+            myself: ActorRef<CMsg>,
+            started: Started,
+        ) -> Result<(), ActorProcessingErr> {
+            if let Some(started) = started {
+                let _ = started.send(myself);
+            }
+            Ok(())
+        }
+
+        async fn handle(
+            &self,
+            _myself: ActorRef<CMsg>,
+            msg: CMsg,
+            _state: &mut (),
+        ) -> Result<(), ActorProcessingErr> {
+            match msg {
+                CMsg::Ping(port) => {
+                    let _ = port.send(1);
+                }
+                CMsg::Crash => panic!("crash on request"),
+            }
+            Ok(())
+        }
+    }
+
+    /// A one_for_one supervisor written by hand: ractor supervises through
+    /// links and `handle_supervisor_evt`, and leaves restarting to the user.
+    pub(crate) struct Sup;
+
+    pub(crate) enum SMsg {
+        StartChild(Started, RpcReplyPort<ActorRef<CMsg>>),
+    }
+
+    impl Actor for Sup {
+        type Msg = SMsg;
+        /// The start argument of each child, by actor id.
+        type State = std::collections::HashMap<ractor::ActorId, Started>;
+        type Arguments = ();
+
+        async fn pre_start(
+            &self,
+            _myself: ActorRef<SMsg>,
+            (): (),
+        ) -> Result<Self::State, ActorProcessingErr> {
+            Ok(Default::default())
+        }
+
+        async fn handle(
+            &self,
+            myself: ActorRef<SMsg>,
+            msg: SMsg,
+            state: &mut Self::State,
+        ) -> Result<(), ActorProcessingErr> {
+            let SMsg::StartChild(started, port) = msg;
+            let (child, _) =
+                Actor::spawn_linked(None, Child, started.clone(), myself.get_cell()).await?;
+            state.insert(child.get_id(), started);
+            let _ = port.send(child);
+            Ok(())
+        }
+
+        async fn handle_supervisor_evt(
+            &self,
+            myself: ActorRef<SMsg>,
+            event: SupervisionEvent,
+            state: &mut Self::State,
+        ) -> Result<(), ActorProcessingErr> {
+            if let SupervisionEvent::ActorFailed(cell, _) = event {
+                if let Some(started) = state.remove(&cell.get_id()) {
+                    let (child, _) =
+                        Actor::spawn_linked(None, Child, started.clone(), myself.get_cell())
+                            .await?;
+                    state.insert(child.get_id(), started);
+                }
+            }
+            Ok(())
+        }
+    }
+
+    async fn start_child(sup: &ActorRef<SMsg>, started: Started) -> ActorRef<CMsg> {
+        match sup
+            .call(|port| SMsg::StartChild(started, port), None)
+            .await
+            .unwrap()
+        {
+            ractor::rpc::CallResult::Success(child) => child,
+            _ => panic!("start_child failed"),
+        }
+    }
+
+    async fn ping(child: &ActorRef<CMsg>) -> u64 {
+        match child.call(CMsg::Ping, None).await.unwrap() {
+            ractor::rpc::CallResult::Success(v) => v,
+            _ => panic!("ping failed"),
+        }
+    }
+
+    pub(crate) async fn restart(r: usize) -> f64 {
+        let (sup, handle) = Actor::spawn(None, Sup, ()).await.unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut child = start_child(&sup, Some(tx)).await;
+        rx.recv().await.unwrap();
+        let t = Instant::now();
+        for _ in 0..r {
+            child.cast(CMsg::Crash).unwrap();
+            child = rx.recv().await.unwrap();
+            assert_eq!(ping(&child).await, 1);
+        }
+        let el = t.elapsed();
+        sup.stop_children_and_wait(None, None).await;
+        sup.stop(None);
+        handle.await.unwrap();
+        el.as_secs_f64() * 1e6 / r as f64
+    }
+
+    pub(crate) async fn start_and_shutdown(n: usize) -> (f64, f64, f64) {
+        let mut children = Vec::with_capacity(n);
+        let (sup, handle) = Actor::spawn(None, Sup, ()).await.unwrap();
+        let h0 = LIVE.load(Relaxed);
+        let t = Instant::now();
+        for _ in 0..n {
+            children.push(start_child(&sup, None).await);
+        }
+        let start = t.elapsed();
+        let heap = (LIVE.load(Relaxed) - h0) as f64 / n as f64;
+        let t = Instant::now();
+        // ractor does not stop a supervisor's children when it stops: this
+        // is its way of stopping them all (concurrently, a task each).
+        sup.stop_children_and_wait(None, None).await;
+        sup.stop(None);
+        handle.await.unwrap();
+        let shutdown = t.elapsed();
+        drop(children);
+        (
+            start.as_secs_f64() * 1e6 / n as f64,
+            heap,
+            shutdown.as_secs_f64() * 1e3,
+        )
+    }
+}
+
+fn run<R: Send + 'static>(
+    flavor: Flavor,
+    fut: impl std::future::Future<Output = R> + Send + 'static,
+) -> R {
+    let rt = tokio_rt(flavor);
+    let r = rt.block_on(async move { tokio::spawn(fut).await.unwrap() });
+    drop(rt);
+    r
+}
+
+fn measure(name: &str, flavor: Flavor, n: usize, r: usize) -> Figures {
+    let restart_us = match name {
+        "genserver" => run(flavor, gs::restart(r)),
+        "kameo" => run(flavor, km::restart(r)),
+        _ => run(flavor, rc::restart(r)),
+    };
+    let (start_us, heap_per_child, shutdown_ms) = match name {
+        "genserver" => run(flavor, gs::start_and_shutdown(n)),
+        "kameo" => run(flavor, km::start_and_shutdown(n)),
+        _ => run(flavor, rc::start_and_shutdown(n)),
+    };
+    Figures {
+        restart_us,
+        start_us,
+        heap_per_child,
+        shutdown_ms,
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut n = 100_000;
+    let mut r = 1000;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--n" => n = it.next().and_then(|v| v.parse().ok()).expect("--n N"),
+            "--restarts" => {
+                r = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--restarts R")
+            }
+            other => panic!("unknown argument {other}; usage: sup [--n N] [--restarts R]"),
+        }
+    }
+    // 3 × R panics on purpose: keep them off stderr.
+    std::panic::set_hook(Box::new(|_| {}));
+    let names = [
+        ("genserver", "genserver DynamicSupervisor"),
+        ("kameo", "kameo 0.22 supervise (OneForOne)"),
+        (
+            "ractor",
+            "ractor 0.16 spawn_linked + hand-written supervisor",
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (key, label) in names {
+        for flavor in Flavor::ALL {
+            let t = Instant::now();
+            let f = measure(key, flavor, n, r);
+            eprintln!(
+                "  {label:<52} {:<16} {f:?} ({:.1} s)",
+                flavor.label(),
+                t.elapsed().as_secs_f64()
+            );
+            rows.push((label, flavor, f));
+        }
+    }
+    println!("# genserver-bench sup");
+    println!();
+    println!("restart: {r} crashes in a row, each until the replacement answers a call. start: {n} children one by one under one supervisor, each init awaited. shutdown: the supervisor of those {n} stops, until every child exited. One sample each.");
+    println!();
+    println!("| implementation | runtime | restart (µs) | start (µs/child) | heap (B/child) | shutdown of {n} (ms) |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for (label, flavor, f) in rows {
+        println!(
+            "| {label} | {} | {:.1} | {:.2} | {:.0} | {:.0} |",
+            flavor.label(),
+            f.restart_us,
+            f.start_us,
+            f.heap_per_child,
+            f.shutdown_ms
+        );
+    }
+    let _ = Duration::ZERO;
+}

@@ -1,0 +1,490 @@
+//! DynamicSupervisor (GENSERVER.md §1.22): children started on demand,
+//! typed refs, ignore and errors, max_children, restarts per child,
+//! intensity and escalation, terminate_child, and concurrent shutdown.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use genserver::dynamic_supervisor::{Options, StartChildError, TerminateChildError};
+use genserver::prelude::*;
+use genserver::{ChildSpec, DynamicSupervisor, Restart, Shutdown};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Event {
+    Started(u32),
+    FailedStart(u32),
+    Terminated(u32, ExitReason),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Ending {
+    /// `terminate` returns at once.
+    Quick,
+    /// `terminate` sleeps this long.
+    Slow(Duration),
+    /// `terminate` never returns.
+    Stuck,
+}
+
+#[derive(Clone)]
+struct Arg {
+    id: u32,
+    events: mpsc::UnboundedSender<Event>,
+    /// The next this many starts fail.
+    fail: Arc<AtomicUsize>,
+    ignore: bool,
+    ending: Ending,
+}
+
+impl Arg {
+    fn new(id: u32, events: &mpsc::UnboundedSender<Event>) -> Self {
+        Arg {
+            id,
+            events: events.clone(),
+            fail: Arc::new(AtomicUsize::new(0)),
+            ignore: false,
+            ending: Ending::Quick,
+        }
+    }
+}
+
+struct Worker {
+    arg: Arg,
+}
+
+#[gen_server]
+impl Worker {
+    #[init]
+    fn init(arg: Arg) -> Init<Self> {
+        if arg.ignore {
+            return Init::Ignore;
+        }
+        let failing = arg
+            .fail
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            let _ = arg.events.send(Event::FailedStart(arg.id));
+            return Init::Error(ExitReason::error("failing on purpose"));
+        }
+        let _ = arg.events.send(Event::Started(arg.id));
+        Init::Ok(Worker { arg })
+    }
+
+    #[call]
+    fn number(&self) -> u32 {
+        self.arg.id
+    }
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("crash on request");
+    }
+
+    #[cast]
+    fn finish(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(ExitReason::Normal);
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, reason: &ExitReason) {
+        match self.arg.ending {
+            Ending::Quick => {}
+            Ending::Slow(d) => tokio::time::sleep(d).await,
+            Ending::Stuck => std::future::pending::<()>().await,
+        }
+        let _ = self
+            .arg
+            .events
+            .send(Event::Terminated(self.arg.id, reason.clone()));
+    }
+}
+
+#[derive(Clone)]
+struct Other;
+
+#[gen_server]
+impl Other {
+    #[call]
+    fn hello(&self) -> &'static str {
+        "hello"
+    }
+}
+
+fn spec(arg: Arg) -> ChildSpec {
+    ChildSpec::new::<Worker>(arg)
+}
+
+#[tokio::test]
+async fn start_child_returns_the_typed_child() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    assert_eq!(sup.count_children().await.unwrap().specs, 0);
+    let worker: ServerRef<Worker> = sup.start_child(spec(Arg::new(1, &tx))).await.unwrap();
+    assert_eq!(rx.recv().await, Some(Event::Started(1)));
+    assert_eq!(worker.number().await.unwrap(), 1);
+    let other = sup
+        .start_child::<Other>(ChildSpec::new::<Other>(Other))
+        .await
+        .unwrap();
+    assert_eq!(other.hello().await.unwrap(), "hello");
+
+    let counts = sup.count_children().await.unwrap();
+    assert_eq!((counts.specs, counts.active, counts.workers), (2, 2, 2));
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(children.len(), 2);
+    assert!(children
+        .iter()
+        .any(|child| child.pid == Some(worker.pid()) && child.restart == Restart::Permanent));
+
+    let pid = sup.start_child_pid(spec(Arg::new(2, &tx))).await.unwrap();
+    assert_eq!(pid.downcast::<Worker>().unwrap().number().await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn ignore_adds_no_child_and_errors_are_typed() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+
+    let mut ignoring = Arg::new(1, &tx);
+    ignoring.ignore = true;
+    let ignored = sup.start_child::<Worker>(spec(ignoring)).await;
+    assert_eq!(ignored.unwrap_err(), StartChildError::Ignored);
+
+    let failing = Arg::new(2, &tx);
+    failing.fail.store(1, Ordering::SeqCst);
+    let failed = sup.start_child::<Worker>(spec(failing)).await;
+    assert!(
+        matches!(failed, Err(StartChildError::Start(StartError::Init(_)))),
+        "{failed:?}"
+    );
+
+    // The spec says which type it starts: refused before it starts.
+    let wrong = sup.start_child::<Other>(spec(Arg::new(3, &tx))).await;
+    assert!(
+        matches!(wrong, Err(StartChildError::WrongType { .. })),
+        "{wrong:?}"
+    );
+    // A spec made from a closure is checked once it ran, and the child is
+    // stopped again.
+    let (started_tx, mut started_rx) = mpsc::unbounded_channel();
+    let by_fn = ChildSpec::from_fn("other", move || {
+        let started_tx = started_tx.clone();
+        async move {
+            let other = Other::start(Other).await?;
+            let _ = started_tx.send(other.clone());
+            Ok(Some(other.pid()))
+        }
+    });
+    let wrong = sup.start_child::<Worker>(by_fn).await;
+    assert!(
+        matches!(wrong, Err(StartChildError::WrongType { .. })),
+        "{wrong:?}"
+    );
+    let other = started_rx.recv().await.unwrap();
+    assert_eq!(other.exited().await.unwrap(), ExitReason::Shutdown);
+
+    assert_eq!(sup.count_children().await.unwrap().specs, 0);
+
+    // A supervisor that is gone is an error too, not a hang.
+    sup.stop().await.unwrap();
+    let gone = sup.start_child::<Worker>(spec(Arg::new(4, &tx))).await;
+    assert!(
+        matches!(gone, Err(StartChildError::Supervisor(CallError::NoProc))),
+        "{gone:?}"
+    );
+}
+
+#[tokio::test]
+async fn max_children_refuses_once_full() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new().max_children(2))
+        .await
+        .unwrap();
+    let first: ServerRef<Worker> = sup.start_child(spec(Arg::new(1, &tx))).await.unwrap();
+    let _second: ServerRef<Worker> = sup.start_child(spec(Arg::new(2, &tx))).await.unwrap();
+    let third = sup.start_child::<Worker>(spec(Arg::new(3, &tx))).await;
+    assert_eq!(third.unwrap_err(), StartChildError::MaxChildren);
+    sup.terminate_child(&first).await.unwrap();
+    let third: ServerRef<Worker> = sup.start_child(spec(Arg::new(3, &tx))).await.unwrap();
+    assert_eq!(third.number().await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn a_crashed_child_is_restarted_as_a_new_reachable_server() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let worker: ServerRef<Worker> = sup.start_child(spec(Arg::new(7, &tx))).await.unwrap();
+    assert_eq!(rx.recv().await, Some(Event::Started(7)));
+    worker.crash();
+    assert!(matches!(
+        worker.exited().await.unwrap(),
+        ExitReason::Panic(_)
+    ));
+    assert!(matches!(rx.recv().await, Some(Event::Terminated(7, _))));
+    assert_eq!(rx.recv().await, Some(Event::Started(7)));
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(children.len(), 1);
+    let pid = children[0].pid.clone().unwrap();
+    assert_ne!(pid, worker.pid());
+    let again = pid.downcast::<Worker>().unwrap();
+    assert_eq!(again.number().await.unwrap(), 7);
+    // The stale reference says the old server is gone.
+    assert!(matches!(worker.number().await, Err(CallError::NoProc)));
+}
+
+#[tokio::test]
+async fn transient_and_temporary_children() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+
+    // Transient: a normal exit is final, a crash is restarted.
+    let transient: ServerRef<Worker> = sup
+        .start_child(spec(Arg::new(1, &tx)).restart(Restart::Transient))
+        .await
+        .unwrap();
+    transient.finish();
+    assert_eq!(transient.exited().await.unwrap(), ExitReason::Normal);
+    assert_eq!(sup.count_children().await.unwrap().specs, 0);
+
+    let transient: ServerRef<Worker> = sup
+        .start_child(spec(Arg::new(2, &tx)).restart(Restart::Transient))
+        .await
+        .unwrap();
+    transient.crash();
+    transient.exited().await.unwrap();
+    assert_eq!(sup.count_children().await.unwrap().active, 1);
+
+    // Temporary: not even a crash is restarted.
+    let temporary: ServerRef<Worker> = sup
+        .start_child(spec(Arg::new(3, &tx)).restart(Restart::Temporary))
+        .await
+        .unwrap();
+    temporary.crash();
+    temporary.exited().await.unwrap();
+    assert_eq!(sup.count_children().await.unwrap().active, 1);
+
+    // Permanent: even a normal exit is restarted.
+    let permanent: ServerRef<Worker> = sup.start_child(spec(Arg::new(4, &tx))).await.unwrap();
+    permanent.finish();
+    permanent.exited().await.unwrap();
+    assert_eq!(sup.count_children().await.unwrap().active, 2);
+    rx.close();
+}
+
+#[tokio::test(start_paused = true)]
+async fn too_many_restarts_escalate_with_shutdown() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(
+        Options::new()
+            .max_restarts(2)
+            .max_seconds(Duration::from_secs(5)),
+    )
+    .await
+    .unwrap();
+    let bystander: ServerRef<Worker> = sup
+        .start_child(spec(Arg::new(0, &tx)).restart(Restart::Temporary))
+        .await
+        .unwrap();
+    let _: ServerRef<Worker> = sup.start_child(spec(Arg::new(1, &tx))).await.unwrap();
+
+    let crash_current = || async {
+        let children = sup.which_children().await.unwrap();
+        let pid = children
+            .iter()
+            .filter_map(|child| child.pid.clone())
+            .find(|pid| *pid != bystander.pid())
+            .unwrap();
+        let worker = pid.downcast::<Worker>().unwrap();
+        worker.crash();
+        worker.exited().await.unwrap();
+    };
+    // Two restarts within the window are fine; spread out, any number is.
+    crash_current().await;
+    crash_current().await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    crash_current().await;
+    crash_current().await;
+    assert!(sup.is_alive());
+    // The third within 5 s is one too many.
+    crash_current().await;
+    assert_eq!(sup.exited().await.unwrap(), ExitReason::Shutdown);
+    // Its other children were stopped first.
+    assert_eq!(bystander.exited().await.unwrap(), ExitReason::Shutdown);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_restart_is_retried_and_counts_as_restarting() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new().max_restarts(1000).max_children(1))
+        .await
+        .unwrap();
+    let arg = Arg::new(5, &tx);
+    let fail = Arc::clone(&arg.fail);
+    let worker: ServerRef<Worker> = sup.start_child(spec(arg)).await.unwrap();
+    assert_eq!(rx.recv().await, Some(Event::Started(5)));
+    fail.store(usize::MAX, Ordering::SeqCst);
+    worker.crash();
+    assert!(matches!(rx.recv().await, Some(Event::Terminated(5, _))));
+    assert_eq!(rx.recv().await, Some(Event::FailedStart(5)));
+    // Restarting: no pid, but it counts (also toward max_children).
+    let counts = sup.count_children().await.unwrap();
+    assert_eq!((counts.specs, counts.active), (1, 0));
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(children.len(), 1);
+    assert_eq!(children[0].pid, None);
+    let full = sup
+        .start_child::<Other>(ChildSpec::new::<Other>(Other))
+        .await;
+    assert_eq!(full.unwrap_err(), StartChildError::MaxChildren);
+    // Once its start works again, it is back.
+    fail.store(0, Ordering::SeqCst);
+    loop {
+        match rx.recv().await.unwrap() {
+            Event::Started(5) => break,
+            Event::FailedStart(5) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(sup.count_children().await.unwrap().active, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_child_that_never_restarts_escalates() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let arg = Arg::new(5, &tx);
+    let fail = Arc::clone(&arg.fail);
+    let worker: ServerRef<Worker> = sup.start_child(spec(arg)).await.unwrap();
+    fail.store(usize::MAX, Ordering::SeqCst);
+    worker.crash();
+    // Each retry counts against the intensity: 3 in 5 s, then shutdown.
+    assert_eq!(sup.exited().await.unwrap(), ExitReason::Shutdown);
+}
+
+#[tokio::test]
+async fn terminate_child_stops_it_or_is_not_found() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let worker: ServerRef<Worker> = sup.start_child(spec(Arg::new(1, &tx))).await.unwrap();
+    assert_eq!(rx.recv().await, Some(Event::Started(1)));
+    sup.terminate_child(&worker).await.unwrap();
+    assert_eq!(
+        rx.recv().await,
+        Some(Event::Terminated(1, ExitReason::Shutdown))
+    );
+    assert!(!worker.is_alive());
+    // Not restarted, and no longer a child.
+    assert_eq!(sup.count_children().await.unwrap().specs, 0);
+    assert_eq!(
+        sup.terminate_child(&worker).await,
+        Err(TerminateChildError::NotFound)
+    );
+    let stranger = Other::start(Other).await.unwrap();
+    assert_eq!(
+        sup.terminate_child(stranger.pid()).await,
+        Err(TerminateChildError::NotFound)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_stops_all_children_concurrently() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let mut workers = Vec::new();
+    for id in 0..10 {
+        let mut arg = Arg::new(id, &tx);
+        arg.ending = Ending::Slow(Duration::from_secs(1));
+        let worker: ServerRef<Worker> = sup.start_child(spec(arg)).await.unwrap();
+        workers.push(worker);
+    }
+    let before = Instant::now();
+    sup.stop().await.unwrap();
+    let took = before.elapsed();
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+    for worker in &workers {
+        assert!(!worker.is_alive());
+    }
+    let mut terminated = 0;
+    while let Ok(event) = rx.try_recv() {
+        if let Event::Terminated(_, reason) = event {
+            assert_eq!(reason, ExitReason::Shutdown);
+            terminated += 1;
+        }
+    }
+    assert_eq!(terminated, 10);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_child_whose_terminate_blocks_is_killed_after_its_timeout() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let mut stuck = Arg::new(1, &tx);
+    stuck.ending = Ending::Stuck;
+    let stuck: ServerRef<Worker> = sup
+        .start_child(spec(stuck).shutdown(Shutdown::Timeout(Duration::from_millis(300))))
+        .await
+        .unwrap();
+    let quick: ServerRef<Worker> = sup
+        .start_child(spec(Arg::new(2, &tx)).shutdown(Shutdown::BrutalKill))
+        .await
+        .unwrap();
+    let before = Instant::now();
+    sup.stop().await.unwrap();
+    let took = before.elapsed();
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_millis(400),
+        "{took:?}"
+    );
+    assert_eq!(stuck.exited().await.unwrap(), ExitReason::Killed);
+    assert_eq!(quick.exited().await.unwrap(), ExitReason::Killed);
+
+    // terminate_child too.
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let mut stuck = Arg::new(3, &tx);
+    stuck.ending = Ending::Stuck;
+    let stuck: ServerRef<Worker> = sup.start_child(spec(stuck)).await.unwrap();
+    let before = Instant::now();
+    sup.terminate_child(&stuck).await.unwrap();
+    assert!(
+        before.elapsed() >= WORKER_SHUTDOWN,
+        "{:?}",
+        before.elapsed()
+    );
+    assert_eq!(stuck.exited().await.unwrap(), ExitReason::Killed);
+}
+
+const WORKER_SHUTDOWN: Duration = Duration::from_secs(5);
+
+#[tokio::test]
+async fn a_killed_supervisor_takes_its_children_along() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let worker: ServerRef<Worker> = sup.start_child(spec(Arg::new(1, &tx))).await.unwrap();
+    sup.kill();
+    assert_eq!(sup.exited().await.unwrap(), ExitReason::Killed);
+    assert_eq!(worker.exited().await.unwrap(), ExitReason::Killed);
+}
+
+#[tokio::test]
+async fn many_children_start_and_stop() {
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    for _ in 0..10_000 {
+        let _: ServerRef<Other> = sup
+            .start_child(ChildSpec::new::<Other>(Other))
+            .await
+            .unwrap();
+    }
+    assert_eq!(sup.count_children().await.unwrap().active, 10_000);
+    let children = sup.which_children().await.unwrap();
+    sup.stop().await.unwrap();
+    assert!(children
+        .iter()
+        .all(|child| !child.pid.as_ref().unwrap().is_alive()));
+}

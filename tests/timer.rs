@@ -3,7 +3,7 @@
 //! a plain thread, and runtimes that come and go.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use genserver::prelude::*;
@@ -36,6 +36,36 @@ impl Clone for Fragile {
     fn clone(&self) -> Self {
         assert!(!self.0.swap(true, Ordering::SeqCst), "cloned twice");
         Fragile(Arc::clone(&self.0))
+    }
+}
+
+/// An interval's message that cancels its own interval when cloned (that
+/// is, while the tick is delivered) and another timer when dropped: the
+/// service then drops the interval's copy, whose `Drop` uses the service.
+struct Canceller {
+    own: Arc<Mutex<Option<TimerRef>>>,
+    other: Arc<Mutex<Option<TimerRef>>>,
+}
+
+impl Clone for Canceller {
+    fn clone(&self) -> Self {
+        let own = self.own.lock().unwrap().take();
+        if let Some(own) = own {
+            own.cancel();
+        }
+        Canceller {
+            own: Arc::clone(&self.own),
+            other: Arc::clone(&self.other),
+        }
+    }
+}
+
+impl Drop for Canceller {
+    fn drop(&mut self) {
+        let other = self.other.lock().unwrap().take();
+        if let Some(other) = other {
+            other.cancel();
+        }
     }
 }
 
@@ -89,6 +119,11 @@ impl Recorder {
     #[info]
     fn fragile(&mut self, _fragile: Fragile) {
         self.record("fragile");
+    }
+
+    #[info]
+    fn canceller(&mut self, _canceller: Canceller) {
+        self.record("canceller");
     }
 
     /// What arrived so far.
@@ -456,4 +491,42 @@ fn each_runtime_has_its_own_timers_and_drops_them_when_it_shuts_down() {
         assert_eq!(pending.read(), None);
         drop(server);
     }
+}
+
+#[test]
+fn a_message_dropped_by_the_service_may_use_timers_in_its_drop() {
+    // On a thread of its own, so that a deadlock fails the test instead of
+    // hanging it.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let out = runtime.block_on(async {
+            let server = recorder().await;
+            let other = genserver::send_after(&server, Ping("other"), Duration::from_secs(3600));
+            let other = other.unwrap();
+            let message = Canceller {
+                own: Arc::default(),
+                other: Arc::new(Mutex::new(Some(other.clone()))),
+            };
+            let own = Arc::clone(&message.own);
+            let interval = genserver::send_interval(&server, message, 10 * MS).unwrap();
+            *own.lock().unwrap() = Some(interval.clone());
+            wait_for(&server, 1).await;
+            // The service goes on.
+            genserver::send_after(&server, Ping("after"), MS).unwrap();
+            let seen = wait_for(&server, 2).await;
+            (seen, interval.is_pending(), other.is_pending())
+        });
+        let _ = done.send(out);
+    });
+    let (seen, interval, other) = finished
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the timer service deadlocked");
+    assert_eq!(seen, vec![("canceller", 10 * MS), ("after", 11 * MS)]);
+    assert!(!interval, "cancelled by its own tick");
+    assert!(!other, "cancelled by the dropped message");
 }

@@ -806,6 +806,8 @@ impl Service {
         if back.is_empty() {
             return;
         }
+        // Deliveries to drop once the lock is released: dropping one runs the
+        // message's `Drop`, which may cancel or set a timer (take this lock).
         let mut dropped = Vec::new();
         let mut wheel = self.lock();
         for (index, seq, deliver) in back {
@@ -820,9 +822,9 @@ impl Service {
                     });
                 }
                 // The destination is gone.
-                (Some(_), None) => dropped.push(wheel.take(index, seq)),
+                (Some(_), None) => dropped.push(wheel.take(index, seq).and_then(|(_, d)| d)),
                 // Cancelled while it was being delivered.
-                (None, deliver) => drop(deliver),
+                (None, deliver) => dropped.push(deliver),
             }
         }
         drop(wheel);

@@ -530,3 +530,29 @@ fn a_message_dropped_by_the_service_may_use_timers_in_its_drop() {
     assert!(!interval, "cancelled by its own tick");
     assert!(!other, "cancelled by the dropped message");
 }
+
+#[test]
+fn timers_fire_on_a_runtime_without_the_time_driver() {
+    // No `enable_time`: the service waits on the timer thread, on the
+    // system clock.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = recorder().await;
+        // Bounded: a timer that never fires fails the test.
+        let waiting = server.with_timeout(Duration::from_secs(10));
+        let start = std::time::Instant::now();
+        genserver::send_after(&server, Ping("once"), 10 * MS).unwrap();
+        let pending = genserver::send_after(&server, Ping("never"), Duration::from_secs(3600));
+        let pending = pending.unwrap();
+        let seen = waiting.wait_for(1).await.unwrap();
+        assert_eq!(seen[0].0, "once");
+        assert!(start.elapsed() >= 10 * MS);
+        let interval = genserver::send_interval(&server, Ping("tick"), 5 * MS).unwrap();
+        let seen = waiting.wait_for(4).await.unwrap();
+        assert!(seen[1..].iter().all(|(label, _)| *label == "tick"));
+        assert!(interval.cancel().is_some());
+        assert!(pending.cancel().is_some());
+    });
+}

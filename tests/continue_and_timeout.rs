@@ -513,3 +513,28 @@ async fn a_hibernated_server_keeps_its_state_and_serves() {
     assert_eq!(f.server.entries().await.unwrap().len(), 1001);
     assert_eq!(f.server.later().await.unwrap(), "answered");
 }
+
+#[test]
+fn an_idle_timeout_fires_on_a_runtime_without_the_time_driver() {
+    // No `enable_time`: the timer thread keeps the countdown, on the system
+    // clock, and the server lives on.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut f = Fixture::start(Plan::default()).await;
+        let armed = std::time::Instant::now();
+        f.server.arm(20 * MS, 1);
+        assert!(f.fired.recv().await.is_some());
+        assert!(
+            f.fired.recv().await.is_some(),
+            "and again, set by its handler"
+        );
+        assert!(armed.elapsed() >= 40 * MS);
+        assert_eq!(
+            f.server.entries().await.unwrap(),
+            ["init", "arm", "idle", "idle"]
+        );
+        assert_eq!(f.server.stop().await, Ok(()));
+    });
+}

@@ -689,3 +689,31 @@ async fn a_spawned_server_whose_init_fails_fails_the_calls_queued_meanwhile() {
     assert_eq!(worker.echo(2).await, Err(CallError::NoProc));
     assert_eq!(worker.exited().await, Ok(reason));
 }
+
+/// Waits in init until told to go on (no timer involved).
+struct Waiting;
+
+#[gen_server]
+impl Waiting {
+    #[init]
+    async fn init(go: oneshot::Receiver<()>) -> Self {
+        let _ = go.await;
+        Waiting
+    }
+}
+
+#[test]
+fn a_start_timeout_on_a_runtime_without_the_time_driver() {
+    // No `enable_time`: the timer thread keeps the start timeout.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let options = || StartOptions::new().timeout(Duration::from_millis(20));
+    let (go, wait) = oneshot::channel();
+    go.send(()).unwrap();
+    let started = runtime.block_on(Waiting::start_with(wait, options()));
+    assert!(started.is_ok(), "{:?}", started.err());
+    let (_go, wait) = oneshot::channel();
+    let late = runtime.block_on(Waiting::start_with(wait, options()));
+    assert_eq!(late.err(), Some(StartError::Timeout));
+}

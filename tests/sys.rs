@@ -52,6 +52,12 @@ impl Counter {
     fn crash(&self) {
         panic!("counter crashed");
     }
+
+    /// Never returns: the server is busy until it is stopped.
+    #[call]
+    async fn hang(&self) {
+        std::future::pending::<()>().await;
+    }
 }
 
 fn counter() -> Counter {
@@ -507,4 +513,49 @@ fn a_crash_report_shows_the_format_status_view() {
         .field("state")
         .unwrap()
         .ends_with("Touchy::format_status crashed"));
+}
+
+/// A request and a timed-out request to `server`, which is then left busy.
+async fn ask_then_time_out(
+    server: &ServerRef<Counter>,
+) -> (Result<u64, SysError>, Result<u64, SysError>) {
+    server.add(2);
+    let answered = sys::get_state(server, |state| state.count).await;
+    let short = Duration::from_millis(20);
+    let _ = server.with_timeout(short).hang().await;
+    let timed_out = sys::get_state(&server.handle().with_timeout(short), |state| state.count).await;
+    (answered, timed_out)
+}
+
+#[test]
+fn sys_requests_from_a_plain_thread() {
+    // Outside tokio: the timeout is kept by `block_on` (no tokio timer).
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(Counter::start(counter())).unwrap();
+    let out = std::thread::spawn(move || {
+        genserver::block_on(async move {
+            let out = ask_then_time_out(&server).await;
+            drop(server);
+            out
+        })
+    })
+    .join()
+    .unwrap();
+    assert_eq!(out, Ok((Ok(2), Err(SysError::Timeout))));
+}
+
+#[test]
+fn sys_requests_on_a_runtime_without_the_time_driver() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let out = rt.block_on(async {
+        let server = Counter::start(counter()).await.unwrap();
+        ask_then_time_out(&server).await
+    });
+    assert_eq!(out, (Ok(2), Err(SysError::Timeout)));
 }

@@ -3,7 +3,7 @@
 //! a plain thread, and runtimes that come and go.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use genserver::prelude::*;
@@ -37,6 +37,36 @@ impl Clone for Fragile {
     fn clone(&self) -> Self {
         assert!(!self.0.swap(true, Ordering::SeqCst), "cloned twice");
         Fragile(Arc::clone(&self.0))
+    }
+}
+
+/// An interval's message that cancels its own interval when cloned (that
+/// is, while the tick is delivered) and another timer when dropped: the
+/// service then drops the interval's copy, whose `Drop` uses the service.
+struct Canceller {
+    own: Arc<Mutex<Option<TimerRef>>>,
+    other: Arc<Mutex<Option<TimerRef>>>,
+}
+
+impl Clone for Canceller {
+    fn clone(&self) -> Self {
+        let own = self.own.lock().unwrap().take();
+        if let Some(own) = own {
+            own.cancel();
+        }
+        Canceller {
+            own: Arc::clone(&self.own),
+            other: Arc::clone(&self.other),
+        }
+    }
+}
+
+impl Drop for Canceller {
+    fn drop(&mut self) {
+        let other = self.other.lock().unwrap().take();
+        if let Some(other) = other {
+            other.cancel();
+        }
     }
 }
 
@@ -90,6 +120,11 @@ impl Recorder {
     #[info]
     fn fragile(&mut self, _fragile: Fragile) {
         self.record("fragile");
+    }
+
+    #[info]
+    fn canceller(&mut self, _canceller: Canceller) {
+        self.record("canceller");
     }
 
     /// What arrived so far.
@@ -594,4 +629,68 @@ async fn a_timer_to_a_registry_key_resolves_at_delivery() {
     drop((registry, key));
     tokio::time::sleep(20 * MS).await;
     assert!(!interval.is_pending());
+}
+
+#[test]
+fn a_message_dropped_by_the_service_may_use_timers_in_its_drop() {
+    // On a thread of its own, so that a deadlock fails the test instead of
+    // hanging it.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let out = runtime.block_on(async {
+            let server = recorder().await;
+            let other = genserver::send_after(&server, Ping("other"), Duration::from_secs(3600));
+            let other = other.unwrap();
+            let message = Canceller {
+                own: Arc::default(),
+                other: Arc::new(Mutex::new(Some(other.clone()))),
+            };
+            let own = Arc::clone(&message.own);
+            let interval = genserver::send_interval(&server, message, 10 * MS).unwrap();
+            *own.lock().unwrap() = Some(interval.clone());
+            wait_for(&server, 1).await;
+            // The service goes on.
+            genserver::send_after(&server, Ping("after"), MS).unwrap();
+            let seen = wait_for(&server, 2).await;
+            (seen, interval.is_pending(), other.is_pending())
+        });
+        let _ = done.send(out);
+    });
+    let (seen, interval, other) = finished
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the timer service deadlocked");
+    assert_eq!(seen, vec![("canceller", 10 * MS), ("after", 11 * MS)]);
+    assert!(!interval, "cancelled by its own tick");
+    assert!(!other, "cancelled by the dropped message");
+}
+
+#[test]
+fn timers_fire_on_a_runtime_without_the_time_driver() {
+    // No `enable_time`: the service waits on the timer thread, on the
+    // system clock.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = recorder().await;
+        // Bounded: a timer that never fires fails the test.
+        let waiting = server.with_timeout(Duration::from_secs(10));
+        let start = std::time::Instant::now();
+        genserver::send_after(&server, Ping("once"), 10 * MS).unwrap();
+        let pending = genserver::send_after(&server, Ping("never"), Duration::from_secs(3600));
+        let pending = pending.unwrap();
+        let seen = waiting.wait_for(1).await.unwrap();
+        assert_eq!(seen[0].0, "once");
+        assert!(start.elapsed() >= 10 * MS);
+        let interval = genserver::send_interval(&server, Ping("tick"), 5 * MS).unwrap();
+        let seen = waiting.wait_for(4).await.unwrap();
+        assert!(seen[1..].iter().all(|(label, _)| *label == "tick"));
+        assert!(interval.cancel().is_some());
+        assert!(pending.cancel().is_some());
+    });
 }

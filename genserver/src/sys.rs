@@ -7,7 +7,10 @@
 //! timeout. Each function takes the server (a [`ServerRef`] or a
 //! [`Handle`], see [`Target`]) and waits for the answer as long as a call
 //! would: the handle's call timeout, 5 s unless set with
-//! [`Handle::with_timeout`].
+//! [`Handle::with_timeout`]. Like a call, a request can be made from
+//! anywhere: a plain thread through [`block_on`](crate::block_on), or a
+//! runtime built without tokio's time driver (the timeout then falls back
+//! to genserver's timer thread).
 //!
 //! | Erlang                         | here                                          |
 //! |--------------------------------|-----------------------------------------------|
@@ -60,6 +63,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::error::ExitReason;
+use crate::process::blocking::within;
 use crate::process::context::Context;
 use crate::process::handle::{Handle, ServerId, ServerRef};
 use crate::process::mailbox::Envelope;
@@ -195,12 +199,11 @@ where
             Err(_) => Err(SysError::Exit(shared.exited().await)),
         }
     };
-    match Instant::now().checked_add(handle.timeout()) {
-        Some(deadline) => tokio::time::timeout_at(deadline, answer)
-            .await
-            .unwrap_or(Err(SysError::Timeout)),
-        None => answer.await,
-    }
+    // Tokio's timer where there is one; the timer thread outside tokio or
+    // on a runtime without the time driver, as for a call.
+    within(handle.timeout(), answer)
+        .await
+        .unwrap_or(Err(SysError::Timeout))
 }
 
 /// Runs `f` on the server's state and returns what it returns

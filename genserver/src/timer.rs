@@ -105,7 +105,9 @@
 //! * **Outside a runtime** [`send_after`] and the others fail with
 //!   [`TimerError::NoRuntime`], since the timer needs tokio's clock.
 //!   Delivery uses the runtime the timer was set in; when that runtime
-//!   shuts down, its pending timers are dropped.
+//!   shuts down, its pending timers are dropped. On a runtime built
+//!   without tokio's time driver (no `enable_time`), the service waits on
+//!   genserver's own timer thread instead, which follows the system clock.
 //! * **Deadlines** follow tokio's clock, so they obey a paused clock in
 //!   tests (`tokio::time::advance`, or the runtime's auto-advance).
 
@@ -121,8 +123,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::Duration;
 
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
+use crate::process::blocking::Sleep;
 use crate::process::context::Context;
 use crate::process::handle::{Handle, Process, ServerId, ServerRef};
 use crate::process::mailbox::{unique, Envelope, HookKey, Shared};
@@ -242,6 +245,12 @@ impl<S: HandleInfo<M>, M> Dest<M> for Context<S> {
 /// Zero is not immediate: what the caller sends right after arrives first.
 /// The timer does not keep its destination alive, and dies with it.
 /// A delay too long to represent waits about 30 years.
+///
+/// The delay runs on tokio's clock (a paused clock in tests holds it). On
+/// a runtime built without tokio's time driver (no `enable_time`) the
+/// timer still fires: genserver's own timer thread keeps it, on the system
+/// clock, as it keeps call timeouts there. Outside a tokio runtime it fails
+/// with [`TimerError::NoRuntime`].
 pub fn send_after<M, D>(dest: &D, message: M, delay: Duration) -> Result<TimerRef, TimerError>
 where
     D: Dest<M> + ?Sized,
@@ -733,7 +742,7 @@ impl Service {
     }
 
     /// Fires what is due, then waits for the next deadline.
-    fn poll_fire(&self, sleep: &mut Option<Pin<Box<Sleep>>>, cx: &mut TaskContext<'_>) -> Poll<()> {
+    fn poll_fire(&self, sleep: &mut Option<Sleep>, cx: &mut TaskContext<'_>) -> Poll<()> {
         loop {
             let now = self.nanos(Instant::now());
             let mut fired: Vec<(u32, u32, Deliver, bool)> = Vec::new();
@@ -781,11 +790,13 @@ impl Service {
                     return Poll::Pending;
                 };
                 let next = self.instant(next);
-                let sleep = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(next)));
+                // Tokio's timer, or the timer thread on a runtime built
+                // without it.
+                let sleep = sleep.get_or_insert_with(|| Sleep::until(next));
                 if sleep.deadline() != next {
-                    sleep.as_mut().reset(next);
+                    sleep.reset(next);
                 }
-                if sleep.as_mut().poll(cx).is_pending() {
+                if Pin::new(sleep).poll(cx).is_pending() {
                     return Poll::Pending;
                 }
                 continue;
@@ -817,6 +828,8 @@ impl Service {
         if back.is_empty() {
             return;
         }
+        // Deliveries to drop once the lock is released: dropping one runs the
+        // message's `Drop`, which may cancel or set a timer (take this lock).
         let mut dropped = Vec::new();
         let mut wheel = self.lock();
         for (index, seq, deliver) in back {
@@ -831,9 +844,9 @@ impl Service {
                     });
                 }
                 // The destination is gone.
-                (Some(_), None) => dropped.push(wheel.take(index, seq)),
+                (Some(_), None) => dropped.push(wheel.take(index, seq).and_then(|(_, d)| d)),
                 // Cancelled while it was being delivered.
-                (None, deliver) => drop(deliver),
+                (None, deliver) => dropped.push(deliver),
             }
         }
         drop(wheel);
@@ -876,7 +889,7 @@ fn drop_owned(service: &Weak<Service>, owner: ServerId) {
 /// a runtime that was shutting down).
 struct ServiceTask {
     service: Arc<Service>,
-    sleep: Option<Pin<Box<Sleep>>>,
+    sleep: Option<Sleep>,
 }
 
 impl Future for ServiceTask {

@@ -186,6 +186,69 @@ fn tokio_sleep(
     sleep
 }
 
+/// Finds out now whether the current runtime has tokio's time driver, so
+/// that a deadline set after this does not count the finding out: the
+/// first time on a runtime without it, that is a caught panic, which the
+/// panic hook reports (slowly, if it prints a backtrace).
+pub(crate) fn probe_time_driver() {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        drop(tokio_sleep(&runtime, tokio::time::Instant::now()));
+    }
+}
+
+/// A sleep until a deadline on tokio's clock, for the server side (an idle
+/// timeout, the timer service): tokio's timer on a runtime that has one,
+/// so that a paused clock is obeyed; the timer thread ([`Deadline`]) on a
+/// runtime built without its time driver, where tokio would panic.
+pub(crate) enum Sleep {
+    /// Tokio's timer.
+    Tokio(Pin<Box<tokio::time::Sleep>>),
+    /// The timer thread, and the deadline on tokio's clock.
+    Thread(Deadline, tokio::time::Instant),
+}
+
+impl Sleep {
+    /// A sleep until `deadline`.
+    pub(crate) fn until(deadline: tokio::time::Instant) -> Self {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            if let Some(sleep) = tokio_sleep(&runtime, deadline) {
+                return Sleep::Tokio(Box::pin(sleep));
+            }
+        }
+        // Without the time driver tokio's clock is the system's.
+        Sleep::Thread(Deadline::new(deadline.into_std()), deadline)
+    }
+
+    /// When it completes.
+    pub(crate) fn deadline(&self) -> tokio::time::Instant {
+        match self {
+            Sleep::Tokio(sleep) => sleep.deadline(),
+            Sleep::Thread(_, deadline) => *deadline,
+        }
+    }
+
+    /// Sets it to complete at `deadline` instead.
+    pub(crate) fn reset(&mut self, deadline: tokio::time::Instant) {
+        match self {
+            Sleep::Tokio(sleep) => sleep.as_mut().reset(deadline),
+            Sleep::Thread(..) => {
+                *self = Sleep::Thread(Deadline::new(deadline.into_std()), deadline);
+            }
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.get_mut() {
+            Sleep::Tokio(sleep) => sleep.as_mut().poll(cx),
+            Sleep::Thread(deadline, _) => Pin::new(deadline).poll(cx),
+        }
+    }
+}
+
 /// A future that completes at a deadline, without tokio.
 pub(crate) struct Deadline {
     at: Instant,

@@ -3,7 +3,6 @@
 //! links, monitors, trapping exits and timers.
 
 use std::fmt;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -111,7 +110,7 @@ pub(crate) struct Idle<S: GenServer> {
     pub(crate) timeout: Duration,
     pub(crate) message: IdleMessage<S>,
     /// Armed when the server goes to wait, not before.
-    pub(crate) sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    pub(crate) sleep: Option<crate::process::blocking::Sleep>,
 }
 
 impl<S: GenServer> Default for Extra<S> {
@@ -241,6 +240,11 @@ impl<S: GenServer> Context<S> {
     /// do not cancel it; its countdown starts again after them. For periodic
     /// work use [`send_after`](crate::send_after) or
     /// [`send_interval`](crate::send_interval).
+    ///
+    /// The countdown runs on tokio's clock (a paused clock in tests holds
+    /// it). On a runtime built without tokio's time driver (no
+    /// `enable_time`), genserver's own timer thread keeps it instead, as it
+    /// keeps call timeouts there; it then follows the system clock.
     pub fn idle_timeout(&mut self, timeout: Duration)
     where
         S: crate::HandleInfo<crate::IdleTimeout>,

@@ -35,6 +35,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::error::{ExitReason, StartError};
+use crate::process::blocking::{probe_time_driver, within, Sleep};
 use crate::process::context::{Actions, Context, HeldReply, Idle};
 use crate::process::handle::{Handle, Label, ServerId, ServerRef};
 use crate::process::mailbox::{Batch, Envelope, Receiver, Shared, SystemFn};
@@ -124,18 +125,23 @@ pub async fn start<S: GenServer>(
         Some(name) => launch_named::<S>(arg, &**name).await?,
     };
     let shared = handle.shared();
+    if options.timeout.is_some() {
+        // Not to be counted against init.
+        probe_time_driver();
+    }
     let started = match options
         .timeout
         .map(|timeout| Instant::now().checked_add(timeout))
     {
         Some(Some(deadline)) => {
-            let in_time = tokio::time::timeout_at(deadline, shared.started()).await;
-            match in_time {
+            // Tokio's timer, or the timer thread on a runtime without it.
+            let timeout = deadline.saturating_duration_since(Instant::now());
+            match within(timeout, shared.started()).await {
                 // init failed: that is the outcome, late or not.
-                Ok(Err(error)) => Err(error),
+                Some(Err(error)) => Err(error),
                 // An init that blocked a current_thread runtime's only thread
                 // can finish before the timer had a chance to fire: check.
-                Ok(Ok(())) if Instant::now() <= deadline => Ok(()),
+                Some(Ok(())) if Instant::now() <= deadline => Ok(()),
                 // Too late, whether still in init or serving only since the
                 // deadline. Publish the kill first: an init that does not
                 // yield cannot be aborted, and when it returns it must find
@@ -591,14 +597,15 @@ fn wait<S: GenServer>(
         return Poll::Ready(Batch::Idle);
     }
     let timeout = idle.timeout;
+    // On a runtime without tokio's time driver, the timer thread keeps it.
     let sleep = idle.sleep.get_or_insert_with(|| {
-        Box::pin(tokio::time::sleep_until(
+        Sleep::until(
             Instant::now()
                 .checked_add(timeout)
                 .unwrap_or_else(far_future),
-        ))
+        )
     });
-    sleep.as_mut().poll(cx).map(|()| Batch::Idle)
+    Pin::new(sleep).poll(cx).map(|()| Batch::Idle)
 }
 
 /// About thirty years from now, which tokio treats as never.

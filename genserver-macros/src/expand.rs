@@ -697,9 +697,13 @@ impl<'s, 'a> Expander<'s, 'a> {
                 } else {
                     (quote!(HandleInfo), quote!(into_info))
                 };
+                // `do_not_recommend`: a message type with no handler gets
+                // the trait's own note, not a list of every other server's
+                // message types.
                 quote! {
                     #(#cfgs)*
                     #[automatically_derived]
+                    #[diagnostic::do_not_recommend]
                     impl #impl_generics #krate::#handle<#ty> for #self_ty #where_clause {
                         fn #wrap(#message: #ty) -> #info #ty_generics {
                             #info::#variant(#message)

@@ -839,6 +839,7 @@ impl fmt::Debug for SupervisorInfo {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl HandleInfo<Exit> for Supervisor {
     fn into_info(message: Exit) -> SupervisorInfo {
         SupervisorInfo(Info::Exit(message))

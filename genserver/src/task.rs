@@ -261,6 +261,7 @@ impl Message for WorkDone {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl HandleInfo<WorkDone> for Task {
     fn into_info(message: WorkDone) -> WorkDone {
         message

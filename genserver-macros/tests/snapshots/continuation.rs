@@ -147,18 +147,21 @@ impl ::genserver::GenServer for Loader {
     }
 }
 #[automatically_derived]
+#[diagnostic::do_not_recommend]
 impl ::genserver::HandleContinue<Load> for Loader {
     fn into_continue(message: Load) -> LoaderInfo {
         LoaderInfo::Load(message)
     }
 }
 #[automatically_derived]
+#[diagnostic::do_not_recommend]
 impl ::genserver::HandleContinue<Index> for Loader {
     fn into_continue(message: Index) -> LoaderInfo {
         LoaderInfo::Index(message)
     }
 }
 #[automatically_derived]
+#[diagnostic::do_not_recommend]
 impl ::genserver::HandleInfo<Index> for Loader {
     fn into_info(message: Index) -> LoaderInfo {
         LoaderInfo::Reindex(message)

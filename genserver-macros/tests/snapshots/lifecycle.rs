@@ -105,6 +105,7 @@ impl my_runtime::genserver::GenServer for Clock {
     }
 }
 #[automatically_derived]
+#[diagnostic::do_not_recommend]
 impl my_runtime::genserver::HandleInfo<Tick> for Clock {
     fn into_info(message: Tick) -> ClockInfo {
         ClockInfo::Tick(message)

@@ -206,18 +206,21 @@ impl ::genserver::GenServer for Plotter {
     }
 }
 #[automatically_derived]
+#[diagnostic::do_not_recommend]
 impl ::genserver::HandleInfo<IdleTimeout> for Plotter {
     fn into_info(message: IdleTimeout) -> PlotterInfo {
         PlotterInfo::Idle(message)
     }
 }
 #[automatically_derived]
+#[diagnostic::do_not_recommend]
 impl ::genserver::HandleInfo<Point> for Plotter {
     fn into_info(message: Point) -> PlotterInfo {
         PlotterInfo::Moved(message)
     }
 }
 #[automatically_derived]
+#[diagnostic::do_not_recommend]
 impl ::genserver::HandleContinue<Step> for Plotter {
     fn into_continue(message: Step) -> PlotterInfo {
         PlotterInfo::Step(message)

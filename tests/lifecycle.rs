@@ -717,3 +717,32 @@ fn a_start_timeout_on_a_runtime_without_the_time_driver() {
     let late = runtime.block_on(Waiting::start_with(wait, options()));
     assert_eq!(late.err(), Some(StartError::Timeout));
 }
+
+/// A server that serves and then exits at once (here: a continuation from
+/// init that stops it) did start: `start` says so, and the reference it
+/// returns reports the exit.
+#[tokio::test]
+async fn a_server_that_exits_right_after_init_still_started() {
+    struct Step;
+
+    struct Brief;
+
+    #[gen_server]
+    impl Brief {
+        #[init]
+        fn init((): (), ctx: &mut Context<Self>) -> Self {
+            ctx.continue_with(Step);
+            Brief
+        }
+
+        #[continuation]
+        fn step(&mut self, _: Step, ctx: &mut Context<Self>) {
+            ctx.stop(ExitReason::Normal);
+        }
+    }
+
+    for _ in 0..100 {
+        let brief = Brief::start(()).await.expect("init succeeded");
+        assert_eq!(brief.exited().await, Ok(ExitReason::Normal));
+    }
+}

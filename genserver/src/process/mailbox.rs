@@ -85,16 +85,15 @@ pub(crate) enum Status {
     /// Serving, in this tokio task: a call or stop sent from the task
     /// itself is refused, since the server would wait for itself.
     Running(tokio::task::Id),
-    /// Gone, with this reason: `init` failed, or the server served and then
-    /// exited. Final.
-    ///
-    /// `start` cannot tell the two apart, and need not: until `start` returns
-    /// its handle nobody else can send to the server, so a server that served
-    /// can only have exited by being killed (its runtime shutting down), and
-    /// reporting that as a failed start is right.
+    /// Gone before it served, with this reason: `init` failed, or the
+    /// server was killed in it. Final.
     ///
     /// Boxed: a server carries its status all its life and exits once.
     Exited(Box<ExitReason>),
+    /// Gone after it served, with this reason. Final. Kept apart from
+    /// `Exited` for `start`: a server that served and then exited at once
+    /// (a continuation from init that stops it, a link, a kill) did start.
+    Served(Box<ExitReason>),
     /// `init` returned `Init::Ignore`: gone, normally, without serving. Final.
     Ignored,
 }
@@ -103,7 +102,7 @@ impl Status {
     fn exit_reason(&self) -> Option<ExitReason> {
         match self {
             Status::Starting | Status::Running(_) => None,
-            Status::Exited(reason) => Some(ExitReason::clone(reason)),
+            Status::Exited(reason) | Status::Served(reason) => Some(ExitReason::clone(reason)),
             Status::Ignored => Some(ExitReason::Normal),
         }
     }
@@ -355,7 +354,9 @@ impl<S: GenServer> Shared<S> {
     ) -> Result<(), Refused<Envelope<S>>> {
         let mut state = self.lock();
         match state.status {
-            Status::Exited(_) | Status::Ignored => return Err(Refused::NoProc(envelope)),
+            Status::Exited(_) | Status::Served(_) | Status::Ignored => {
+                return Err(Refused::NoProc(envelope));
+            }
             ref status if from_outside && status.is_current_task() => {
                 return Err(Refused::CallingSelf(envelope));
             }
@@ -410,7 +411,7 @@ impl<S: GenServer> Shared<S> {
                     state.waker = Some(cx.waker().clone());
                     return Poll::Pending;
                 }
-                Status::Running(_) => Ok(()),
+                Status::Running(_) | Status::Served(_) => Ok(()),
                 Status::Exited(reason) => Err(StartError::Init(ExitReason::clone(reason))),
                 Status::Ignored => Err(StartError::Ignored),
             })
@@ -436,7 +437,10 @@ impl<S: GenServer> Shared<S> {
         if state.status.exit_reason().is_some() {
             return None;
         }
-        state.status = status;
+        state.status = match (status, &state.status) {
+            (Status::Exited(reason), Status::Running(_)) => Status::Served(reason),
+            (status, _) => status,
+        };
         self.gone.store(true, Ordering::Release);
         let queue = std::mem::take(&mut state.queue);
         let waker = self.take_waker(&mut state);
@@ -640,7 +644,9 @@ impl<S: GenServer> Shared<S> {
             }
             // Killed from outside (a start timeout), in init or since:
             // serve nothing.
-            Status::Exited(_) | Status::Ignored => return Poll::Ready(Batch::Gone),
+            Status::Exited(_) | Status::Served(_) | Status::Ignored => {
+                return Poll::Ready(Batch::Gone);
+            }
         };
         // Register before looking at the queue: whether mail is taken now or
         // not, any mail sent from here on wakes the server, which is what
@@ -695,7 +701,7 @@ impl<S: GenServer> Shared<S> {
         match state.status {
             Status::Starting => {}
             Status::Running(_) => return true,
-            Status::Exited(_) | Status::Ignored => return false,
+            Status::Exited(_) | Status::Served(_) | Status::Ignored => return false,
         }
         state.status = Status::Running(tokio::task::id());
         let starter = state.waker.take();

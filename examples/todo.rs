@@ -218,7 +218,7 @@ mod server {
 
     use genserver::prelude::*;
     use genserver::registry::Registry;
-    use genserver::ChildSpec;
+    use genserver::{ChildSpec, Restart};
 
     use crate::database;
     use crate::todo_list::{Entry, TodoList};
@@ -298,7 +298,7 @@ mod server {
                     Ok(Some(server.pid()))
                 }
             })
-            .restart(genserver::Restart::Transient)
+            .restart(Restart::Transient)
         }
     }
 }
@@ -336,9 +336,10 @@ mod cache {
     }
 
     /// `Todo.Cache.server_process/1`: the list's server, started under the
-    /// cache if it is not running. Two clients may race to start the same
-    /// list: the loser's start fails with `already_started`, which carries
-    /// the winner.
+    /// cache if it is not running. The book always asks the cache (and
+    /// later looks up first, as here, so that the cache is no bottleneck).
+    /// Two clients may race to start the same list: the loser's start fails
+    /// with `{:error, {:already_started, pid}}`, which carries the winner.
     pub(crate) async fn server_process(
         name: &str,
     ) -> Result<ServerRef<TodoServer>, StartChildError> {
@@ -353,7 +354,7 @@ mod cache {
             Err(StartChildError::Start(StartError::AlreadyStarted(pid))) => {
                 println!("    ({name:?} was started meanwhile: taking the running one)");
                 pid.downcast().ok_or(StartChildError::WrongType {
-                    expected: "TodoServer",
+                    expected: std::any::type_name::<TodoServer>(),
                     found: pid.type_name(),
                 })
             }

@@ -161,20 +161,12 @@ mod database {
         }
 
         /// The book's `start_link({db_folder, worker_id})` with
-        /// `name: via_tuple(worker_id)`, as a child spec (our own
-        /// `child_spec` replaces the generated one, as in Elixir).
-        pub(crate) fn child_spec((folder, id): (PathBuf, usize)) -> ChildSpec {
-            ChildSpec::from_fn(format!("worker {id}"), move || {
-                let folder = folder.clone();
-                async move {
-                    let worker = DatabaseWorker::start_with(
-                        (folder, id),
-                        StartOptions::new().via(&*WORKERS, id),
-                    )
-                    .await?;
-                    Ok(Some(worker.pid()))
-                }
-            })
+        /// `name: via_tuple(worker_id)`, as a child spec: the generated
+        /// `child_spec`, started under its key in `WORKERS` each time.
+        pub(crate) fn worker_spec(folder: PathBuf, id: usize) -> ChildSpec {
+            Self::child_spec((folder, id))
+                .id(format!("worker {id}"))
+                .start_options(StartOptions::new().via(&*WORKERS, id))
         }
     }
 
@@ -182,7 +174,7 @@ mod database {
     /// storing their files in `folder`.
     pub(crate) fn child_spec(folder: &Path) -> ChildSpec {
         let workers =
-            (1..=POOL_SIZE).map(|id| DatabaseWorker::child_spec((folder.to_path_buf(), id)));
+            (1..=POOL_SIZE).map(|id| DatabaseWorker::worker_spec(folder.to_path_buf(), id));
         Supervisor::child_spec(SupervisorSpec::new(Strategy::OneForOne).children(workers))
             .id("Todo.Database")
     }
@@ -218,7 +210,7 @@ mod server {
 
     use genserver::prelude::*;
     use genserver::registry::Registry;
-    use genserver::{ChildSpec, Restart};
+    use genserver::ChildSpec;
 
     use crate::database;
     use crate::todo_list::{Entry, TodoList};
@@ -235,7 +227,7 @@ mod server {
     /// The continuation `init` asks for: `{:continue, :init}`.
     pub(crate) struct LoadFromDatabase;
 
-    #[gen_server]
+    #[gen_server(restart = transient)]
     impl TodoServer {
         /// `init(name)`: returns at once, and the load happens in the
         /// continuation, so that the cache is not held up by the database.
@@ -285,20 +277,16 @@ mod server {
             println!("    Todo.Server {:?} terminates: {reason}", self.name);
         }
 
-        /// `start_link(name)` with `name: via_tuple(name)`, as a child spec.
-        /// Transient: restarted after a crash, not after a normal stop (the
+        /// `start_link(name)` with `name: via_tuple(name)`, as a child spec:
+        /// the generated `child_spec` (transient, from the `#[gen_server]`
+        /// options: restarted after a crash, not after a normal stop; the
         /// book makes it temporary, since the cache starts it again on
-        /// demand; here the restart is what we want to see).
-        pub(crate) fn child_spec(name: String) -> ChildSpec {
-            ChildSpec::from_fn(format!("Todo.Server {name}"), move || {
-                let name = name.clone();
-                async move {
-                    let options = StartOptions::new().via(&*LISTS, name.clone());
-                    let server = TodoServer::start_with(name, options).await?;
-                    Ok(Some(server.pid()))
-                }
-            })
-            .restart(Restart::Transient)
+        /// demand, but here the restart is what we want to see), started
+        /// under its name in `LISTS` each time.
+        pub(crate) fn list_spec(name: String) -> ChildSpec {
+            Self::child_spec(name.clone())
+                .id(format!("Todo.Server {name}"))
+                .start_options(StartOptions::new().via(&*LISTS, name))
         }
     }
 }
@@ -311,7 +299,7 @@ mod cache {
     use genserver::dynamic_supervisor::{Options, StartChildError};
     use genserver::prelude::*;
     use genserver::registry;
-    use genserver::{ChildSpec, ChildType, DynamicSupervisor};
+    use genserver::{ChildSpec, DynamicSupervisor};
 
     use crate::server::{TodoServer, LISTS};
 
@@ -321,13 +309,9 @@ mod cache {
     /// `Todo.Cache.child_spec/1`: `DynamicSupervisor.start_link(name:
     /// __MODULE__, strategy: :one_for_one)`, of type supervisor.
     pub(crate) fn child_spec() -> ChildSpec {
-        ChildSpec::from_fn(NAME, || async {
-            let cache =
-                DynamicSupervisor::start_with(Options::new(), StartOptions::new().name(NAME))
-                    .await?;
-            Ok(Some(cache.pid()))
-        })
-        .child_type(ChildType::Supervisor)
+        DynamicSupervisor::child_spec(Options::new())
+            .id(NAME)
+            .start_options(StartOptions::new().name(NAME))
     }
 
     /// The running cache, by its name.
@@ -348,7 +332,7 @@ mod cache {
         }
         let cache = cache().map_err(CallError::from)?;
         match cache
-            .start_child(TodoServer::child_spec(name.to_string()))
+            .start_child(TodoServer::list_spec(name.to_string()))
             .await
         {
             Err(StartChildError::Start(StartError::AlreadyStarted(pid))) => {

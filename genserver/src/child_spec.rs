@@ -124,7 +124,7 @@ pub type Started = Result<Option<Pid>, StartError>;
 /// The future a child's start returns.
 pub type StartFuture = Pin<Box<dyn Future<Output = Started> + Send>>;
 
-type StartFn = Arc<dyn Fn() -> StartFuture + Send + Sync>;
+type StartFn = Arc<dyn Fn(&crate::StartOptions) -> StartFuture + Send + Sync>;
 
 /// How a supervisor starts, restarts and stops one child; see the [module
 /// docs](crate::child_spec).
@@ -145,6 +145,8 @@ pub struct ChildSpec {
     /// supervisor's automatic shutdown.
     pub significant: bool,
     start: StartFn,
+    /// The options each start uses (see [`start_options`](ChildSpec::start_options)).
+    options: crate::StartOptions,
     /// The type name of the server the spec starts (empty for a spec made
     /// with [`from_fn`](ChildSpec::from_fn)).
     server: &'static str,
@@ -161,10 +163,11 @@ impl ChildSpec {
     where
         S::Arg: Clone + Sync,
     {
-        let start: StartFn = Arc::new(move || {
+        let start: StartFn = Arc::new(move |options: &crate::StartOptions| {
             let arg = arg.clone();
+            let options = options.clone();
             Box::pin(async move {
-                match S::start_with(arg, crate::StartOptions::new()).await {
+                match S::start_with(arg, options).await {
                     Ok(server) => Ok(Some(Pid::from(server))),
                     Err(StartError::Ignored) => Ok(None),
                     Err(error) => Err(error),
@@ -185,7 +188,10 @@ impl ChildSpec {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Started> + Send + 'static,
     {
-        ChildSpec::from_start(id, Arc::new(move || Box::pin(start())))
+        ChildSpec::from_start(
+            id,
+            Arc::new(move |_: &crate::StartOptions| Box::pin(start())),
+        )
     }
 
     fn from_start(id: impl Into<Arc<str>>, start: StartFn) -> Self {
@@ -196,9 +202,22 @@ impl ChildSpec {
             child_type: ChildType::default(),
             significant: false,
             start,
+            options: crate::StartOptions::new(),
             server: "",
             shutdown_set: false,
         }
+    }
+
+    /// Sets the options each start of the child uses (a name, a registry
+    /// key, an init timeout): `Db::child_spec(config).start_options(StartOptions::new().name("db"))`
+    /// restarts the child under the same name each time, which is how
+    /// clients find a restarted child. For specs made with
+    /// [`new`](ChildSpec::new) or a generated `child_spec`; a
+    /// [`from_fn`](ChildSpec::from_fn) spec starts as its closure says.
+    #[must_use]
+    pub fn start_options(mut self, options: crate::StartOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Sets the id.
@@ -252,7 +271,7 @@ impl ChildSpec {
 
     /// Starts the child once, as a supervisor does.
     pub fn start(&self) -> StartFuture {
-        (self.start)()
+        (self.start)(&self.options)
     }
 }
 

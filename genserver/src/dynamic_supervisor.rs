@@ -336,7 +336,7 @@ pub struct DynamicSupervisor {
     me: Arc<Shared<DynamicSupervisor>>,
 }
 
-#[crate::gen_server(crate = "crate")]
+#[crate::gen_server(crate = "crate", type = supervisor)]
 impl DynamicSupervisor {
     #[init]
     fn init(options: Options, ctx: &mut Context<Self>) -> Self {

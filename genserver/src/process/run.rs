@@ -203,7 +203,9 @@ async fn launch_named<S: GenServer>(
 }
 
 /// Creates a server's shared state, its first handle and the guard its
-/// task will own.
+/// task will own. (Inlined: with two callers it was a call of its own,
+/// its three results passed back through memory.)
+#[inline]
 fn prepare<S: GenServer>() -> Result<(tokio::runtime::Handle, ExitGuard<S>, Handle<S>), StartError>
 {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {

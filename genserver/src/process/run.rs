@@ -759,8 +759,9 @@ enum Now<S: GenServer> {
 /// for the whole run, which is what makes a cast to a plain `fn` handler
 /// cheap: no future is made, pinned or polled for it.
 ///
-/// `trace` (`:sys.trace` is on) logs each message and the state after it;
-/// off, it costs a predictable branch per message on a value in a register.
+/// `trace` (`:sys.trace` is on) logs each message and the state after it,
+/// in a copy of the loop of its own: logging a message takes its address,
+/// which in a shared loop makes every message go through the stack.
 #[inline]
 fn handle_now<S: GenServer>(
     state: &mut S,
@@ -770,8 +771,24 @@ fn handle_now<S: GenServer>(
     handled: &mut u8,
     trace: bool,
 ) -> Now<S> {
+    if trace {
+        handle_batch::<S, true>(state, ctx, mailbox, last, handled)
+    } else {
+        handle_batch::<S, false>(state, ctx, mailbox, last, handled)
+    }
+}
+
+/// The loop of [`handle_now`], with or without tracing.
+#[inline]
+fn handle_batch<S: GenServer, const TRACE: bool>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    mailbox: &mut Receiver<S>,
+    last: &mut &'static str,
+    handled: &mut u8,
+) -> Now<S> {
     while let Some(envelope) = mailbox.pop() {
-        if trace {
+        if TRACE {
             crate::sys::trace_in(ctx.id(), &envelope);
         }
         let handed_back = match envelope {
@@ -801,7 +818,7 @@ fn handle_now<S: GenServer>(
         if let Some(envelope) = handed_back {
             return Now::Await(envelope);
         }
-        if trace {
+        if TRACE {
             crate::sys::trace_state(ctx.id(), state);
         }
         *handled = handled.wrapping_add(1);

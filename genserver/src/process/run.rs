@@ -868,8 +868,13 @@ impl<S: GenServer> ExitGuard<S> {
 
 impl<S: GenServer> Drop for ExitGuard<S> {
     fn drop(&mut self) {
-        // Normal paths exit before the guard goes; this catches an aborted task.
-        drop(self.shared.exit(ExitReason::Killed));
+        // Normal paths exit before the guard goes; this catches an aborted
+        // task. (Looked at without the lock first: after a normal exit,
+        // publishing `Killed` would box a reason, take the lock and free the
+        // box only to find the exit done.)
+        if !self.shared.has_exited() {
+            drop(self.shared.exit(ExitReason::Killed));
+        }
     }
 }
 

@@ -10,36 +10,57 @@ use genserver::prelude::*;
 
 use crate::{Framework, Handle, StartGate};
 
-/// The counter server.
-#[derive(Debug)]
-pub struct Counter {
-    count: u64,
-}
-
-#[gen_server]
-impl Counter {
-    /// Starts at zero; tells `gate` that init ran, when given one.
-    #[init]
-    fn init(gate: Option<Arc<StartGate>>) -> Self {
-        if let Some(gate) = gate {
-            gate.started();
+/// Defines a counter server type: the same code for [`Counter`] and
+/// [`NamedCounter`].
+macro_rules! counter {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name {
+            count: u64,
         }
-        Counter { count: 0 }
-    }
 
-    /// Adds `x` and returns the total.
-    #[call]
-    pub fn call(&mut self, x: u64) -> u64 {
-        self.count += x;
-        self.count
-    }
+        #[gen_server]
+        impl $name {
+            /// Starts at zero; tells `gate` that init ran, when given one.
+            #[init]
+            fn init(gate: Option<Arc<StartGate>>) -> Self {
+                if let Some(gate) = gate {
+                    gate.started();
+                }
+                $name { count: 0 }
+            }
 
-    /// Adds `x`.
-    #[cast]
-    pub fn cast(&mut self, x: u64) {
-        self.count += x;
-    }
+            /// Adds `x` and returns the total.
+            #[call]
+            pub fn call(&mut self, x: u64) -> u64 {
+                self.count += x;
+                self.count
+            }
+
+            /// Adds `x`.
+            #[cast]
+            pub fn cast(&mut self, x: u64) {
+                self.count += x;
+            }
+        }
+    };
 }
+
+counter!(
+    /// The counter server.
+    Counter
+);
+
+counter!(
+    /// The counter of the by-name rows: the same server as [`Counter`], as a
+    /// type of its own. Sharing `Counter` would give its `call`, `cast` and
+    /// `start` more call sites in this binary than a program with one has,
+    /// and the compiler then stops inlining them into the plain row's loop
+    /// (about 40 instructions more per call, 60 per start, in a row that
+    /// did not change).
+    NamedCounter
+);
 
 /// A started counter.
 #[derive(Debug)]
@@ -88,7 +109,7 @@ fn fresh_name() -> String {
 pub struct GsNamed {
     name: String,
     /// Keeps the server alive while the sample runs, as the name alone would.
-    _server: ServerRef<Counter>,
+    _server: ServerRef<NamedCounter>,
 }
 
 impl Drop for GsNamed {
@@ -100,7 +121,7 @@ impl Drop for GsNamed {
 impl Handle for GsNamed {
     #[inline]
     async fn call(&self, x: u64) -> u64 {
-        genserver::registry::whereis::<Counter>(&self.name)
+        genserver::registry::whereis::<NamedCounter>(&self.name)
             .expect("registered")
             .call(x)
             .await
@@ -108,7 +129,7 @@ impl Handle for GsNamed {
     }
     #[inline]
     fn cast(&self, x: u64) -> impl Future<Output = ()> + Send + '_ {
-        genserver::registry::whereis::<Counter>(&self.name)
+        genserver::registry::whereis::<NamedCounter>(&self.name)
             .expect("registered")
             .cast(x);
         std::future::ready(())
@@ -122,13 +143,13 @@ pub struct GenServerNamed;
 impl Framework for GenServerNamed {
     const NAME: &'static str = "genserver, by name (whereis per call)";
     type H = GsNamed;
-    type Spawned = ServerRef<Counter>;
+    type Spawned = ServerRef<NamedCounter>;
     async fn spawn(gate: Arc<StartGate>) -> Self::Spawned {
-        Counter::spawn(Some(gate)).expect("spawn")
+        NamedCounter::spawn(Some(gate)).expect("spawn")
     }
     async fn start_link() -> Self::H {
         let name = fresh_name();
-        let server = Counter::start_with(None, StartOptions::new().name(name.clone()))
+        let server = NamedCounter::start_with(None, StartOptions::new().name(name.clone()))
             .await
             .expect("start");
         GsNamed {
@@ -138,11 +159,11 @@ impl Framework for GenServerNamed {
     }
 }
 
-/// A counter registered under a key of a `Registry<u64, Counter>`; every call
+/// A counter registered under a key of a `Registry<u64, NamedCounter>`; every call
 /// and cast looks the key up first.
 #[derive(Debug)]
 pub struct GsKeyed {
-    registry: genserver::registry::Registry<u64, Counter>,
+    registry: genserver::registry::Registry<u64, NamedCounter>,
 }
 
 impl Handle for GsKeyed {
@@ -169,13 +190,13 @@ pub struct GenServerKeyed;
 impl Framework for GenServerKeyed {
     const NAME: &'static str = "genserver, by Registry key (lookup per call)";
     type H = GsKeyed;
-    type Spawned = ServerRef<Counter>;
+    type Spawned = ServerRef<NamedCounter>;
     async fn spawn(gate: Arc<StartGate>) -> Self::Spawned {
-        Counter::spawn(Some(gate)).expect("spawn")
+        NamedCounter::spawn(Some(gate)).expect("spawn")
     }
     async fn start_link() -> Self::H {
         let registry = genserver::registry::Registry::new();
-        Counter::start_with(None, StartOptions::new().via(&registry, 1))
+        NamedCounter::start_with(None, StartOptions::new().via(&registry, 1))
             .await
             .expect("start");
         // The registry holds the only reference; dropping the handle drops

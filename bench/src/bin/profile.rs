@@ -33,10 +33,19 @@ fn main() {
     };
     let metric = Metric::parse(metric).unwrap_or_else(|| fail("unknown metric"));
     let flavor = Flavor::parse(flavor).unwrap_or_else(|| fail("unknown runtime flavor"));
-    let entry = entries()
-        .into_iter()
-        .find(|entry| entry.name.starts_with(name))
+    // An exact label first: "genserver" is also the start of the by-name
+    // rows' labels (the plain row is listed first, but need not stay so).
+    let mut entries = entries();
+    let index = entries
+        .iter()
+        .position(|entry| entry.name == name)
+        .or_else(|| {
+            entries
+                .iter()
+                .position(|entry| entry.name.starts_with(name))
+        })
         .unwrap_or_else(|| fail("unknown implementation"));
+    let entry = entries.swap_remove(index);
     let n = n.unwrap_or_else(|| metric.default_n());
     match (entry.measure)(metric, flavor, n) {
         Some(sample) => println!("{sample:.1} {}", metric.unit()),

@@ -131,33 +131,40 @@ thread_local! {
 /// past the end of time waits forever). Uses tokio's timer inside a
 /// runtime that has one, [`Deadline`] otherwise.
 pub(crate) async fn within<F: Future>(timeout: Duration, future: F) -> Option<F::Output> {
+    // One await with both timers in `Option`s, rather than an await per
+    // kind of timer: the future (a call's, whose callers store it) holds
+    // one copy of each and no runtime handle.
+    let (sleep, mut deadline) = timer(timeout);
     let mut future = pin!(future);
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        let Some(deadline) = tokio::time::Instant::now().checked_add(timeout) else {
-            return Some(future.await);
-        };
-        if let Some(sleep) = tokio_sleep(&runtime, deadline) {
-            let mut sleep = pin!(sleep);
-            return std::future::poll_fn(|cx| {
-                if let Poll::Ready(output) = future.as_mut().poll(cx) {
-                    return Poll::Ready(Some(output));
-                }
-                sleep.as_mut().poll(cx).map(|()| None)
-            })
-            .await;
-        }
-    }
-    let Some(deadline) = Instant::now().checked_add(timeout) else {
-        return Some(future.await);
-    };
-    let mut deadline = Deadline::new(deadline);
+    let mut sleep = pin!(sleep);
     std::future::poll_fn(|cx| {
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
             return Poll::Ready(Some(output));
         }
-        Pin::new(&mut deadline).poll(cx).map(|()| None)
+        if let Some(sleep) = sleep.as_mut().as_pin_mut() {
+            return sleep.poll(cx).map(|()| None);
+        }
+        match &mut deadline {
+            Some(deadline) => Pin::new(deadline).poll(cx).map(|()| None),
+            // Past the end of time: no limit.
+            None => Poll::Pending,
+        }
     })
     .await
+}
+
+/// The timer for [`within`]: tokio's inside a runtime that has one, a
+/// [`Deadline`] otherwise, neither for a timeout past the end of time.
+fn timer(timeout: Duration) -> (Option<tokio::time::Sleep>, Option<Deadline>) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let Some(deadline) = tokio::time::Instant::now().checked_add(timeout) else {
+            return (None, None);
+        };
+        if let Some(sleep) = tokio_sleep(&runtime, deadline) {
+            return (Some(sleep), None);
+        }
+    }
+    (None, Instant::now().checked_add(timeout).map(Deadline::new))
 }
 
 /// A tokio sleep until `deadline`, or `None` on a runtime built without

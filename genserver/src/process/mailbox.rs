@@ -656,14 +656,22 @@ impl<S: GenServer> Shared<S> {
             slot => *slot = Some(cx.waker().clone()),
         }
         self.parked.store(true, Ordering::Release);
-        let mut spare = None;
         let batch = if !state.queue.is_empty() {
             // The end of a burst (a small batch after large ones): the
             // burst's buffer does not go back to the senders, or an idle
             // server would keep it (the server only sees the queue again
             // when it takes the lock, which a sleeping server does not).
-            if state.queue.len() <= IDLE_CAPACITY && buf.capacity() > IDLE_CAPACITY {
-                spare = Some(std::mem::take(buf));
+            // It is freed outside the lock, on a path of its own: an
+            // `Option` of it, dropped on the common path, costs a call.
+            if buf.capacity() > IDLE_CAPACITY && state.queue.len() <= IDLE_CAPACITY {
+                let spare = std::mem::take(buf);
+                std::mem::swap(&mut state.queue, buf);
+                drop(state);
+                drop(spare);
+                if let Some(starter) = starter {
+                    starter.wake();
+                }
+                return Poll::Ready(Batch::Mail);
             }
             // The drained buffer goes back for the senders to fill, so a
             // steady flow of mail allocates nothing.
@@ -684,7 +692,6 @@ impl<S: GenServer> Shared<S> {
             Poll::Pending
         };
         drop(state);
-        drop(spare);
         if let Some(starter) = starter {
             starter.wake();
         }
@@ -804,22 +811,22 @@ impl<S: GenServer> Receiver<S> {
         if !self.buf.is_empty() {
             return Poll::Ready(Batch::Mail);
         }
-        // A burst leaves a large buffer behind, and the two buffers change
-        // places at every batch: let go of a large one once it is drained,
-        // so a server does not keep a burst's worth of memory forever.
-        if self.buf.capacity() > RETAINED_CAPACITY {
-            self.buf = Vec::new();
-        }
         // The waker registered when the batch was taken is still in place, so
         // nothing has arrived since (a send would have taken it and woken
         // this task, which is then polled again): there is nothing to take,
         // and serving a call costs one lock on this side, not two.
         if shared.is_parked() {
-            // Going to sleep, as below.
+            // Going to sleep, as below (which also covers the rule next).
             if self.buf.capacity() > IDLE_CAPACITY {
                 self.buf = Vec::new();
             }
             return Poll::Pending;
+        }
+        // A burst leaves a large buffer behind, and the two buffers change
+        // places at every batch: let go of a large one once it is drained,
+        // so a server does not keep a burst's worth of memory forever.
+        if self.buf.capacity() > RETAINED_CAPACITY {
+            self.buf = Vec::new();
         }
         let batch = shared.poll_batch(&mut self.buf, cx);
         if batch.is_pending() && self.buf.capacity() > IDLE_CAPACITY {

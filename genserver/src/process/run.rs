@@ -209,7 +209,9 @@ async fn launch_named<S: GenServer>(
 }
 
 /// Creates a server's shared state, its first handle and the guard its
-/// task will own.
+/// task will own. (Inlined: with two callers it was a call of its own,
+/// its three results passed back through memory.)
+#[inline]
 fn prepare<S: GenServer>() -> Result<(tokio::runtime::Handle, ExitGuard<S>, Handle<S>), StartError>
 {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -575,6 +577,10 @@ fn follow<S: GenServer>(
 }
 
 /// Waits for mail, or for an armed idle timeout to run out.
+///
+/// Inlined into the loop, with the idle timeout out of line: a server
+/// without one pays a branch on its context's `extra` pointer per wait.
+#[inline]
 fn wait<S: GenServer>(
     mailbox: &mut Receiver<S>,
     shared: &Shared<S>,
@@ -585,13 +591,19 @@ fn wait<S: GenServer>(
     if batch.is_ready() {
         return batch;
     }
-    let Some(idle) = ctx
+    match ctx
         .extra
         .as_deref_mut()
         .and_then(|extra| extra.idle.as_mut())
-    else {
-        return Poll::Pending;
-    };
+    {
+        None => Poll::Pending,
+        Some(idle) => poll_idle(idle, cx),
+    }
+}
+
+/// Polls an armed idle timeout, the mailbox having been found empty.
+#[inline(never)]
+fn poll_idle<S: GenServer>(idle: &mut Idle<S>, cx: &mut std::task::Context<'_>) -> Poll<Batch> {
     // Zero fires only now, with the mailbox found empty.
     if idle.timeout.is_zero() {
         return Poll::Ready(Batch::Idle);
@@ -793,8 +805,9 @@ enum Now<S: GenServer> {
 /// for the whole run, which is what makes a cast to a plain `fn` handler
 /// cheap: no future is made, pinned or polled for it.
 ///
-/// `trace` (`:sys.trace` is on) logs each message and the state after it;
-/// off, it costs a predictable branch per message on a value in a register.
+/// `trace` (`:sys.trace` is on) logs each message and the state after it,
+/// in a copy of the loop of its own: logging a message takes its address,
+/// which in a shared loop makes every message go through the stack.
 #[inline]
 fn handle_now<S: GenServer>(
     state: &mut S,
@@ -804,8 +817,24 @@ fn handle_now<S: GenServer>(
     handled: &mut u8,
     trace: bool,
 ) -> Now<S> {
+    if trace {
+        handle_batch::<S, true>(state, ctx, mailbox, last, handled)
+    } else {
+        handle_batch::<S, false>(state, ctx, mailbox, last, handled)
+    }
+}
+
+/// The loop of [`handle_now`], with or without tracing.
+#[inline]
+fn handle_batch<S: GenServer, const TRACE: bool>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    mailbox: &mut Receiver<S>,
+    last: &mut &'static str,
+    handled: &mut u8,
+) -> Now<S> {
     while let Some(envelope) = mailbox.pop() {
-        if trace {
+        if TRACE {
             crate::sys::trace_in(ctx.id(), &envelope);
         }
         let handed_back = match envelope {
@@ -835,7 +864,7 @@ fn handle_now<S: GenServer>(
         if let Some(envelope) = handed_back {
             return Now::Await(envelope);
         }
-        if trace {
+        if TRACE {
             crate::sys::trace_state(ctx.id(), state);
         }
         *handled = handled.wrapping_add(1);
@@ -885,8 +914,13 @@ impl<S: GenServer> ExitGuard<S> {
 
 impl<S: GenServer> Drop for ExitGuard<S> {
     fn drop(&mut self) {
-        // Normal paths exit before the guard goes; this catches an aborted task.
-        drop(self.shared.exit(ExitReason::Killed));
+        // Normal paths exit before the guard goes; this catches an aborted
+        // task. (Looked at without the lock first: after a normal exit,
+        // publishing `Killed` would box a reason, take the lock and free the
+        // box only to find the exit done.)
+        if !self.shared.has_exited() {
+            drop(self.shared.exit(ExitReason::Killed));
+        }
     }
 }
 

@@ -250,3 +250,29 @@ fn a_named_server_shows_its_name_in_debug_and_in_its_crash_report() {
         "{message}"
     );
 }
+
+/// A crash in a call handler names the caller: the tokio task that made the
+/// call (with the `console` feature, named after its server if it is one).
+#[test]
+fn a_crash_report_of_a_call_names_the_caller() {
+    let caller = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = std::sync::Arc::clone(&caller);
+    let events = captured(|| async move {
+        let server = Fragile::start(Fragile).await.unwrap();
+        let call = tokio::spawn({
+            let server = server.clone();
+            async move { server.get_value().await }
+        });
+        *seen.lock().unwrap() = Some(call.id().to_string());
+        assert!(call.await.unwrap().is_err());
+        server.exited().await.unwrap();
+    });
+    let errors: Vec<&Captured> = events.iter().filter(|e| e.level == Level::ERROR).collect();
+    assert_eq!(errors.len(), 1, "one crash report, got {events:?}");
+    let caller = caller.lock().unwrap().clone().unwrap();
+    assert_eq!(errors[0].field("caller"), Some(caller.as_str()));
+    assert!(errors[0]
+        .field("message")
+        .unwrap()
+        .contains(&format!("from task {caller}")));
+}

@@ -342,6 +342,20 @@ impl<'s, 'a> Expander<'s, 'a> {
             .is_some()
             .then(|| quote!(Self::__Phantom(never, _) => match *never {},));
         let body = quote!(match self { #(#names)* #never });
+        // A call names its caller, for the server's crash report.
+        let caller = (kind == Kind::Call).then(|| {
+            let arms = handlers.iter().map(|handler| {
+                let variant = &handler.variant;
+                let cfgs = cfgs(handler);
+                let reply = &handler.reply_field;
+                quote!(#(#cfgs)* Self::#variant { #reply, .. } => #reply.caller(),)
+            });
+            quote! {
+                fn caller(&self) -> ::core::option::Option<#krate::TaskId> {
+                    match self { #(#arms)* #never }
+                }
+            }
+        });
         // `pub`, because it is an associated type of `GenServer` and the
         // server type may be public; its fields are the handler arguments,
         // which may be private, hence the allow.
@@ -358,6 +372,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 fn name(&self) -> &'static str {
                     #body
                 }
+                #caller
             }
         }
     }

@@ -120,6 +120,9 @@ pub use crate::server::{
 pub use crate::service::{run_until, run_until_shutdown, shutdown_signal};
 pub use crate::supervisor::{Strategy, Supervisor, SupervisorError, SupervisorSpec};
 pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef};
+/// A tokio task's id: what [`ReplyTo::caller`] gives, re-exported so that
+/// generated code can name it.
+pub use tokio::task::Id as TaskId;
 
 /// Turns an impl block of handler methods into a server process.
 ///

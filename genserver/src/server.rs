@@ -221,6 +221,14 @@ fn no_clause<S: GenServer>(verb: &str, callback: &str, ctx: &Context<S>) -> Stri
 pub trait Message: Send + 'static {
     /// The variant's name, for crash reports ("last message: Get").
     fn name(&self) -> &'static str;
+
+    /// For a call, the tokio task that made it ([`ReplyTo::caller`]), so
+    /// that a crash report can name the caller. The default says nothing.
+    ///
+    /// [`ReplyTo::caller`]: crate::ReplyTo::caller
+    fn caller(&self) -> Option<tokio::task::Id> {
+        None
+    }
 }
 
 /// The message type of a kind that has no handlers: no such message exists.

@@ -53,6 +53,11 @@ impl ::genserver::Message for LoaderCall {
             Self::Rows { .. } => "LoaderCall::Rows",
         }
     }
+    fn caller(&self) -> ::core::option::Option<::genserver::TaskId> {
+        match self {
+            Self::Rows { reply, .. } => reply.caller(),
+        }
+    }
 }
 /// Info messages of [`Loader`], one variant per `#[info]` and per `#[continuation]` handler.
 #[allow(private_interfaces, unreachable_pub)]

@@ -37,6 +37,11 @@ impl ::genserver::Message for BrokenCall {
             Self::Fine { .. } => "BrokenCall::Fine",
         }
     }
+    fn caller(&self) -> ::core::option::Option<::genserver::TaskId> {
+        match self {
+            Self::Fine { reply, .. } => reply.caller(),
+        }
+    }
 }
 #[automatically_derived]
 #[allow(deprecated)]

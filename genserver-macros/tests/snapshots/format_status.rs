@@ -34,6 +34,11 @@ impl ::genserver::Message for VaultCall {
             Self::Len { .. } => "VaultCall::Len",
         }
     }
+    fn caller(&self) -> ::core::option::Option<::genserver::TaskId> {
+        match self {
+            Self::Len { reply, .. } => reply.caller(),
+        }
+    }
 }
 #[automatically_derived]
 #[allow(deprecated)]

@@ -55,6 +55,12 @@ where
             Self::Snapshot { .. } => "StackCall::Snapshot",
         }
     }
+    fn caller(&self) -> ::core::option::Option<::genserver::TaskId> {
+        match self {
+            Self::PopWait { reply, .. } => reply.caller(),
+            Self::Snapshot { reply, .. } => reply.caller(),
+        }
+    }
 }
 /// Cast messages of [`Stack`], one variant per `#[cast]` handler.
 #[allow(private_interfaces, unreachable_pub)]

@@ -42,6 +42,11 @@ impl ::genserver::Message for KeyValueStoreCall {
             Self::Get { .. } => "KeyValueStoreCall::Get",
         }
     }
+    fn caller(&self) -> ::core::option::Option<::genserver::TaskId> {
+        match self {
+            Self::Get { reply, .. } => reply.caller(),
+        }
+    }
 }
 /// Cast messages of [`KeyValueStore`], one variant per `#[cast]` handler.
 #[allow(private_interfaces, unreachable_pub)]

@@ -44,6 +44,11 @@ impl my_runtime::genserver::Message for ClockCall {
             Self::Close { .. } => "ClockCall::Close",
         }
     }
+    fn caller(&self) -> ::core::option::Option<my_runtime::genserver::TaskId> {
+        match self {
+            Self::Close { reply, .. } => reply.caller(),
+        }
+    }
 }
 /// Info messages of [`Clock`], one variant per `#[info]` and per `#[continuation]` handler.
 #[allow(private_interfaces, unreachable_pub)]

@@ -66,6 +66,11 @@ impl ::genserver::Message for PlotterCall {
             Self::Shift { .. } => "PlotterCall::Shift",
         }
     }
+    fn caller(&self) -> ::core::option::Option<::genserver::TaskId> {
+        match self {
+            Self::Shift { reply, .. } => reply.caller(),
+        }
+    }
 }
 /// Cast messages of [`Plotter`], one variant per `#[cast]` handler.
 #[allow(private_interfaces, unreachable_pub)]

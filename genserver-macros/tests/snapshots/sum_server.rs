@@ -38,6 +38,11 @@ impl ::genserver::Message for SumServerCall {
             Self::Sum { .. } => "SumServerCall::Sum",
         }
     }
+    fn caller(&self) -> ::core::option::Option<::genserver::TaskId> {
+        match self {
+            Self::Sum { reply, .. } => reply.caller(),
+        }
+    }
 }
 #[automatically_derived]
 #[allow(deprecated)]

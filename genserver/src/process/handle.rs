@@ -142,7 +142,7 @@ impl<S: GenServer> Handle<S> {
         let (tx, rx) = oneshot::async_channel();
         match self
             .shared
-            .send(Envelope::Call(request(ReplyTo { tx })), true)
+            .send(Envelope::Call(request(ReplyTo::new(tx))), true)
         {
             Ok(()) => {}
             Err(Refused::NoProc(_)) => return Err(CallError::NoProc),
@@ -218,7 +218,7 @@ impl<S: GenServer> Handle<S> {
         // Erlang. Only waiting for it there is refused (see `wait_response`).
         let state = match self
             .shared
-            .send(Envelope::Call(request(ReplyTo { tx })), false)
+            .send(Envelope::Call(request(ReplyTo::new(tx))), false)
         {
             Ok(()) => Pending::Waiting {
                 rx,
@@ -475,9 +475,25 @@ impl fmt::Display for Label {
 /// in which case the caller gets the exit reason.
 pub struct ReplyTo<T> {
     tx: oneshot::Sender<T>,
+    /// The tokio task that made the call, for the server's crash report.
+    caller: Option<tokio::task::Id>,
 }
 
 impl<T> ReplyTo<T> {
+    fn new(tx: oneshot::Sender<T>) -> Self {
+        ReplyTo {
+            tx,
+            caller: tokio::task::try_id(),
+        }
+    }
+
+    /// The tokio task that made the call, if it was made from one: the
+    /// caller a crash report names (with the `console` feature and
+    /// `--cfg tokio_unstable`, a server's task is named after the server).
+    pub fn caller(&self) -> Option<tokio::task::Id> {
+        self.caller
+    }
+
     /// Sends the reply. Silent if the caller is no longer waiting.
     pub fn send(self, value: T) {
         let _ = self.tx.send(value);
@@ -492,8 +508,9 @@ impl<T> ReplyTo<T> {
 impl<T> fmt::Debug for ReplyTo<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReplyTo")
+            .field("caller", &self.caller)
             .field("closed", &self.is_closed())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -313,7 +313,7 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
             ctx.forget_stop();
         }
         let mut mailbox = Receiver::new();
-        let mut last: &'static str = "none";
+        let mut last = Last::NONE;
         let mut handled: u8 = 0;
         let (reason, held_reply) = 'serve: loop {
             // What init or the last callback asked for. A continuation runs
@@ -415,7 +415,7 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                         Ok(Now::Drained) => break,
                         Ok(Now::Paused) => None,
                         Ok(Now::Await(Envelope::Stop(reason))) => {
-                            last = "stop";
+                            last = Last::named("stop");
                             break 'serve (*reason, None);
                         }
                         Ok(Now::Await(Envelope::System(system) | Envelope::Signal(system))) => {
@@ -528,7 +528,7 @@ fn settle<S: GenServer>(guard: &ExitGuard<S>, init: Result<Init<S>, ExitReason>)
             None
         }
         Ok(Init::Stop(reason)) | Err(reason) => {
-            guard.exit(&reason, Some("init"), None);
+            guard.exit(&reason, Some(Last::named("init")), None);
             None
         }
     }
@@ -631,9 +631,9 @@ fn system_now<S: GenServer>(
     state: &mut S,
     ctx: &mut Context<S>,
     system: SystemFn<S>,
-    last: &mut &'static str,
+    last: &mut Last,
 ) -> Result<Option<Envelope<S>>, ExitReason> {
-    *last = "system message";
+    *last = Last::named("system message");
     match catch_unwind(AssertUnwindSafe(|| system(state, ctx))) {
         Ok(Some(message)) => {
             // A trapped exit or a down is an info message for the server,
@@ -656,9 +656,9 @@ fn info_now<S: GenServer>(
     state: &mut S,
     ctx: &mut Context<S>,
     message: S::Info,
-    last: &mut &'static str,
+    last: &mut Last,
 ) -> Result<Option<Envelope<S>>, ExitReason> {
-    *last = message.name();
+    *last = Last::named(message.name());
     if ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace) {
         crate::sys::trace_info::<S>(ctx.id(), &message);
     }
@@ -676,7 +676,7 @@ fn suspended<S: GenServer>(
     state: &mut S,
     ctx: &mut Context<S>,
     mailbox: &mut Receiver<S>,
-    last: &mut &'static str,
+    last: &mut Last,
 ) -> Result<bool, (ExitReason, Option<HeldReply>)> {
     while let Some(envelope) = mailbox.pop() {
         let envelope = match envelope {
@@ -813,7 +813,7 @@ fn handle_now<S: GenServer>(
     state: &mut S,
     ctx: &mut Context<S>,
     mailbox: &mut Receiver<S>,
-    last: &mut &'static str,
+    last: &mut Last,
     handled: &mut u8,
     trace: bool,
 ) -> Now<S> {
@@ -830,7 +830,7 @@ fn handle_batch<S: GenServer, const TRACE: bool>(
     state: &mut S,
     ctx: &mut Context<S>,
     mailbox: &mut Receiver<S>,
-    last: &mut &'static str,
+    last: &mut Last,
     handled: &mut u8,
 ) -> Now<S> {
     while let Some(envelope) = mailbox.pop() {
@@ -839,21 +839,24 @@ fn handle_batch<S: GenServer, const TRACE: bool>(
         }
         let handed_back = match envelope {
             Envelope::Call(request) => {
-                *last = request.name();
+                *last = Last {
+                    name: request.name(),
+                    caller: request.caller(),
+                };
                 state
                     .handle_call_now(request, ctx)
                     .err()
                     .map(Envelope::Call)
             }
             Envelope::Cast(request) => {
-                *last = request.name();
+                *last = Last::named(request.name());
                 state
                     .handle_cast_now(request, ctx)
                     .err()
                     .map(Envelope::Cast)
             }
             Envelope::Info(message) => {
-                *last = message.name();
+                *last = Last::named(message.name());
                 state
                     .handle_info_now(message, ctx)
                     .err()
@@ -875,6 +878,22 @@ fn handle_batch<S: GenServer, const TRACE: bool>(
     Now::Drained
 }
 
+/// The last message a server took, for its crash report: its name, and for
+/// a call, the tokio task that made it.
+#[derive(Clone, Copy)]
+pub(crate) struct Last {
+    pub(crate) name: &'static str,
+    pub(crate) caller: Option<tokio::task::Id>,
+}
+
+impl Last {
+    const NONE: Last = Last::named("none");
+
+    const fn named(name: &'static str) -> Last {
+        Last { name, caller: None }
+    }
+}
+
 /// Publishes the exit reason exactly once, even if the task is dropped.
 struct ExitGuard<S: GenServer> {
     shared: Arc<Shared<S>>,
@@ -886,7 +905,7 @@ impl<S: GenServer> ExitGuard<S> {
     ///
     /// The report shows the state as the server's `format_status` does,
     /// computed only for a crash; `state` is `None` when there is none yet.
-    fn exit(&self, reason: &ExitReason, last: Option<&'static str>, state: Option<&S>) {
+    fn exit(&self, reason: &ExitReason, last: Option<Last>, state: Option<&S>) {
         // Read before the exit, which releases it; only for a crash report.
         let name = (!reason.is_normal()).then(|| self.shared.name()).flatten();
         let Some(unhandled) = self.shared.exit(reason.clone()) else {
@@ -901,9 +920,14 @@ impl<S: GenServer> ExitGuard<S> {
                 id = who.id.as_u64(),
                 name = who.name.as_deref(),
                 reason = %reason,
-                last_message = last.unwrap_or("none"),
+                last_message = last.map_or("none", |last| last.name),
+                caller = last.and_then(|last| last.caller).map(|task| task.to_string()),
                 state = view.as_deref(),
-                "GenServer {who} terminating: {reason}{}{}",
+                "GenServer {who} terminating: {reason}{}{}{}",
+                match last.and_then(|last| last.caller) {
+                    Some(task) => format!("; last message {} from task {task}", last.map_or("none", |last| last.name)),
+                    None => String::new(),
+                },
                 if view.is_some() { "; state: " } else { "" },
                 view.as_deref().unwrap_or(""),
             );

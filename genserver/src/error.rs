@@ -467,6 +467,18 @@ pub enum Error {
     Exit(ExitReason),
     /// A supervisor request failed.
     Supervisor(crate::supervisor::SupervisorError),
+    /// A name did not give a server.
+    Lookup(LookupError),
+    /// A name or key could not be registered.
+    Register(RegisterError),
+    /// A `:sys` request failed.
+    Sys(crate::sys::SysError),
+    /// A timer could not be set.
+    Timer(crate::timer::TimerError),
+    /// A dynamic supervisor did not start a child.
+    StartChild(crate::dynamic_supervisor::StartChildError),
+    /// A dynamic supervisor did not terminate a child.
+    TerminateChild(crate::dynamic_supervisor::TerminateChildError),
 }
 
 impl Error {
@@ -481,6 +493,12 @@ impl Error {
             Error::Link(error) => error,
             Error::Exit(reason) => reason,
             Error::Supervisor(error) => error,
+            Error::Lookup(error) => error,
+            Error::Register(error) => error,
+            Error::Sys(error) => error,
+            Error::Timer(error) => error,
+            Error::StartChild(error) => error,
+            Error::TerminateChild(error) => error,
         }
     }
 }
@@ -516,6 +534,12 @@ from_errors! {
     Link(crate::link::LinkError),
     Exit(ExitReason),
     Supervisor(crate::supervisor::SupervisorError),
+    Lookup(LookupError),
+    Register(RegisterError),
+    Sys(crate::sys::SysError),
+    Timer(crate::timer::TimerError),
+    StartChild(crate::dynamic_supervisor::StartChildError),
+    TerminateChild(crate::dynamic_supervisor::TerminateChildError),
 }
 
 /// Folds a nested `Result` into one: `Result<Result<T, E>, X>` becomes

@@ -117,6 +117,36 @@ pub enum ChildType {
     Supervisor,
 }
 
+/// Why a supervisor refuses a child spec
+/// ([`StartError::InvalidChild`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChildSpecError {
+    /// A significant child must be transient or temporary: a permanent
+    /// one would never end for good (OTP refuses the spec too).
+    SignificantPermanent,
+    /// A significant child under a supervisor whose
+    /// [`AutoShutdown`](crate::supervisor::AutoShutdown) is `Never`
+    /// (`{:bad_combination, [auto_shutdown: :never, significant: true]}`):
+    /// its significance would mean nothing.
+    SignificantWithoutAutoShutdown,
+}
+
+impl fmt::Display for ChildSpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChildSpecError::SignificantPermanent => {
+                f.write_str("a significant child must be transient or temporary, not permanent")
+            }
+            ChildSpecError::SignificantWithoutAutoShutdown => f.write_str(
+                "a significant child needs a supervisor whose auto_shutdown is not Never",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ChildSpecError {}
+
 /// What starting a child gives: the running child, or nothing if its init
 /// returned [`Init::Ignore`](crate::Init::Ignore) (its spec is kept).
 pub type Started = Result<Option<Pid>, StartError>;
@@ -237,7 +267,12 @@ impl ChildSpec {
         self
     }
 
-    /// Marks the child significant.
+    /// Marks the child significant: under a supervisor with an
+    /// [`AutoShutdown`](crate::supervisor::AutoShutdown) other than
+    /// `Never`, its exit for good (a transient child's normal exit, a
+    /// temporary child's any exit) can shut the supervisor down. It must be
+    /// transient or temporary; a supervisor refuses it otherwise
+    /// ([`ChildSpecError`]).
     #[must_use]
     pub fn significant(mut self, significant: bool) -> Self {
         self.significant = significant;

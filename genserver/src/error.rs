@@ -266,6 +266,14 @@ pub enum StartError {
     /// Two of a supervisor's children have this id
     /// (`{:duplicate_child_name, id}`); none was started.
     DuplicateChild(Arc<str>),
+    /// A child spec the supervisor refuses (`{:invalid_child_spec, ..}`,
+    /// `{:bad_combination, ..}`); nothing was started.
+    InvalidChild {
+        /// The child's id.
+        id: Arc<str>,
+        /// What is wrong with it.
+        error: crate::child_spec::ChildSpecError,
+    },
 }
 
 impl fmt::Display for StartError {
@@ -285,6 +293,9 @@ impl fmt::Display for StartError {
                 write!(f, "failed to start child {id:?}: {error}")
             }
             StartError::DuplicateChild(id) => write!(f, "duplicate child id {id:?}"),
+            StartError::InvalidChild { id, error } => {
+                write!(f, "invalid child spec {id:?}: {error}")
+            }
         }
     }
 }
@@ -295,6 +306,7 @@ impl StdError for StartError {
             StartError::Init(ExitReason::Error(error)) => Some(&**error),
             StartError::Name(error) => Some(error),
             StartError::Child { error, .. } => Some(&**error),
+            StartError::InvalidChild { error, .. } => Some(error),
             _ => None,
         }
     }

@@ -1024,3 +1024,58 @@ async fn an_auto_shutdown_reaches_the_parent_as_shutdown() {
     assert_eq!(top.exited().await.unwrap(), ExitReason::Shutdown);
     assert_eq!(kit.live(), 0);
 }
+
+// ------------------------------------------------------ a service's lifetime
+
+/// `run_until` on a tree: when the signal comes, every child stops in
+/// reverse start order (a nested supervisor's own children too), each
+/// within its shutdown budget: a child whose terminate outlasts its budget
+/// is killed when the budget runs out.
+#[tokio::test(start_paused = true)]
+async fn run_until_stops_a_tree_in_reverse_start_order_within_the_budgets() {
+    let kit = Kit::default();
+    let inner = SupervisorSpec::new(Strategy::OneForOne)
+        .child(kit.spec("x"))
+        .child(kit.spec("y"));
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(
+            kit.spec_with("a", Duration::from_millis(100))
+                .shutdown(Shutdown::Timeout(Duration::from_secs(1))),
+        )
+        .child(Supervisor::child_spec(inner).id("inner"))
+        .child(
+            kit.spec_with("b", Duration::from_secs(10))
+                .shutdown(Shutdown::Timeout(Duration::from_secs(2))),
+        )
+        .child(kit.spec("c"));
+    let root = Supervisor::start(spec).await.unwrap();
+    assert_eq!(
+        kit.log.take(),
+        strings(&["start:a", "start:x", "start:y", "start:b", "start:c"])
+    );
+    let signal_at = Instant::now() + Duration::from_secs(1);
+    let reason = genserver::run_until(&root, tokio::time::sleep_until(signal_at)).await;
+    let took = signal_at.elapsed();
+    assert_eq!(reason, ExitReason::Shutdown);
+    assert_eq!(
+        kit.log.take(),
+        strings(&[
+            "stop:c",
+            "stopped:c",
+            // b's terminate takes 10 s: killed at its 2 s budget.
+            "stop:b",
+            "stop:y",
+            "stopped:y",
+            "stop:x",
+            "stopped:x",
+            "stop:a",
+            "stopped:a",
+        ])
+    );
+    // b's budget, then a's terminate.
+    assert!(
+        took >= Duration::from_millis(2100) && took < Duration::from_millis(2200),
+        "{took:?}"
+    );
+    assert_eq!(kit.live(), 0);
+}

@@ -176,7 +176,8 @@ pub struct ChildSpec {
     pub significant: bool,
     start: StartFn,
     /// The type name of the server the spec starts (empty for a spec made
-    /// with [`from_fn`](ChildSpec::from_fn)).
+    /// with [`from_fn`](ChildSpec::from_fn), unless set with
+    /// [`server_type`](ChildSpec::server_type)).
     server: &'static str,
     /// Whether `shutdown` was set, rather than left to the child type's
     /// default.
@@ -201,9 +202,7 @@ impl ChildSpec {
                 }
             })
         });
-        let mut spec = ChildSpec::from_start(std::any::type_name::<S>(), start);
-        spec.server = std::any::type_name::<S>();
-        spec
+        ChildSpec::from_start(std::any::type_name::<S>(), start).server_type::<S>()
     }
 
     /// A spec that starts the child with `start`, for children that are not
@@ -279,8 +278,41 @@ impl ChildSpec {
         self
     }
 
+    /// Says that the spec starts an `S`: for a spec made with
+    /// [`from_fn`](ChildSpec::from_fn), whose start function the
+    /// supervisor cannot see into. It is what
+    /// [`which_children`](crate::supervisor::SupervisorClient::which_children)
+    /// shows as the child's server type (`:modules`), and what a
+    /// [`DynamicSupervisor`](crate::DynamicSupervisor)'s typed
+    /// `start_child` checks before starting the child (it checks the
+    /// started child's type in any case). A spec made with
+    /// [`new`](ChildSpec::new) has it already.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::{ChildSpec, Pid};
+    ///
+    /// struct Db;
+    ///
+    /// #[gen_server]
+    /// impl Db {}
+    ///
+    /// let spec = ChildSpec::from_fn("db", || async {
+    ///     let db = Db::start_with(Db, StartOptions::new().name("db")).await?;
+    ///     Ok(Some(Pid::from(db)))
+    /// })
+    /// .server_type::<Db>();
+    /// assert_eq!(spec.server(), std::any::type_name::<Db>());
+    /// ```
+    #[must_use]
+    pub fn server_type<S: GenServer>(mut self) -> Self {
+        self.server = std::any::type_name::<S>();
+        self
+    }
+
     /// The type name of the server the spec starts (empty for a spec made
-    /// with [`from_fn`](ChildSpec::from_fn)).
+    /// with [`from_fn`](ChildSpec::from_fn), unless it was given with
+    /// [`server_type`](ChildSpec::server_type)).
     pub fn server(&self) -> &'static str {
         self.server
     }

@@ -159,3 +159,35 @@ async fn a_named_child_spec_registers_each_start() {
     let again = spec.start().await.unwrap().unwrap();
     assert!(again.is_alive());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_supervised_agent_is_restarted_with_a_fresh_state_after_a_closure_panics() {
+    use genserver::{Strategy, Supervisor, SupervisorSpec};
+
+    let sup = Supervisor::start(
+        SupervisorSpec::new(Strategy::OneForOne).child(Agent::child_spec(|| 10_u32).id("count")),
+    )
+    .await
+    .unwrap();
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(children[0].server, std::any::type_name::<Agent<u32>>());
+    let agent = sup.child::<Agent<u32>>("count").await.unwrap();
+    agent.update(|n| n + 5).await.unwrap();
+    assert_eq!(agent.get(|n| *n).await, Ok(15));
+    // A closure that panics crashes the agent; the caller sees the exit.
+    let crashed = agent
+        .update(|_| -> u32 { panic!("bad update") })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&crashed, CallError::Exit(ExitReason::Panic(m)) if &**m == "bad update"),
+        "{crashed:?}"
+    );
+    agent.exited().await.unwrap();
+    // The supervisor has started a new agent from the spec's closure.
+    let again = sup.child::<Agent<u32>>("count").await.unwrap();
+    assert_ne!(again.id(), agent.id());
+    assert_eq!(again.get(|n| *n).await, Ok(10));
+    sup.stop().await.unwrap();
+    assert!(!again.is_alive());
+}

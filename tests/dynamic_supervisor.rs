@@ -488,3 +488,93 @@ async fn many_children_start_and_stop() {
         .iter()
         .all(|child| !child.pid.as_ref().unwrap().is_alive()));
 }
+
+// ------------------------------------ stopped while a child is restarting
+
+/// A child whose restart's init is slow (10 s on the paused clock), and
+/// counts the live ones (from a successful init to the state's drop).
+struct SlowToRestart {
+    live: Arc<AtomicUsize>,
+}
+
+#[derive(Clone)]
+struct SlowArg {
+    live: Arc<AtomicUsize>,
+    inits: Arc<AtomicUsize>,
+    /// Inits after this many are slow.
+    quick: usize,
+}
+
+impl Drop for SlowToRestart {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[gen_server]
+impl SlowToRestart {
+    #[init]
+    async fn init(arg: SlowArg) -> Self {
+        if arg.inits.fetch_add(1, Ordering::SeqCst) >= arg.quick {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        }
+        arg.live.fetch_add(1, Ordering::SeqCst);
+        SlowToRestart { live: arg.live }
+    }
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("crash on request");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_stopped_while_a_child_restarts_loses_no_child_and_leaks_no_task() {
+    let baseline = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    let live = Arc::new(AtomicUsize::new(0));
+    let inits = Arc::new(AtomicUsize::new(0));
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let mut children = Vec::new();
+    for _ in 0..3 {
+        let arg = SlowArg {
+            live: Arc::clone(&live),
+            inits: Arc::clone(&inits),
+            quick: 3,
+        };
+        let child: ServerRef<SlowToRestart> = sup
+            .start_child(ChildSpec::new::<SlowToRestart>(arg))
+            .await
+            .unwrap();
+        children.push(child);
+    }
+    assert_eq!(live.load(Ordering::SeqCst), 3);
+    // One crashes; its restart's init takes 10 s.
+    children[0].crash();
+    children[0].exited().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(inits.load(Ordering::SeqCst), 4);
+    // Stopped meanwhile.
+    let stopping = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.stop_with(ExitReason::Shutdown).await }
+    });
+    stopping.await.unwrap().unwrap();
+    for child in &children {
+        assert!(!child.is_alive());
+    }
+    // Whatever the restart was doing, no child is left once it is over.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(live.load(Ordering::SeqCst), 0);
+    drop((sup, children));
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks(),
+        baseline
+    );
+}

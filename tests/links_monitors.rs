@@ -816,3 +816,77 @@ async fn a_trapping_child_terminates_when_its_parent_exits() {
     assert_eq!(child.exited().await, Ok(ExitReason::Shutdown));
     assert_eq!(terminated.recv().await, Some(ExitReason::Shutdown));
 }
+
+// ------------------------------------------------------- many exit hooks
+
+fn plain_peer() -> PeerArg {
+    PeerArg {
+        trap: false,
+        terminated: None,
+    }
+}
+
+/// Adding and removing a monitor costs the same however many a server has:
+/// 100k come and go well within the bound, which a cost linear in their
+/// number (quadratic overall) would blow by far.
+#[tokio::test]
+async fn a_hundred_thousand_monitors_on_one_server_come_and_go_in_linear_time() {
+    const N: usize = 100_000;
+    let server = Peer::start(plain_peer()).await.unwrap();
+    let started = std::time::Instant::now();
+    let monitors: Vec<_> = (0..N).map(|_| server.monitor()).collect();
+    // Demonitored oldest first.
+    drop(monitors);
+    let mut monitors: Vec<_> = (0..N).map(|_| server.monitor()).collect();
+    // Newest first, keeping every tenth.
+    let mut kept = Vec::new();
+    while let Some(monitor) = monitors.pop() {
+        if monitors.len() % 10 == 0 {
+            kept.push(monitor);
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{N} monitors took {:?} to add and remove",
+        started.elapsed()
+    );
+    assert!(server.downs().await.unwrap().is_empty());
+    server.stop().await.unwrap();
+    for monitor in kept {
+        let reference = monitor.monitor_ref();
+        let down = monitor.await;
+        assert_eq!(down.monitor, reference);
+        assert_eq!(down.reason, ExitReason::Normal);
+    }
+}
+
+/// Exit hooks run in the order they were set up, whether a server has a few
+/// or many, after some were removed.
+#[tokio::test]
+async fn exit_hooks_run_in_set_up_order_few_or_many() {
+    for n in [3_usize, 8, 9, 100] {
+        let server = Peer::start(plain_peer()).await.unwrap();
+        let pid = genserver::Pid::from(&server);
+        let ran = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let monitors: Vec<_> = (0..n).map(|_| server.monitor()).collect();
+        let mut hooks = Vec::new();
+        for i in 0..n {
+            let ran = std::sync::Arc::clone(&ran);
+            hooks.push(
+                pid.on_exit(move |_, _| ran.lock().unwrap().push(i))
+                    .unwrap(),
+            );
+        }
+        let mut expected = Vec::new();
+        for (i, hook) in hooks.into_iter().enumerate() {
+            if i % 3 == 1 {
+                assert!(pid.cancel_on_exit(hook));
+            } else {
+                expected.push(i);
+            }
+        }
+        drop(monitors);
+        server.stop().await.unwrap();
+        assert_eq!(*ran.lock().unwrap(), expected, "with {n} hooks");
+    }
+}

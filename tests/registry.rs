@@ -748,3 +748,41 @@ async fn whereis_again_on_one_thread_sees_every_change_and_keeps_nothing_alive()
     );
     first.stop().await.unwrap();
 }
+
+/// A lookup, a call and a stop, each with `?` into the crate's one error.
+async fn get_by_name_any(name: &str) -> Result<u64, genserver::Error> {
+    let counter = registry::whereis::<Counter>(name)?;
+    let count = counter.get().await?;
+    Ok(count)
+}
+
+/// Compiles only if `E` goes into the crate's error through `?`.
+fn into_error<E: Into<genserver::Error>>(_: &E) {}
+
+#[tokio::test]
+async fn every_public_error_converts_into_the_crate_error() {
+    let counter = counter_named("error_into_crate_error").await;
+    assert_eq!(get_by_name_any("error_into_crate_error").await, Ok(0));
+    assert_eq!(
+        get_by_name_any("error_into_crate_error_nobody").await,
+        Err(genserver::Error::Lookup(registry::LookupError::NotFound))
+    );
+    counter.stop().await.unwrap();
+
+    into_error(&StartError::Timeout);
+    into_error(&CallError::NoProc);
+    into_error(&StopError::NoProc);
+    into_error(&genserver::WaitError::CallingSelf);
+    into_error(&genserver::BlockingError::InRuntime);
+    into_error(&ExitReason::Normal);
+    into_error(&genserver::LinkError::NoProc);
+    into_error(&genserver::SupervisorError::NotFound);
+    into_error(&registry::LookupError::NotFound);
+    into_error(&RegisterError::NoProc);
+    into_error(&genserver::sys::SysError::NoProc);
+    into_error(&genserver::TimerError::NoRuntime);
+    into_error(&genserver::dynamic_supervisor::StartChildError::MaxChildren);
+    into_error(&genserver::dynamic_supervisor::TerminateChildError::NotFound);
+    let error: genserver::Error = RegisterError::NoProc.into();
+    assert_eq!(error.to_string(), RegisterError::NoProc.to_string());
+}

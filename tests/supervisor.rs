@@ -9,8 +9,8 @@ use std::time::Duration;
 use genserver::prelude::*;
 use genserver::supervisor::{ChildCount, SupervisorClient};
 use genserver::{
-    ChildSpec, ChildType, Pid, Restart, Shutdown, StartError, Strategy, Supervisor,
-    SupervisorError, SupervisorSpec,
+    AutoShutdown, ChildSpec, ChildSpecError, ChildType, Pid, Restart, Shutdown, StartError,
+    Strategy, Supervisor, SupervisorError, SupervisorSpec,
 };
 use tokio::time::Instant;
 
@@ -865,4 +865,217 @@ async fn crashes_restarts_and_escalations_are_traced_with_the_supervisor_and_chi
         find(&["ERROR", &id, "child=\"a\"", "maximum restart intensity"]),
         "{events:#?}"
     );
+}
+
+// -------------------------------------------------------- auto_shutdown
+
+#[tokio::test(start_paused = true)]
+async fn significant_children_must_be_transient_or_temporary_under_an_auto_shutdown() {
+    let kit = Kit::default();
+    let permanent = SupervisorSpec::new(Strategy::OneForOne)
+        .auto_shutdown(AutoShutdown::AnySignificant)
+        .child(kit.spec("a"))
+        .child(kit.spec("s").significant(true));
+    assert_eq!(
+        Supervisor::start(permanent).await.unwrap_err(),
+        StartError::InvalidChild {
+            id: "s".into(),
+            error: ChildSpecError::SignificantPermanent
+        }
+    );
+    let never = SupervisorSpec::new(Strategy::OneForOne)
+        .child(kit.spec("a"))
+        .child(kit.spec("s").restart(Restart::Transient).significant(true));
+    assert_eq!(
+        Supervisor::start(never).await.unwrap_err(),
+        StartError::InvalidChild {
+            id: "s".into(),
+            error: ChildSpecError::SignificantWithoutAutoShutdown
+        }
+    );
+    // Refused before anything started.
+    assert!(kit.log.take().is_empty());
+
+    let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne))
+        .await
+        .unwrap();
+    assert_eq!(
+        sup.start_child(kit.spec("s").restart(Restart::Temporary).significant(true))
+            .await
+            .unwrap_err(),
+        SupervisorError::Start(StartError::InvalidChild {
+            id: "s".into(),
+            error: ChildSpecError::SignificantWithoutAutoShutdown
+        })
+    );
+    sup.stop().await.unwrap();
+    let sup = Supervisor::start(
+        SupervisorSpec::new(Strategy::OneForOne).auto_shutdown(AutoShutdown::AllSignificant),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        sup.start_child(kit.spec("s").significant(true))
+            .await
+            .unwrap_err(),
+        SupervisorError::Start(StartError::InvalidChild {
+            id: "s".into(),
+            error: ChildSpecError::SignificantPermanent
+        })
+    );
+    assert!(sup
+        .start_child(kit.spec("s").restart(Restart::Transient).significant(true))
+        .await
+        .unwrap()
+        .is_some());
+    assert!(kit.log.take() == strings(&["start:s"]));
+    sup.stop().await.unwrap();
+    assert_eq!(kit.live(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn any_significant_shuts_down_when_a_significant_child_ends() {
+    let kit = Kit::default();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .auto_shutdown(AutoShutdown::AnySignificant)
+        .child(kit.spec("a"))
+        .child(kit.spec("t").restart(Restart::Transient).significant(true))
+        .child(kit.spec("u").restart(Restart::Transient).significant(true))
+        .child(kit.spec("b"));
+    let sup = Supervisor::start(spec).await.unwrap();
+    // A crash restarts a transient significant child: it has not ended.
+    crash(&sup, "t").await;
+    assert!(worker(&sup, "t").await.is_alive());
+    // Stopped by the supervisor, it has not ended by itself either.
+    sup.terminate_child("u").await.unwrap();
+    assert!(sup.is_alive());
+    kit.log.take();
+    // A normal exit ends it: the supervisor stops the rest and exits.
+    let t = worker(&sup, "t").await;
+    t.quit(ExitReason::Normal);
+    assert_eq!(sup.exited().await.unwrap(), ExitReason::Shutdown);
+    assert_eq!(
+        kit.log.take(),
+        strings(&[
+            "stop:t",
+            "stopped:t",
+            "stop:b",
+            "stopped:b",
+            "stop:a",
+            "stopped:a"
+        ])
+    );
+    assert_eq!(kit.live(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn all_significant_shuts_down_when_the_last_significant_child_ends() {
+    let kit = Kit::default();
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .auto_shutdown(AutoShutdown::AllSignificant)
+        .child(kit.spec("a"))
+        .child(kit.spec("s1").restart(Restart::Transient).significant(true))
+        .child(kit.spec("s2").restart(Restart::Temporary).significant(true));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let s1 = worker(&sup, "s1").await;
+    s1.quit(ExitReason::shutdown_with("done"));
+    s1.exited().await.unwrap();
+    // s2 still runs.
+    assert!(sup.is_alive());
+    assert_eq!(sup.count_children().await.unwrap().active, 2);
+    kit.log.take();
+    // A temporary significant child ends with any exit, a crash included.
+    let s2 = worker(&sup, "s2").await;
+    s2.crash();
+    assert_eq!(sup.exited().await.unwrap(), ExitReason::Shutdown);
+    // s2's own terminate (after its crash), then a.
+    assert_eq!(
+        kit.log.take(),
+        strings(&["stop:s2", "stopped:s2", "stop:a", "stopped:a"])
+    );
+    assert_eq!(kit.live(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_auto_shutdown_reaches_the_parent_as_shutdown() {
+    let kit = Kit::default();
+    let inner = SupervisorSpec::new(Strategy::OneForOne)
+        .auto_shutdown(AutoShutdown::AnySignificant)
+        .child(
+            kit.spec("job")
+                .restart(Restart::Temporary)
+                .significant(true),
+        );
+    let outer = SupervisorSpec::new(Strategy::OneForOne)
+        .auto_shutdown(AutoShutdown::AnySignificant)
+        .child(
+            Supervisor::child_spec(inner)
+                .id("inner")
+                .restart(Restart::Transient)
+                .significant(true),
+        );
+    let top = Supervisor::start(outer).await.unwrap();
+    let inner = top.child::<Supervisor>("inner").await.unwrap();
+    let job = inner.child::<Worker>("job").await.unwrap();
+    job.quit(ExitReason::Normal);
+    // The job's end ends the inner supervisor (Shutdown, a normal exit for
+    // a transient child), which ends the top one.
+    assert_eq!(inner.exited().await.unwrap(), ExitReason::Shutdown);
+    assert_eq!(top.exited().await.unwrap(), ExitReason::Shutdown);
+    assert_eq!(kit.live(), 0);
+}
+
+// ------------------------------------------------------ a service's lifetime
+
+/// `run_until` on a tree: when the signal comes, every child stops in
+/// reverse start order (a nested supervisor's own children too), each
+/// within its shutdown budget: a child whose terminate outlasts its budget
+/// is killed when the budget runs out.
+#[tokio::test(start_paused = true)]
+async fn run_until_stops_a_tree_in_reverse_start_order_within_the_budgets() {
+    let kit = Kit::default();
+    let inner = SupervisorSpec::new(Strategy::OneForOne)
+        .child(kit.spec("x"))
+        .child(kit.spec("y"));
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(
+            kit.spec_with("a", Duration::from_millis(100))
+                .shutdown(Shutdown::Timeout(Duration::from_secs(1))),
+        )
+        .child(Supervisor::child_spec(inner).id("inner"))
+        .child(
+            kit.spec_with("b", Duration::from_secs(10))
+                .shutdown(Shutdown::Timeout(Duration::from_secs(2))),
+        )
+        .child(kit.spec("c"));
+    let root = Supervisor::start(spec).await.unwrap();
+    assert_eq!(
+        kit.log.take(),
+        strings(&["start:a", "start:x", "start:y", "start:b", "start:c"])
+    );
+    let signal_at = Instant::now() + Duration::from_secs(1);
+    let reason = genserver::run_until(&root, tokio::time::sleep_until(signal_at)).await;
+    let took = signal_at.elapsed();
+    assert_eq!(reason, ExitReason::Shutdown);
+    assert_eq!(
+        kit.log.take(),
+        strings(&[
+            "stop:c",
+            "stopped:c",
+            // b's terminate takes 10 s: killed at its 2 s budget.
+            "stop:b",
+            "stop:y",
+            "stopped:y",
+            "stop:x",
+            "stopped:x",
+            "stop:a",
+            "stopped:a",
+        ])
+    );
+    // b's budget, then a's terminate.
+    assert!(
+        took >= Duration::from_millis(2100) && took < Duration::from_millis(2200),
+        "{took:?}"
+    );
+    assert_eq!(kit.live(), 0);
 }

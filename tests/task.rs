@@ -286,3 +286,119 @@ async fn run_until_returns_when_the_root_exits_by_itself() {
     root.quit();
     assert_eq!(service.await.unwrap(), ExitReason::error("gave up"));
 }
+
+// ------------------------------------------------ tasks under a supervisor
+
+/// A task body for a supervisor: each run waits for a permit from `gate`,
+/// counts itself, and panics if `panics(run)` says so.
+fn gated_work(
+    gate: &std::sync::Arc<tokio::sync::Semaphore>,
+    runs: &std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    panics: fn(usize) -> bool,
+) -> genserver::ChildSpec {
+    let gate = std::sync::Arc::clone(gate);
+    let runs = std::sync::Arc::clone(runs);
+    Task::child_spec(move || {
+        let gate = std::sync::Arc::clone(&gate);
+        let runs = std::sync::Arc::clone(&runs);
+        async move {
+            gate.acquire().await.unwrap().forget();
+            let run = runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if panics(run) {
+                explode("task run failed");
+            }
+        }
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_transient_task_is_restarted_after_a_panic_and_not_after_normal() {
+    use genserver::{Strategy, Supervisor, SupervisorError, SupervisorSpec};
+
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let spec = gated_work(&gate, &runs, |run| run == 0).id("job");
+    let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(spec))
+        .await
+        .unwrap();
+    let first = sup.child_pid("job").await.unwrap();
+    gate.add_permits(1);
+    assert_eq!(
+        first.exited().await,
+        ExitReason::Panic("task run failed".into())
+    );
+    // Restarted after the panic (the exit reached the supervisor first).
+    let second = sup.child_pid("job").await.unwrap();
+    assert_ne!(second, first);
+    gate.add_permits(1);
+    assert_eq!(second.exited().await, ExitReason::Normal);
+    // Done: not restarted, its spec kept.
+    assert_eq!(
+        sup.child_pid("job").await.unwrap_err(),
+        SupervisorError::NotRunning
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let count = sup.count_children().await.unwrap();
+    assert_eq!((count.specs, count.active), (1, 0));
+    sup.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_temporary_task_is_never_restarted() {
+    use genserver::{Strategy, Supervisor, SupervisorError, SupervisorSpec};
+
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(
+            gated_work(&gate, &runs, |_| true)
+                .id("crashes")
+                .restart(Restart::Temporary),
+        )
+        .child(
+            gated_work(&gate, &runs, |_| false)
+                .id("finishes")
+                .restart(Restart::Temporary),
+        );
+    let sup = Supervisor::start(spec).await.unwrap();
+    let crashes = sup.child_pid("crashes").await.unwrap();
+    let finishes = sup.child_pid("finishes").await.unwrap();
+    gate.add_permits(2);
+    assert!(matches!(crashes.exited().await, ExitReason::Panic(_)));
+    assert_eq!(finishes.exited().await, ExitReason::Normal);
+    for id in ["crashes", "finishes"] {
+        assert_eq!(
+            sup.child_pid(id).await.unwrap_err(),
+            SupervisorError::NotFound
+        );
+    }
+    gate.add_permits(10);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(sup.count_children().await.unwrap().specs, 0);
+    sup.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn task_child_specs_have_ids_of_their_own_and_show_their_type() {
+    use genserver::{Strategy, Supervisor, SupervisorSpec};
+
+    let work = || async { std::future::pending::<()>().await };
+    let one = Task::child_spec(work);
+    let two = Task::child_spec(work);
+    assert_ne!(one.id, two.id);
+    assert!(one.id.starts_with("Task#"), "{}", one.id);
+    // A clone is the same child.
+    assert_eq!(one.clone().id, one.id);
+    let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).children([one, two]))
+        .await
+        .unwrap();
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(children.len(), 2);
+    for child in &children {
+        assert_eq!(child.server, std::any::type_name::<Task>());
+        assert!(child.pid.is_some());
+    }
+    sup.stop().await.unwrap();
+}

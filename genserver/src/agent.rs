@@ -160,6 +160,7 @@ impl<T: Send + 'static> Agent<T> {
                 }
             }
         })
+        .server_type::<Agent<T>>()
     }
 }
 

@@ -117,6 +117,36 @@ pub enum ChildType {
     Supervisor,
 }
 
+/// Why a supervisor refuses a child spec
+/// ([`StartError::InvalidChild`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChildSpecError {
+    /// A significant child must be transient or temporary: a permanent
+    /// one would never end for good (OTP refuses the spec too).
+    SignificantPermanent,
+    /// A significant child under a supervisor whose
+    /// [`AutoShutdown`](crate::supervisor::AutoShutdown) is `Never`
+    /// (`{:bad_combination, [auto_shutdown: :never, significant: true]}`):
+    /// its significance would mean nothing.
+    SignificantWithoutAutoShutdown,
+}
+
+impl fmt::Display for ChildSpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChildSpecError::SignificantPermanent => {
+                f.write_str("a significant child must be transient or temporary, not permanent")
+            }
+            ChildSpecError::SignificantWithoutAutoShutdown => f.write_str(
+                "a significant child needs a supervisor whose auto_shutdown is not Never",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ChildSpecError {}
+
 /// What starting a child gives: the running child, or nothing if its init
 /// returned [`Init::Ignore`](crate::Init::Ignore) (its spec is kept).
 pub type Started = Result<Option<Pid>, StartError>;
@@ -148,7 +178,8 @@ pub struct ChildSpec {
     /// The options each start uses (see [`start_options`](ChildSpec::start_options)).
     options: crate::StartOptions,
     /// The type name of the server the spec starts (empty for a spec made
-    /// with [`from_fn`](ChildSpec::from_fn)).
+    /// with [`from_fn`](ChildSpec::from_fn), unless set with
+    /// [`server_type`](ChildSpec::server_type)).
     server: &'static str,
     /// Whether `shutdown` was set, rather than left to the child type's
     /// default.
@@ -174,9 +205,7 @@ impl ChildSpec {
                 }
             })
         });
-        let mut spec = ChildSpec::from_start(std::any::type_name::<S>(), start);
-        spec.server = std::any::type_name::<S>();
-        spec
+        ChildSpec::from_start(std::any::type_name::<S>(), start).server_type::<S>()
     }
 
     /// A spec that starts the child with `start`, for children that are not
@@ -256,15 +285,53 @@ impl ChildSpec {
         self
     }
 
-    /// Marks the child significant.
+    /// Marks the child significant: under a supervisor with an
+    /// [`AutoShutdown`](crate::supervisor::AutoShutdown) other than
+    /// `Never`, its exit for good (a transient child's normal exit, a
+    /// temporary child's any exit) can shut the supervisor down. It must be
+    /// transient or temporary; a supervisor refuses it otherwise
+    /// ([`ChildSpecError`]).
     #[must_use]
     pub fn significant(mut self, significant: bool) -> Self {
         self.significant = significant;
         self
     }
 
+    /// Says that the spec starts an `S`: for a spec made with
+    /// [`from_fn`](ChildSpec::from_fn), whose start function the
+    /// supervisor cannot see into. It is what
+    /// [`which_children`](crate::supervisor::SupervisorClient::which_children)
+    /// shows as the child's server type (`:modules`), and what a
+    /// [`DynamicSupervisor`](crate::DynamicSupervisor)'s typed
+    /// `start_child` checks before starting the child (it checks the
+    /// started child's type in any case). A spec made with
+    /// [`new`](ChildSpec::new) has it already.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::{ChildSpec, Pid};
+    ///
+    /// struct Db;
+    ///
+    /// #[gen_server]
+    /// impl Db {}
+    ///
+    /// let spec = ChildSpec::from_fn("db", || async {
+    ///     let db = Db::start_with(Db, StartOptions::new().name("db")).await?;
+    ///     Ok(Some(Pid::from(db)))
+    /// })
+    /// .server_type::<Db>();
+    /// assert_eq!(spec.server(), std::any::type_name::<Db>());
+    /// ```
+    #[must_use]
+    pub fn server_type<S: GenServer>(mut self) -> Self {
+        self.server = std::any::type_name::<S>();
+        self
+    }
+
     /// The type name of the server the spec starts (empty for a spec made
-    /// with [`from_fn`](ChildSpec::from_fn)).
+    /// with [`from_fn`](ChildSpec::from_fn), unless it was given with
+    /// [`server_type`](ChildSpec::server_type)).
     pub fn server(&self) -> &'static str {
         self.server
     }

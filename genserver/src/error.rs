@@ -266,6 +266,14 @@ pub enum StartError {
     /// Two of a supervisor's children have this id
     /// (`{:duplicate_child_name, id}`); none was started.
     DuplicateChild(Arc<str>),
+    /// A child spec the supervisor refuses (`{:invalid_child_spec, ..}`,
+    /// `{:bad_combination, ..}`); nothing was started.
+    InvalidChild {
+        /// The child's id.
+        id: Arc<str>,
+        /// What is wrong with it.
+        error: crate::child_spec::ChildSpecError,
+    },
 }
 
 impl fmt::Display for StartError {
@@ -285,6 +293,9 @@ impl fmt::Display for StartError {
                 write!(f, "failed to start child {id:?}: {error}")
             }
             StartError::DuplicateChild(id) => write!(f, "duplicate child id {id:?}"),
+            StartError::InvalidChild { id, error } => {
+                write!(f, "invalid child spec {id:?}: {error}")
+            }
         }
     }
 }
@@ -295,6 +306,7 @@ impl StdError for StartError {
             StartError::Init(ExitReason::Error(error)) => Some(&**error),
             StartError::Name(error) => Some(error),
             StartError::Child { error, .. } => Some(&**error),
+            StartError::InvalidChild { error, .. } => Some(error),
             _ => None,
         }
     }
@@ -467,6 +479,18 @@ pub enum Error {
     Exit(ExitReason),
     /// A supervisor request failed.
     Supervisor(crate::supervisor::SupervisorError),
+    /// A name did not give a server.
+    Lookup(LookupError),
+    /// A name or key could not be registered.
+    Register(RegisterError),
+    /// A `:sys` request failed.
+    Sys(crate::sys::SysError),
+    /// A timer could not be set.
+    Timer(crate::timer::TimerError),
+    /// A dynamic supervisor did not start a child.
+    StartChild(crate::dynamic_supervisor::StartChildError),
+    /// A dynamic supervisor did not terminate a child.
+    TerminateChild(crate::dynamic_supervisor::TerminateChildError),
 }
 
 impl Error {
@@ -481,6 +505,12 @@ impl Error {
             Error::Link(error) => error,
             Error::Exit(reason) => reason,
             Error::Supervisor(error) => error,
+            Error::Lookup(error) => error,
+            Error::Register(error) => error,
+            Error::Sys(error) => error,
+            Error::Timer(error) => error,
+            Error::StartChild(error) => error,
+            Error::TerminateChild(error) => error,
         }
     }
 }
@@ -516,6 +546,12 @@ from_errors! {
     Link(crate::link::LinkError),
     Exit(ExitReason),
     Supervisor(crate::supervisor::SupervisorError),
+    Lookup(LookupError),
+    Register(RegisterError),
+    Sys(crate::sys::SysError),
+    Timer(crate::timer::TimerError),
+    StartChild(crate::dynamic_supervisor::StartChildError),
+    TerminateChild(crate::dynamic_supervisor::TerminateChildError),
 }
 
 /// Folds a nested `Result` into one: `Result<Result<T, E>, X>` becomes

@@ -100,7 +100,7 @@ pub mod sys;
 pub mod task;
 pub mod timer;
 
-pub use crate::child_spec::{ChildSpec, ChildType, Restart, Shutdown};
+pub use crate::child_spec::{ChildSpec, ChildSpecError, ChildType, Restart, Shutdown};
 pub use crate::dynamic_supervisor::{DynamicSupervisor, DynamicSupervisorClient};
 pub use crate::error::{
     BlockingError, CallError, Error, ExitReason, FlattenErr, StartError, StopError, WaitError,
@@ -118,7 +118,7 @@ pub use crate::server::{
     SendRequest,
 };
 pub use crate::service::{run_until, run_until_shutdown, shutdown_signal};
-pub use crate::supervisor::{Strategy, Supervisor, SupervisorError, SupervisorSpec};
+pub use crate::supervisor::{AutoShutdown, Strategy, Supervisor, SupervisorError, SupervisorSpec};
 pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef};
 /// A tokio task's id: what [`ReplyTo::caller`] gives, re-exported so that
 /// generated code can name it.

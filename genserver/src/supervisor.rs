@@ -91,9 +91,16 @@
 //! * **Calls use the client's call timeout** (5 s unless set with
 //!   `with_timeout`), where OTP waits forever: a `start_child` whose
 //!   child's `init` takes longer needs a longer timeout.
-//! * `auto_shutdown` and `significant` children are not implemented yet:
-//!   the spec field is kept but has no effect. `:modules` is n/a (no hot
-//!   code upgrades).
+//! * `:modules` is n/a (no hot code upgrades).
+//!
+//! # Automatic shutdown
+//!
+//! [`SupervisorSpec::auto_shutdown`] with [significant](ChildSpec::significant)
+//! children makes a supervisor exit once some work is done, as OTP's
+//! `auto_shutdown` does: see [`AutoShutdown`]. Significant children must
+//! be transient or temporary, and are refused under `AutoShutdown::Never`
+//! ([`StartError::InvalidChild`], also from `start_child` as
+//! [`SupervisorError::Start`]).
 
 use std::collections::VecDeque;
 use std::error::Error as StdError;
@@ -103,7 +110,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::child_spec::{ChildSpec, ChildType, Restart, Shutdown};
+use crate::child_spec::{ChildSpec, ChildSpecError, ChildType, Restart, Shutdown};
 use crate::error::{CallError, ExitReason, StartError, StopError};
 use crate::link::Exit;
 use crate::process::context::Context;
@@ -129,6 +136,32 @@ pub enum Strategy {
     RestForOne,
 }
 
+/// When a supervisor shuts itself down because its
+/// [significant](ChildSpec::significant) children ended
+/// (`:auto_shutdown`).
+///
+/// A significant child *ends* when it exits by itself and is not
+/// restarted: a transient one that exits normally (`Normal`, `Shutdown`,
+/// `ShutdownWith`), a temporary one that exits for any reason. Children the
+/// supervisor stops itself (`terminate_child`, a restart of their
+/// siblings, its own shutdown) do not count. The supervisor then stops its
+/// other children, in reverse start order, and exits with
+/// [`ExitReason::Shutdown`], which its parent sees, as after an
+/// escalation; in a tree whose top runs under
+/// [`run_until`](crate::run_until) this ends the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AutoShutdown {
+    /// Never (`:never`, the default). Significant children are refused
+    /// ([`ChildSpecError::SignificantWithoutAutoShutdown`]).
+    #[default]
+    Never,
+    /// When any significant child ends (`:any_significant`).
+    AnySignificant,
+    /// When every significant child has ended: the last one running ends
+    /// (`:all_significant`).
+    AllSignificant,
+}
+
 /// A supervisor's flags and children: what [`Supervisor::start`] takes
 /// (the `init/1` callback's `{:ok, {flags, children}}`).
 #[derive(Debug, Clone)]
@@ -136,6 +169,7 @@ pub struct SupervisorSpec {
     strategy: Strategy,
     max_restarts: u32,
     max_seconds: Duration,
+    auto_shutdown: AutoShutdown,
     children: Vec<ChildSpec>,
 }
 
@@ -147,8 +181,17 @@ impl SupervisorSpec {
             strategy,
             max_restarts: 3,
             max_seconds: Duration::from_secs(5),
+            auto_shutdown: AutoShutdown::Never,
             children: Vec::new(),
         }
+    }
+
+    /// When the supervisor shuts itself down because its significant
+    /// children ended (`:auto_shutdown`, default [`AutoShutdown::Never`]).
+    #[must_use]
+    pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
+        self.auto_shutdown = auto_shutdown;
+        self
     }
 
     /// The most restarts allowed within [`max_seconds`](Self::max_seconds)
@@ -307,6 +350,7 @@ pub struct Supervisor {
     strategy: Strategy,
     max_restarts: u32,
     period: Duration,
+    auto_shutdown: AutoShutdown,
     children: Vec<Child>,
     restarts: VecDeque<Instant>,
     /// The supervisor itself, uncounted, for links and reports.
@@ -336,6 +380,7 @@ impl fmt::Debug for Supervisor {
             .field("strategy", &self.strategy)
             .field("max_restarts", &self.max_restarts)
             .field("period", &self.period)
+            .field("auto_shutdown", &self.auto_shutdown)
             .field(
                 "children",
                 &self.children.iter().map(Child::info).collect::<Vec<_>>(),
@@ -385,6 +430,41 @@ impl Supervisor {
             }
         }
         self.restarts.len() <= self.max_restarts as usize
+    }
+
+    /// Starts a child from `spec` (`start_child`), appending it unless it
+    /// is a temporary child that was ignored.
+    async fn start_new(
+        &mut self,
+        spec: ChildSpec,
+        me: &Arc<dyn Process>,
+    ) -> Result<Option<Pid>, SupervisorError> {
+        match start_linked(&spec, me).await {
+            Ok(pid) => {
+                if pid.is_some() || spec.restart != Restart::Temporary {
+                    self.children.push(Child {
+                        spec,
+                        pid: pid.clone(),
+                    });
+                }
+                Ok(pid)
+            }
+            Err(error) => Err(SupervisorError::Start(error)),
+        }
+    }
+
+    /// Whether a significant child that just ended shuts the supervisor
+    /// down: any such child for `AnySignificant`; the last one running for
+    /// `AllSignificant`.
+    fn auto_shuts_down(&self) -> bool {
+        match self.auto_shutdown {
+            AutoShutdown::Never => false,
+            AutoShutdown::AnySignificant => true,
+            AutoShutdown::AllSignificant => !self
+                .children
+                .iter()
+                .any(|child| child.spec.significant && child.pid.is_some()),
+        }
     }
 
     fn position(&self, id: &str) -> Option<usize> {
@@ -459,11 +539,24 @@ impl Supervisor {
                 spec.id,
             );
         }
-        if spec.restart == Restart::Temporary {
-            self.children.remove(index);
-            return;
-        }
         if !spec.restart.restarts_after(&reason) {
+            let significant = spec.significant;
+            let id = Arc::clone(&spec.id);
+            if spec.restart == Restart::Temporary {
+                self.children.remove(index);
+            }
+            if significant && self.auto_shuts_down() {
+                tracing::info!(
+                    supervisor = who.id.as_u64(),
+                    supervisor_name = who.name.as_deref(),
+                    child = &*id,
+                    auto_shutdown = ?self.auto_shutdown,
+                    "supervisor {who}: significant child {id} ended; shutting down \
+                     ({:?})",
+                    self.auto_shutdown,
+                );
+                ctx.stop(ExitReason::Shutdown);
+            }
             return;
         }
         let id = Arc::clone(&spec.id);
@@ -582,17 +675,9 @@ impl Supervisor {
                         Some(pid) => SupervisorError::AlreadyStarted(pid.clone()),
                         None => SupervisorError::AlreadyPresent,
                     }),
-                    None => match start_linked(&spec, &me).await {
-                        Ok(pid) => {
-                            if pid.is_some() || spec.restart != Restart::Temporary {
-                                self.children.push(Child {
-                                    spec,
-                                    pid: pid.clone(),
-                                });
-                            }
-                            Ok(pid)
-                        }
+                    None => match check_spec(&spec, self.auto_shutdown) {
                         Err(error) => Err(SupervisorError::Start(error)),
+                        Ok(()) => self.start_new(spec, &me).await,
                     },
                 };
                 reply.send(result);
@@ -703,6 +788,24 @@ impl fmt::Display for FailedStart {
 }
 
 impl StdError for FailedStart {}
+
+/// Refuses a significant child that is permanent, or under a supervisor
+/// that never shuts down automatically (OTP's `check_childspecs`).
+fn check_spec(spec: &ChildSpec, auto_shutdown: AutoShutdown) -> Result<(), StartError> {
+    let error = if !spec.significant {
+        return Ok(());
+    } else if spec.restart == Restart::Permanent {
+        ChildSpecError::SignificantPermanent
+    } else if auto_shutdown == AutoShutdown::Never {
+        ChildSpecError::SignificantWithoutAutoShutdown
+    } else {
+        return Ok(());
+    };
+    Err(StartError::InvalidChild {
+        id: Arc::clone(&spec.id),
+        error,
+    })
+}
 
 /// Starts `spec`'s child and links it to the supervisor `me`, which it
 /// takes as its parent.
@@ -988,6 +1091,7 @@ impl GenServer for Supervisor {
             strategy: spec.strategy,
             max_restarts: spec.max_restarts,
             period: spec.max_seconds,
+            auto_shutdown: spec.auto_shutdown,
             children: Vec::with_capacity(spec.children.len()),
             restarts: VecDeque::new(),
             me: Arc::clone(&me),
@@ -995,6 +1099,9 @@ impl GenServer for Supervisor {
         for (at, child) in spec.children.iter().enumerate() {
             if spec.children[..at].iter().any(|other| other.id == child.id) {
                 let error = StartError::DuplicateChild(Arc::clone(&child.id));
+                return Init::Error(ExitReason::error(FailedStart(error)));
+            }
+            if let Err(error) = check_spec(child, spec.auto_shutdown) {
                 return Init::Error(ExitReason::error(FailedStart(error)));
             }
         }

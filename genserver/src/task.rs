@@ -20,7 +20,7 @@
 //! |---|---|
 //! | `Task.start(fun)` | [`Task::start`] |
 //! | `Task.start_link(fun)` | [`Task::start`], then [`Context::link`] from a server, or [`Task::child_spec`] under a supervisor |
-//! | `Task.child_spec(fun)` / `{Task, fun}` | [`Task::child_spec`] (restart **transient**; Elixir's is temporary) |
+//! | `Task.child_spec(fun)` / `{Task, fun}` | [`Task::child_spec`] (restart **transient**, Elixir's is temporary; an id of its own, `"Task#n"`, Elixir's is `Task`) |
 //! | `Task.Supervisor.async_nolink(sup, fun)` in a GenServer | [`async_nolink(ctx, future)`](async_nolink) (the task is monitored by the server; no `Task.Supervisor` needed) |
 //! | `handle_info({ref, result}, state)` + `Process.demonitor(ref, [:flush])` | an `#[info]` handler for [`TaskResult<T>`]; the demonitor is done for you |
 //! | `handle_info({:DOWN, ref, :process, _, reason}, state)` | an `#[info]` handler for [`Down`], `down.monitor == task.monitor_ref()` |
@@ -89,6 +89,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::child_spec::{ChildSpec, Restart};
@@ -204,10 +205,16 @@ impl Task {
     }
 
     /// A child spec that runs the future `work()` makes, as a task
-    /// (`Task.child_spec/1`): id the task's type name (set a distinct
-    /// [`id`](ChildSpec::id) for each task under one supervisor), restart
-    /// **transient** (Elixir's is temporary: see the [module
-    /// docs](crate::task)), the worker defaults otherwise.
+    /// (`Task.child_spec/1`): restart **transient** (Elixir's is
+    /// temporary: see the [module docs](crate::task)), the worker defaults
+    /// otherwise.
+    ///
+    /// Its id is `"Task#n"`, with an `n` of its own for each spec made
+    /// (clones share it), so that several tasks go under one supervisor
+    /// without clashing; Elixir's is the module name `Task`, which makes a
+    /// second task's start fail until it is given an id. Set an
+    /// [`id`](ChildSpec::id) of your own to find the task again by it
+    /// (`terminate_child`, `restart_child`, a typed lookup).
     ///
     /// A supervisor calls `work` again for each restart, which is why it is
     /// a closure that makes the future (`|| async { ... }`), and an `Fn`.
@@ -217,14 +224,17 @@ impl Task {
         Fut: Future + Send + 'static,
         Fut::Output: TaskExit,
     {
+        static IDS: AtomicU64 = AtomicU64::new(1);
         let work = Arc::new(work);
-        ChildSpec::from_fn(std::any::type_name::<Task>(), move || {
+        let id = format!("Task#{}", IDS.fetch_add(1, Ordering::Relaxed));
+        ChildSpec::from_fn(id, move || {
             let work = Arc::clone(&work);
             async move {
                 let task = Task::start(work()).await?;
                 Ok(Some(Pid::from(task)))
             }
         })
+        .server_type::<Task>()
         .restart(Restart::Transient)
     }
 }

@@ -27,7 +27,9 @@
 //! after its exit reason was published, never lost in between.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -167,7 +169,7 @@ struct Extras {
     /// Run once when the server exits, after its reason is published and
     /// before anyone waiting for the exit is woken: names are released,
     /// monitors fire, links pass the exit on.
-    hooks: Vec<(HookKey, ExitHook)>,
+    hooks: Hooks,
     /// The name the server is registered under, if any: shown in its
     /// `Debug`, its crash report and its kill report. Set and cleared by
     /// whoever registers the name.
@@ -186,7 +188,7 @@ struct Extras {
 /// What an exit hook is for, so it can be found again and removed
 /// (`unlink`, `demonitor`, `unregister`), and so that names are released
 /// before anything else happens.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(crate) enum HookKey {
     /// A registered name: released first, so that whoever learns of the
     /// exit can take it.
@@ -201,6 +203,190 @@ pub(crate) enum HookKey {
 
 /// Runs once with the id and exit reason of the server that exited.
 pub(crate) type ExitHook = Box<dyn FnOnce(ServerId, &ExitReason) + Send>;
+
+/// Up to this many hooks are kept in a list; more go in a map.
+const FEW_HOOKS: usize = 8;
+
+/// A server's exit hooks, by key, in the order they were set up.
+///
+/// Most servers have a few (a name, a link to their supervisor, a monitor
+/// or two): a short list, searched linearly. A server with many (a
+/// supervisor linked to each of its children, a server monitored by
+/// thousands) keeps them in a map, so that adding or removing one costs
+/// O(1) however many there are, and they are put back in set-up order,
+/// by a counter, only when the server exits.
+enum Hooks {
+    /// At most [`FEW_HOOKS`], in set-up order.
+    Few(Vec<(HookKey, ExitHook)>),
+    /// More: each with its set-up number.
+    Many {
+        /// The set-up number of the next hook.
+        next: u64,
+        map: HashMap<HookKey, HookSlot, BuildHasherDefault<KeyHasher>>,
+    },
+}
+
+/// The hooks of one key in [`Hooks::Many`]: nearly always one.
+enum HookSlot {
+    One(u64, ExitHook),
+    Several(Vec<(u64, ExitHook)>),
+}
+
+impl HookSlot {
+    fn push(&mut self, at: u64, hook: ExitHook) {
+        match self {
+            HookSlot::Several(hooks) => hooks.push((at, hook)),
+            HookSlot::One(..) => {
+                let HookSlot::One(first_at, first) =
+                    std::mem::replace(self, HookSlot::Several(Vec::with_capacity(2)))
+                else {
+                    unreachable!()
+                };
+                if let HookSlot::Several(hooks) = self {
+                    hooks.push((first_at, first));
+                    hooks.push((at, hook));
+                }
+            }
+        }
+    }
+}
+
+impl Default for Hooks {
+    fn default() -> Self {
+        Hooks::Few(Vec::new())
+    }
+}
+
+impl Hooks {
+    fn is_empty(&self) -> bool {
+        match self {
+            Hooks::Few(hooks) => hooks.is_empty(),
+            Hooks::Many { map, .. } => map.is_empty(),
+        }
+    }
+
+    fn contains(&self, key: HookKey) -> bool {
+        match self {
+            Hooks::Few(hooks) => hooks.iter().any(|(k, _)| *k == key),
+            Hooks::Many { map, .. } => map.contains_key(&key),
+        }
+    }
+
+    fn push(&mut self, key: HookKey, hook: ExitHook) {
+        if let Hooks::Few(hooks) = self {
+            if hooks.len() < FEW_HOOKS {
+                hooks.push((key, hook));
+                return;
+            }
+            let mut map =
+                HashMap::with_capacity_and_hasher(2 * FEW_HOOKS, BuildHasherDefault::default());
+            let mut next = 0;
+            for (key, hook) in hooks.drain(..) {
+                insert(&mut map, key, next, hook);
+                next += 1;
+            }
+            *self = Hooks::Many { next, map };
+        }
+        if let Hooks::Many { next, map } = self {
+            insert(map, key, *next, hook);
+            *next += 1;
+        }
+    }
+
+    /// Takes out the hooks with this key, to be dropped by the caller
+    /// (outside the lock).
+    fn remove(&mut self, key: HookKey) -> Option<HookSlot> {
+        match self {
+            Hooks::Few(hooks) => {
+                let at = hooks.iter().position(|(k, _)| *k == key)?;
+                let (_, first) = hooks.remove(at);
+                let mut removed = HookSlot::One(0, first);
+                while let Some(at) = hooks.iter().position(|(k, _)| *k == key) {
+                    removed.push(0, hooks.remove(at).1);
+                }
+                Some(removed)
+            }
+            Hooks::Many { map, .. } => {
+                let removed = map.remove(&key);
+                if map.is_empty() {
+                    // Back to the small form, giving the table's memory back.
+                    *self = Hooks::default();
+                }
+                removed
+            }
+        }
+    }
+
+    /// The hooks in the order they run: names first, then the rest in the
+    /// order they were set up.
+    fn into_ordered(self) -> Vec<ExitHook> {
+        match self {
+            Hooks::Few(mut hooks) => {
+                hooks.sort_by_key(|(key, _)| !matches!(key, HookKey::Name(_)));
+                hooks.into_iter().map(|(_, hook)| hook).collect()
+            }
+            Hooks::Many { map, .. } => {
+                let mut hooks = Vec::with_capacity(map.len());
+                for (key, slot) in map {
+                    let later = !matches!(key, HookKey::Name(_));
+                    match slot {
+                        HookSlot::One(at, hook) => hooks.push((later, at, hook)),
+                        HookSlot::Several(several) => {
+                            hooks.extend(several.into_iter().map(|(at, hook)| (later, at, hook)));
+                        }
+                    }
+                }
+                hooks.sort_unstable_by_key(|(later, at, _)| (*later, *at));
+                hooks.into_iter().map(|(_, _, hook)| hook).collect()
+            }
+        }
+    }
+}
+
+/// Adds a hook to a [`Hooks::Many`] map.
+fn insert(
+    map: &mut HashMap<HookKey, HookSlot, BuildHasherDefault<KeyHasher>>,
+    key: HookKey,
+    at: u64,
+    hook: ExitHook,
+) {
+    match map.entry(key) {
+        Entry::Occupied(mut slot) => slot.get_mut().push(at, hook),
+        Entry::Vacant(slot) => {
+            slot.insert(HookSlot::One(at, hook));
+        }
+    }
+}
+
+/// A fast hasher for [`HookKey`]s (FxHash's mixing): their numbers are
+/// made by the process ([`unique`], server ids), not by an attacker, so
+/// the default hasher's resistance to flooding buys nothing here.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_isize(&mut self, n: isize) {
+        self.write_u64(u64::from_ne_bytes((n as i64).to_ne_bytes()));
+    }
+}
 
 /// Gives back the exit waiters' `Notify` (and the extras, if nothing else
 /// is in them) when the last waiter stops waiting, so that a server that
@@ -447,14 +633,14 @@ impl<S: GenServer> Shared<S> {
         let extras = state.extras.take();
         let reason = state.status.exit_reason();
         drop(state);
-        let (waiters, mut hooks) = match extras {
+        let (waiters, hooks) = match extras {
             Some(extras) => {
                 if let Some(init) = extras.init_waker {
                     init.wake();
                 }
                 (extras.exit_waiters, extras.hooks)
             }
-            None => (None, Vec::new()),
+            None => (None, Hooks::default()),
         };
         if hooks.is_empty() {
             wake_all(waker, waiters.as_deref());
@@ -465,9 +651,9 @@ impl<S: GenServer> Shared<S> {
         // Names first, so that whoever is told of the exit (`start`
         // included) finds the name free; then the rest, in the order they
         // were set up. The waiters are woken after the hooks.
-        hooks.sort_by_key(|(key, _)| !matches!(key, HookKey::Name(_)));
+        let hooks = hooks.into_ordered();
         after_exit(move || {
-            for (_, hook) in hooks {
+            for hook in hooks {
                 // A hook is the registry's, a link's, a monitor's or a
                 // user's (`Pid::on_exit`): one that panics must not keep the
                 // others from running nor leave anyone waiting.
@@ -495,7 +681,7 @@ impl<S: GenServer> Shared<S> {
             .extras
             .get_or_insert_with(Box::default)
             .hooks
-            .push((key, hook));
+            .push(key, hook);
         Ok(())
     }
 
@@ -513,10 +699,10 @@ impl<S: GenServer> Shared<S> {
             return Err((hook, reason));
         }
         let hooks = &mut state.extras.get_or_insert_with(Box::default).hooks;
-        if hooks.iter().any(|(k, _)| *k == key) {
+        if hooks.contains(key) {
             return Ok(Some(hook));
         }
-        hooks.push((key, hook));
+        hooks.push(key, hook);
         Ok(None)
     }
 
@@ -527,15 +713,11 @@ impl<S: GenServer> Shared<S> {
             let Some(extras) = state.extras.as_mut() else {
                 return false;
             };
-            let (removed, kept) = std::mem::take(&mut extras.hooks)
-                .into_iter()
-                .partition::<Vec<_>, _>(|(k, _)| *k == key);
-            extras.hooks = kept;
-            removed
+            extras.hooks.remove(key)
         };
         // Dropped outside the lock: a hook may hold a handle whose drop
         // locks another server.
-        !removed.is_empty()
+        removed.is_some()
     }
 
     /// Sets the server's parent (see `Extras::parent`).

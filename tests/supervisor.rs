@@ -828,8 +828,21 @@ impl tracing::Subscriber for Capture {
 
 #[tokio::test(start_paused = true)]
 async fn crashes_restarts_and_escalations_are_traced_with_the_supervisor_and_child() {
-    let capture = Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
+    // The process-wide subscriber, not a thread's: tracing caches per call
+    // site whether anyone listens, and another test of this binary may
+    // reach the supervisor's call sites first, on a thread without one.
+    // Events of other tests land here too; the checks look for this
+    // supervisor's id.
+    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
+    let capture = CAPTURE
+        .get_or_init(|| {
+            let capture = Capture::default();
+            tracing::subscriber::set_global_default(capture.clone())
+                .expect("no other global subscriber in this test binary");
+            capture
+        })
+        .clone();
+    tracing::callsite::rebuild_interest_cache();
     let kit = Kit::default();
     let sup = Supervisor::start_with(
         kit.sup(Strategy::OneForOne, &["a"]).max_restarts(1),

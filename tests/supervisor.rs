@@ -1092,3 +1092,39 @@ async fn run_until_stops_a_tree_in_reverse_start_order_within_the_budgets() {
     );
     assert_eq!(kit.live(), 0);
 }
+
+// ------------------------------------------------ who keeps it alive
+
+/// A supervised server lives on when every reference to it is dropped (its
+/// supervisor holds it, as an Erlang supervisor holds its children's pids),
+/// and so does a supervisor whose children are linked to it.
+#[tokio::test(start_paused = true)]
+async fn a_supervised_server_outlives_its_last_reference() {
+    let kit = Kit::default();
+    let sup = Supervisor::start(kit.sup(Strategy::OneForOne, &["a"]))
+        .await
+        .unwrap();
+    let child = worker(&sup, "a").await;
+    let (child_down, sup_down) = (child.monitor(), sup.monitor());
+    let child_id = child.id();
+    drop(child);
+    tokio::pin!(child_down);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(60), &mut child_down)
+            .await
+            .is_err(),
+        "a supervised child must not end when its references are gone"
+    );
+    assert_eq!(worker(&sup, "a").await.id(), child_id);
+    // The supervisor too, with no reference left at all: its children's
+    // links hold it (the runtime's shutdown at the end of the test ends
+    // the tree).
+    drop(sup);
+    tokio::pin!(sup_down);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(60), &mut sup_down)
+            .await
+            .is_err(),
+        "a supervisor with linked children must not end when its references are gone"
+    );
+}

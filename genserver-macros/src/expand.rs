@@ -731,6 +731,35 @@ impl<'s, 'a> Expander<'s, 'a> {
 
     // ------------------------------------------------------------ client
 
+    /// `Clone` and `Debug` for a struct around a `Handle` (the client and
+    /// the requests API): derived where that adds no bounds; a generic
+    /// server gets the impls written out, since `derive` would require
+    /// `T: Clone`.
+    fn clone_and_debug(&self, name: &Ident) -> (Option<TokenStream>, Option<TokenStream>) {
+        let generics = &self.def_generics;
+        if generics.params.is_empty() {
+            return (Some(quote!(#[derive(Clone, Debug)])), None);
+        }
+        let where_clause = &generics.where_clause;
+        let (impl_generics, ty_generics, _) = generics.split_for_impl();
+        let std_impls = quote! {
+            #[automatically_derived]
+            impl #impl_generics ::core::clone::Clone for #name #ty_generics #where_clause {
+                fn clone(&self) -> Self {
+                    Self { handle: ::core::clone::Clone::clone(&self.handle) }
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics ::core::fmt::Debug for #name #ty_generics #where_clause {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::fmt::Debug::fmt(&self.handle, f)
+                }
+            }
+        };
+        (None, Some(std_impls))
+    }
+
     fn client(&self) -> TokenStream {
         let krate = self.krate;
         let generics = &self.def_generics;
@@ -748,28 +777,7 @@ impl<'s, 'a> Expander<'s, 'a> {
             .iter()
             .filter(|handler| matches!(handler.kind, Kind::Call | Kind::Cast))
             .map(|handler| self.client_method(handler));
-        // Derived where that adds no bounds; a generic server gets the
-        // impls written out, since `derive` would require `T: Clone`.
-        let (derive, std_impls) = if generics.params.is_empty() {
-            (Some(quote!(#[derive(Clone, Debug)])), None)
-        } else {
-            let std_impls = quote! {
-            #[automatically_derived]
-                impl #impl_generics ::core::clone::Clone for #client #ty_generics #where_clause {
-                    fn clone(&self) -> Self {
-                        Self { handle: ::core::clone::Clone::clone(&self.handle) }
-                    }
-                }
-
-                #[automatically_derived]
-                impl #impl_generics ::core::fmt::Debug for #client #ty_generics #where_clause {
-                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        ::core::fmt::Debug::fmt(&self.handle, f)
-                    }
-                }
-                };
-            (None, Some(std_impls))
-        };
+        let (derive, std_impls) = self.clone_and_debug(client);
         quote! {
             #[doc = #doc]
             #derive
@@ -902,26 +910,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 }
             }
         });
-        let (derive, std_impls) = if generics.params.is_empty() {
-            (Some(quote!(#[derive(Clone, Debug)])), None)
-        } else {
-            let std_impls = quote! {
-                #[automatically_derived]
-                impl #impl_generics ::core::clone::Clone for #requests #ty_generics #where_clause {
-                    fn clone(&self) -> Self {
-                        Self { handle: ::core::clone::Clone::clone(&self.handle) }
-                    }
-                }
-
-                #[automatically_derived]
-                impl #impl_generics ::core::fmt::Debug for #requests #ty_generics #where_clause {
-                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        ::core::fmt::Debug::fmt(&self.handle, f)
-                    }
-                }
-            };
-            (None, Some(std_impls))
-        };
+        let (derive, std_impls) = self.clone_and_debug(requests);
         quote! {
             #[doc = #doc]
             #derive

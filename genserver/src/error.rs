@@ -426,92 +426,100 @@ impl From<BlockingError> for CallError {
     }
 }
 
-/// Any error of this crate: the one error type for a function that starts,
-/// calls and stops servers, so that `?` works on all of them.
-///
-/// It is transparent: its `Display` and `source` are those of the error it
-/// holds. [`FlattenErr`] folds a fallible handler's `Result` into it.
-///
-/// ```
-/// use genserver::prelude::*;
-///
-/// struct Counter(u64);
-///
-/// #[gen_server]
-/// impl Counter {
-///     /// Adds `n` and returns the new count.
-///     #[call]
-///     fn add(&mut self, n: u64) -> u64 {
-///         self.0 += n;
-///         self.0
-///     }
-/// }
-///
-/// /// Starts, calls and stops: three error types, one `?` each.
-/// async fn count_to(n: u64) -> Result<u64, genserver::Error> {
-///     let counter = Counter::start(Counter(0)).await?;
-///     let total = counter.add(n).await?;
-///     counter.stop().await?;
-///     Ok(total)
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// assert_eq!(count_to(3).await.unwrap(), 3);
-/// # }
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Error {
-    /// A server did not start.
-    Start(StartError),
-    /// A call got no reply.
-    Call(CallError),
-    /// A stop could not be confirmed.
-    Stop(StopError),
-    /// An exit could not be waited for.
-    Wait(WaitError),
-    /// A blocking twin refused to block.
-    Blocking(BlockingError),
-    /// A link could not be made.
-    Link(crate::link::LinkError),
-    /// A server exited with this reason (as a monitor reports it).
-    Exit(ExitReason),
-    /// A supervisor request failed.
-    Supervisor(crate::supervisor::SupervisorError),
-    /// A name did not give a server.
-    Lookup(LookupError),
-    /// A name or key could not be registered.
-    Register(RegisterError),
-    /// A `:sys` request failed.
-    Sys(crate::sys::SysError),
-    /// A timer could not be set.
-    Timer(crate::timer::TimerError),
-    /// A dynamic supervisor did not start a child.
-    StartChild(crate::dynamic_supervisor::StartChildError),
-    /// A dynamic supervisor did not terminate a child.
-    TerminateChild(crate::dynamic_supervisor::TerminateChildError),
+/// Defines [`Error`] with one variant per error type of the crate, its
+/// `From` conversions, and the error inside it, from one list.
+macro_rules! crate_error {
+    ($(#[$meta:meta])* { $($(#[$doc:meta])* $variant:ident($ty:ty),)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum Error {
+            $($(#[$doc])* $variant($ty),)*
+        }
+
+        impl Error {
+            /// The error inside, as a trait object.
+            fn inner(&self) -> &(dyn StdError + 'static) {
+                match self {
+                    $(Error::$variant(error) => error,)*
+                }
+            }
+        }
+
+        $(
+            impl From<$ty> for Error {
+                fn from(error: $ty) -> Self {
+                    Error::$variant(error)
+                }
+            }
+        )*
+    };
 }
 
-impl Error {
-    /// The error inside, as a trait object.
-    fn inner(&self) -> &(dyn StdError + 'static) {
-        match self {
-            Error::Start(error) => error,
-            Error::Call(error) => error,
-            Error::Stop(error) => error,
-            Error::Wait(error) => error,
-            Error::Blocking(error) => error,
-            Error::Link(error) => error,
-            Error::Exit(reason) => reason,
-            Error::Supervisor(error) => error,
-            Error::Lookup(error) => error,
-            Error::Register(error) => error,
-            Error::Sys(error) => error,
-            Error::Timer(error) => error,
-            Error::StartChild(error) => error,
-            Error::TerminateChild(error) => error,
-        }
+crate_error! {
+    /// Any error of this crate: the one error type for a function that starts,
+    /// calls and stops servers, so that `?` works on all of them.
+    ///
+    /// It is transparent: its `Display` and `source` are those of the error it
+    /// holds. [`FlattenErr`] folds a fallible handler's `Result` into it.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// struct Counter(u64);
+    ///
+    /// #[gen_server]
+    /// impl Counter {
+    ///     /// Adds `n` and returns the new count.
+    ///     #[call]
+    ///     fn add(&mut self, n: u64) -> u64 {
+    ///         self.0 += n;
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// /// Starts, calls and stops: three error types, one `?` each.
+    /// async fn count_to(n: u64) -> Result<u64, genserver::Error> {
+    ///     let counter = Counter::start(Counter(0)).await?;
+    ///     let total = counter.add(n).await?;
+    ///     counter.stop().await?;
+    ///     Ok(total)
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// assert_eq!(count_to(3).await.unwrap(), 3);
+    /// # }
+    /// ```
+    {
+        /// A server did not start.
+        Start(StartError),
+        /// A call got no reply.
+        Call(CallError),
+        /// A stop could not be confirmed.
+        Stop(StopError),
+        /// An exit could not be waited for.
+        Wait(WaitError),
+        /// A blocking twin refused to block.
+        Blocking(BlockingError),
+        /// A link could not be made.
+        Link(crate::link::LinkError),
+        /// A server exited with this reason (as a monitor reports it).
+        Exit(ExitReason),
+        /// A supervisor request failed.
+        Supervisor(crate::supervisor::SupervisorError),
+        /// A name did not give a server.
+        Lookup(LookupError),
+        /// A name or key could not be registered.
+        Register(RegisterError),
+        /// A `:sys` request failed.
+        Sys(crate::sys::SysError),
+        /// A timer could not be set.
+        Timer(crate::timer::TimerError),
+        /// A dynamic supervisor did not start a child.
+        StartChild(crate::dynamic_supervisor::StartChildError),
+        /// A dynamic supervisor did not terminate a child.
+        TerminateChild(crate::dynamic_supervisor::TerminateChildError),
     }
 }
 
@@ -525,33 +533,6 @@ impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         self.inner().source()
     }
-}
-
-macro_rules! from_errors {
-    ($($variant:ident($ty:ty)),* $(,)?) => {$(
-        impl From<$ty> for Error {
-            fn from(error: $ty) -> Self {
-                Error::$variant(error)
-            }
-        }
-    )*};
-}
-
-from_errors! {
-    Start(StartError),
-    Call(CallError),
-    Stop(StopError),
-    Wait(WaitError),
-    Blocking(BlockingError),
-    Link(crate::link::LinkError),
-    Exit(ExitReason),
-    Supervisor(crate::supervisor::SupervisorError),
-    Lookup(LookupError),
-    Register(RegisterError),
-    Sys(crate::sys::SysError),
-    Timer(crate::timer::TimerError),
-    StartChild(crate::dynamic_supervisor::StartChildError),
-    TerminateChild(crate::dynamic_supervisor::TerminateChildError),
 }
 
 /// Folds a nested `Result` into one: `Result<Result<T, E>, X>` becomes

@@ -1,15 +1,13 @@
 //! `:sys`: reading and replacing the state, suspend and resume, statistics,
 //! trace, get_status and format_status, and the errors of each.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use genserver::prelude::*;
 use genserver::sys::{self, Mode, SysError};
 use genserver::IdleTimeout;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use genserver_tests::capture::{Capture, Captured};
+use tracing::Level;
 
 #[derive(Debug, Clone, PartialEq)]
 struct Counter {
@@ -358,60 +356,6 @@ async fn sys_requests_do_not_cancel_an_idle_timeout() {
     sys::resume(&server).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(sys::get_state(&server, |s| s.idle_fired).await, Ok(true));
-}
-
-/// One captured event: its level and its fields as text.
-#[derive(Debug, Clone)]
-struct Captured {
-    level: Level,
-    fields: Vec<(String, String)>,
-}
-
-impl Captured {
-    fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-/// A minimal subscriber that records every event.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Captured>>>);
-
-struct Fields<'a>(&'a mut Vec<(String, String)>);
-
-impl Visit for Fields<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.push((field.name().to_string(), value.to_string()));
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0
-            .push((field.name().to_string(), format!("{value:?}")));
-    }
-}
-
-impl Subscriber for Capture {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut fields = Vec::new();
-        event.record(&mut Fields(&mut fields));
-        self.0.lock().unwrap().push(Captured {
-            level: *event.metadata().level(),
-            fields,
-        });
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
 }
 
 /// Runs `test` on a current-thread runtime with `Capture` as the subscriber,

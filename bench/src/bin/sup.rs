@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! cargo run --release -p genserver-bench --bin sup -- [--n N] [--restarts R]
+//!     [--only genserver|kameo|ractor] [--flavor ct|mt2] [--row restart|start]
 //! ```
 //!
 //! * `restart`: a child panics on request; the time until its replacement
@@ -17,6 +18,12 @@
 //!
 //! One sample per implementation and runtime flavor; the machine is shared,
 //! so read the figures with the load noted beside them.
+//!
+//! `--row` runs one row of one implementation on one flavor (give `--only`
+//! and `--flavor` too), prints its figure and exits the process at once,
+//! without tearing anything down: for `valgrind --tool=callgrind`, where
+//! the instructions of the row are the difference between two runs with
+//! different N (or R).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
@@ -61,6 +68,17 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// The row asked for with `--row`, if any.
+static ROW: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// With `--row`: prints the row's figure and exits, if it is `row`.
+fn row_done(row: &str, figure: f64) {
+    if ROW.get().is_some_and(|&asked| asked == row) {
+        println!("{row}: {figure:.3}");
+        std::process::exit(0);
+    }
+}
 
 /// What one implementation measured on one runtime.
 #[derive(Debug, Clone, Copy)]
@@ -125,6 +143,7 @@ mod gs {
             assert_eq!(child.ping().await.unwrap(), 1);
         }
         let el = t.elapsed();
+        row_done("restart", el.as_secs_f64() * 1e6 / r as f64);
         sup.stop().await.unwrap();
         el.as_secs_f64() * 1e6 / r as f64
     }
@@ -140,6 +159,7 @@ mod gs {
         }
         let start = t.elapsed();
         let heap = (LIVE.load(Relaxed) - h0) as f64 / n as f64;
+        row_done("start", start.as_secs_f64() * 1e6 / n as f64);
         let t = Instant::now();
         sup.stop().await.unwrap();
         for child in &children {
@@ -223,6 +243,7 @@ mod km {
             assert_eq!(child.ask(Ping).await.unwrap(), 1);
         }
         let el = t.elapsed();
+        row_done("restart", el.as_secs_f64() * 1e6 / r as f64);
         sup.stop_gracefully().await.unwrap();
         sup.wait_for_shutdown().await;
         el.as_secs_f64() * 1e6 / r as f64
@@ -239,6 +260,7 @@ mod km {
         }
         let start = t.elapsed();
         let heap = (LIVE.load(Relaxed) - h0) as f64 / n as f64;
+        row_done("start", start.as_secs_f64() * 1e6 / n as f64);
         let t = Instant::now();
         sup.stop_gracefully().await.unwrap();
         sup.wait_for_shutdown().await;
@@ -386,6 +408,7 @@ mod rc {
             assert_eq!(ping(&child).await, 1);
         }
         let el = t.elapsed();
+        row_done("restart", el.as_secs_f64() * 1e6 / r as f64);
         sup.stop_children_and_wait(None, None).await;
         sup.stop(None);
         handle.await.unwrap();
@@ -402,6 +425,7 @@ mod rc {
         }
         let start = t.elapsed();
         let heap = (LIVE.load(Relaxed) - h0) as f64 / n as f64;
+        row_done("start", start.as_secs_f64() * 1e6 / n as f64);
         let t = Instant::now();
         // ractor does not stop a supervisor's children when it stops: this
         // is its way of stopping them all (concurrently, a task each).
@@ -429,6 +453,14 @@ fn run<R: Send + 'static>(
 }
 
 fn measure(name: &str, flavor: Flavor, n: usize, r: usize) -> Figures {
+    if ROW.get() == Some(&"start") {
+        // Straight to the start row.
+        match name {
+            "genserver" => run(flavor, gs::start_and_shutdown(n)),
+            "kameo" => run(flavor, km::start_and_shutdown(n)),
+            _ => run(flavor, rc::start_and_shutdown(n)),
+        };
+    }
     let restart_us = match name {
         "genserver" => run(flavor, gs::restart(r)),
         "kameo" => run(flavor, km::restart(r)),
@@ -451,9 +483,26 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut n = 100_000;
     let mut r = 1000;
+    let mut only: Option<String> = None;
+    let mut flavors = Flavor::ALL.to_vec();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
+            "--only" => only = Some(it.next().expect("--only genserver|kameo|ractor").clone()),
+            "--flavor" => {
+                flavors = vec![it
+                    .next()
+                    .and_then(|v| Flavor::parse(v))
+                    .expect("--flavor ct|mt2")];
+            }
+            "--row" => {
+                let row = match it.next().map(String::as_str) {
+                    Some("restart") => "restart",
+                    Some("start") => "start",
+                    _ => panic!("--row restart|start"),
+                };
+                ROW.set(row).unwrap();
+            }
             "--n" => n = it.next().and_then(|v| v.parse().ok()).expect("--n N"),
             "--restarts" => {
                 r = it
@@ -461,7 +510,9 @@ fn main() {
                     .and_then(|v| v.parse().ok())
                     .expect("--restarts R")
             }
-            other => panic!("unknown argument {other}; usage: sup [--n N] [--restarts R]"),
+            other => panic!(
+                "unknown argument {other}; usage: sup [--n N] [--restarts R] [--only NAME] [--flavor ct|mt2] [--row restart|start]"
+            ),
         }
     }
     // 3 × R panics on purpose: keep them off stderr.
@@ -476,7 +527,10 @@ fn main() {
     ];
     let mut rows = Vec::new();
     for (key, label) in names {
-        for flavor in Flavor::ALL {
+        if only.as_ref().is_some_and(|only| only != key) {
+            continue;
+        }
+        for &flavor in &flavors {
             let t = Instant::now();
             let f = measure(key, flavor, n, r);
             eprintln!(

@@ -903,8 +903,12 @@ impl<S: GenServer> ExitGuard<S> {
 
 impl<S: GenServer> Drop for ExitGuard<S> {
     fn drop(&mut self) {
-        // Normal paths exit before the guard goes; this catches an aborted task.
-        drop(self.shared.exit(ExitReason::Killed));
+        // Normal paths exit before the guard goes; this catches an aborted
+        // task. (Looked at first: `exit` boxes its reason before it finds
+        // the server gone, an allocation every exit would pay for nothing.)
+        if !self.shared.has_exited() {
+            drop(self.shared.exit(ExitReason::Killed));
+        }
     }
 }
 

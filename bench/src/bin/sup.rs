@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --release -p genserver-bench --bin sup -- [--n N] [--restarts R]
-//!     [--only genserver|kameo|ractor] [--flavor ct|mt2] [--row restart|start]
+//!     [--samples K] [--only genserver|kameo|ractor] [--flavor ct|mt2] [--row restart|start]
 //! ```
 //!
 //! * `restart`: a child panics on request; the time until its replacement
@@ -16,8 +16,10 @@
 //! * `shutdown`: the supervisor of those N children is stopped; the time
 //!   until every child has exited, in ms.
 //!
-//! One sample per implementation and runtime flavor; the machine is shared,
-//! so read the figures with the load noted beside them.
+//! Each implementation and runtime flavor (a cell) runs in a process of its
+//! own, so that no cell inherits a heap another one grew; K (`--samples`,
+//! 3) samples of each, taken round by round, and the median shown. The
+//! machine is shared, so read the figures with the load noted beside them.
 //!
 //! `--row` runs one row of one implementation on one flavor (give `--only`
 //! and `--flavor` too), prints its figure and exits the process at once,
@@ -479,10 +481,40 @@ fn measure(name: &str, flavor: Flavor, n: usize, r: usize) -> Figures {
     }
 }
 
+/// Runs one cell (`--cell`) in a child process of its own and reads its
+/// figures back.
+fn cell(key: &str, flavor: Flavor, n: usize, r: usize) -> Figures {
+    let out = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--cell", "--only", key, "--flavor", flavor.key()])
+        .args(["--n", &n.to_string(), "--restarts", &r.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("run a cell");
+    assert!(out.status.success(), "cell {key} {} failed", flavor.key());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<f64> = text
+        .split_whitespace()
+        .map(|word| word.parse().expect("a figure"))
+        .collect();
+    Figures {
+        restart_us: v[0],
+        start_us: v[1],
+        heap_per_child: v[2],
+        shutdown_ms: v[3],
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut n = 100_000;
     let mut r = 1000;
+    let mut samples = 3;
+    let mut in_cell = false;
     let mut only: Option<String> = None;
     let mut flavors = Flavor::ALL.to_vec();
     let mut it = args.iter();
@@ -503,15 +535,23 @@ fn main() {
                 };
                 ROW.set(row).unwrap();
             }
+            "--cell" => in_cell = true,
             "--n" => n = it.next().and_then(|v| v.parse().ok()).expect("--n N"),
             "--restarts" => {
                 r = it
                     .next()
                     .and_then(|v| v.parse().ok())
-                    .expect("--restarts R")
+                    .expect("--restarts R");
+            }
+            "--samples" => {
+                samples = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&k| k > 0)
+                    .expect("--samples K");
             }
             other => panic!(
-                "unknown argument {other}; usage: sup [--n N] [--restarts R] [--only NAME] [--flavor ct|mt2] [--row restart|start]"
+                "unknown argument {other}; usage: sup [--n N] [--restarts R] [--samples K] [--only NAME] [--flavor ct|mt2] [--row restart|start]"
             ),
         }
     }
@@ -525,37 +565,54 @@ fn main() {
             "ractor 0.16 spawn_linked + hand-written supervisor",
         ),
     ];
-    let mut rows = Vec::new();
-    for (key, label) in names {
-        if only.as_ref().is_some_and(|only| only != key) {
-            continue;
-        }
-        for &flavor in &flavors {
-            let t = Instant::now();
-            let f = measure(key, flavor, n, r);
+    let cells: Vec<(&str, &str, Flavor)> = names
+        .iter()
+        .filter(|(key, _)| only.as_ref().is_none_or(|only| only == key))
+        .flat_map(|&(key, label)| flavors.iter().map(move |&flavor| (key, label, flavor)))
+        .collect();
+    if in_cell || ROW.get().is_some() {
+        // One cell, measured here.
+        let &[(key, _, flavor)] = &cells[..] else {
+            panic!("--cell and --row measure one cell: give --only and --flavor");
+        };
+        let f = measure(key, flavor, n, r);
+        println!(
+            "{} {} {} {}",
+            f.restart_us, f.start_us, f.heap_per_child, f.shutdown_ms
+        );
+        return;
+    }
+    // Every cell in a fresh process, so that none inherits a heap another
+    // one grew (the first to run would pay the page faults for all), and
+    // the samples taken round by round, so that a burst of load elsewhere
+    // on the machine spreads over all the cells rather than hitting one.
+    let mut figures: Vec<Vec<Figures>> = vec![Vec::new(); cells.len()];
+    for round in 0..samples {
+        for (i, &(key, label, flavor)) in cells.iter().enumerate() {
+            let f = cell(key, flavor, n, r);
             eprintln!(
-                "  {label:<52} {:<16} {f:?} ({:.1} s)",
-                flavor.label(),
-                t.elapsed().as_secs_f64()
+                "  [{}/{samples}] {label:<52} {:<16} {f:?}",
+                round + 1,
+                flavor.label()
             );
-            rows.push((label, flavor, f));
+            figures[i].push(f);
         }
     }
     println!("# genserver-bench sup");
     println!();
-    println!("restart: {r} crashes in a row, each until the replacement answers a call. start: {n} children one by one under one supervisor, each init awaited. shutdown: the supervisor of those {n} stops, until every child exited. One sample each.");
+    println!("restart: {r} crashes in a row, each until the replacement answers a call. start: {n} children one by one under one supervisor, each init awaited. shutdown: the supervisor of those {n} stops, until every child exited. Each cell in a process of its own; the median of {samples} samples.");
     println!();
     println!("| implementation | runtime | restart (µs) | start (µs/child) | heap (B/child) | shutdown of {n} (ms) |");
     println!("|---|---|---:|---:|---:|---:|");
-    for (label, flavor, f) in rows {
+    for ((label, flavor), fs) in cells.iter().map(|&(_, l, f)| (l, f)).zip(figures) {
+        let m = |get: fn(&Figures) -> f64| median(fs.iter().map(get).collect());
         println!(
             "| {label} | {} | {:.1} | {:.2} | {:.0} | {:.0} |",
             flavor.label(),
-            f.restart_us,
-            f.start_us,
-            f.heap_per_child,
-            f.shutdown_ms
+            m(|f| f.restart_us),
+            m(|f| f.start_us),
+            m(|f| f.heap_per_child),
+            m(|f| f.shutdown_ms)
         );
     }
-    let _ = Duration::ZERO;
 }

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --release -p genserver-bench --bin sup -- [--n N] [--restarts R]
-//!     [--samples K] [--only genserver|kameo|ractor] [--flavor ct|mt2] [--row restart|start]
+//!     [--samples K] [--only genserver|kameo|ractor] [--flavor ct|mt2] [--row restart|start] [--panic]
 //! ```
 //!
 //! * `restart`: a child panics on request; the time until its replacement
@@ -20,6 +20,9 @@
 //! own, so that no cell inherits a heap another one grew; K (`--samples`,
 //! 3) samples of each, taken round by round, and the median shown. The
 //! machine is shared, so read the figures with the load noted beside them.
+//!
+//! `--panic` times R panics caught in a row (the floor under every restart
+//! row: each restart begins with one).
 //!
 //! `--row` runs one row of one implementation on one flavor (give `--only`
 //! and `--flavor` too), prints its figure and exits the process at once,
@@ -515,6 +518,7 @@ fn main() {
     let mut r = 1000;
     let mut samples = 3;
     let mut in_cell = false;
+    let mut panic_floor = false;
     let mut only: Option<String> = None;
     let mut flavors = Flavor::ALL.to_vec();
     let mut it = args.iter();
@@ -536,6 +540,7 @@ fn main() {
                 ROW.set(row).unwrap();
             }
             "--cell" => in_cell = true,
+            "--panic" => panic_floor = true,
             "--n" => n = it.next().and_then(|v| v.parse().ok()).expect("--n N"),
             "--restarts" => {
                 r = it
@@ -551,12 +556,26 @@ fn main() {
                     .expect("--samples K");
             }
             other => panic!(
-                "unknown argument {other}; usage: sup [--n N] [--restarts R] [--samples K] [--only NAME] [--flavor ct|mt2] [--row restart|start]"
+                "unknown argument {other}; usage: sup [--n N] [--restarts R] [--samples K] [--only NAME] [--flavor ct|mt2] [--row restart|start] [--panic]"
             ),
         }
     }
     // 3 × R panics on purpose: keep them off stderr.
     std::panic::set_hook(Box::new(|_| {}));
+    if panic_floor {
+        // The floor under every restart row: one panic, caught.
+        let t = Instant::now();
+        for i in 0..r {
+            let _ = std::panic::catch_unwind(|| {
+                assert!(std::hint::black_box(i) == usize::MAX, "crash on request");
+            });
+        }
+        println!(
+            "panic: {:.3} µs",
+            t.elapsed().as_secs_f64() * 1e6 / r as f64
+        );
+        return;
+    }
     let names = [
         ("genserver", "genserver DynamicSupervisor"),
         ("kameo", "kameo 0.22 supervise (OneForOne)"),

@@ -399,14 +399,16 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                 let handed_back = {
                     // `:sys.trace`, looked up once per run of messages.
                     let trace = ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace);
-                    let next = handle_now_caught(
-                        &mut state,
-                        &mut ctx,
-                        &mut mailbox,
-                        &mut last,
-                        &mut handled,
-                        trace,
-                    );
+                    let next = catch_unwind(AssertUnwindSafe(|| {
+                        handle_now(
+                            &mut state,
+                            &mut ctx,
+                            &mut mailbox,
+                            &mut last,
+                            &mut handled,
+                            trace,
+                        )
+                    }));
                     match next {
                         Ok(Now::Drained) => break,
                         Ok(Now::Paused) => None,
@@ -783,26 +785,6 @@ enum Now<S: GenServer> {
     Paused,
     /// This message needs awaiting: an `async` handler's request, or a stop.
     Await(Envelope<S>),
-}
-
-/// [`handle_now`] inside `catch_unwind`, in a frame of its own: a panic in
-/// a handler unwinds to here, and the unwinder's search for the landing pad
-/// walks the call-site table of the frame that catches. In the server
-/// task's own frame (everything the loop inlines) that table is large, and
-/// a crash paid for walking it twice (search and cleanup phases); here it
-/// is a few entries. One call per run of messages, not per message.
-#[inline(never)]
-fn handle_now_caught<S: GenServer>(
-    state: &mut S,
-    ctx: &mut Context<S>,
-    mailbox: &mut Receiver<S>,
-    last: &mut &'static str,
-    handled: &mut u8,
-    trace: bool,
-) -> std::thread::Result<Now<S>> {
-    catch_unwind(AssertUnwindSafe(|| {
-        handle_now(state, ctx, mailbox, last, handled, trace)
-    }))
 }
 
 /// Hands the batch's messages to the synchronous `handle_*_now` callbacks,

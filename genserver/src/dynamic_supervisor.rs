@@ -115,6 +115,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -310,6 +311,33 @@ pub struct Counts {
 #[derive(Debug)]
 pub struct RetryRestart(u64);
 
+/// The child table's hasher. Its keys are server ids and retry keys: u64s
+/// handed out by counters, never chosen by a client, so SipHash's defence
+/// against chosen keys buys nothing here, and one multiplication (Fibonacci
+/// hashing, as FxHash does) spreads consecutive ids over the table's
+/// buckets and control bytes alike.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// A map keyed by server id or retry key (see [`IdHasher`]).
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
 /// One running child.
 struct Child {
     pid: Pid,
@@ -327,9 +355,9 @@ struct Child {
 pub struct DynamicSupervisor {
     options: Options,
     /// The running children, by server id.
-    children: HashMap<ServerId, Child>,
+    children: IdMap<ServerId, Child>,
     /// The children whose restart failed, to be retried.
-    restarting: HashMap<u64, ChildSpec>,
+    restarting: IdMap<u64, ChildSpec>,
     /// When the recent restarts happened (within `max_seconds`).
     restarts: VecDeque<tokio::time::Instant>,
     /// This server, uncounted (the children's side of their links).
@@ -343,8 +371,8 @@ impl DynamicSupervisor {
         ctx.trap_exits(true);
         DynamicSupervisor {
             options,
-            children: HashMap::new(),
-            restarting: HashMap::new(),
+            children: IdMap::default(),
+            restarting: IdMap::default(),
             restarts: VecDeque::new(),
             me: Arc::clone(&ctx.shared),
         }

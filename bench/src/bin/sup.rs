@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! cargo run --release -p genserver-bench --bin sup -- [--n N] [--restarts R]
+//!     [--samples K] [--only genserver|kameo|ractor] [--flavor ct|mt2] [--row restart|start] [--panic]
 //! ```
 //!
 //! * `restart`: a child panics on request; the time until its replacement
@@ -15,8 +16,19 @@
 //! * `shutdown`: the supervisor of those N children is stopped; the time
 //!   until every child has exited, in ms.
 //!
-//! One sample per implementation and runtime flavor; the machine is shared,
-//! so read the figures with the load noted beside them.
+//! Each implementation and runtime flavor (a cell) runs in a process of its
+//! own, so that no cell inherits a heap another one grew; K (`--samples`,
+//! 3) samples of each, taken round by round, and the median shown. The
+//! machine is shared, so read the figures with the load noted beside them.
+//!
+//! `--panic` times R panics caught in a row (the floor under every restart
+//! row: each restart begins with one).
+//!
+//! `--row` runs one row of one implementation on one flavor (give `--only`
+//! and `--flavor` too), prints its figure and exits the process at once,
+//! without tearing anything down: for `valgrind --tool=callgrind`, where
+//! the instructions of the row are the difference between two runs with
+//! different N (or R).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
@@ -61,6 +73,17 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// The row asked for with `--row`, if any.
+static ROW: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// With `--row`: prints the row's figure and exits, if it is `row`.
+fn row_done(row: &str, figure: f64) {
+    if ROW.get().is_some_and(|&asked| asked == row) {
+        println!("{row}: {figure:.3}");
+        std::process::exit(0);
+    }
+}
 
 /// What one implementation measured on one runtime.
 #[derive(Debug, Clone, Copy)]
@@ -125,6 +148,7 @@ mod gs {
             assert_eq!(child.ping().await.unwrap(), 1);
         }
         let el = t.elapsed();
+        row_done("restart", el.as_secs_f64() * 1e6 / r as f64);
         sup.stop().await.unwrap();
         el.as_secs_f64() * 1e6 / r as f64
     }
@@ -140,6 +164,7 @@ mod gs {
         }
         let start = t.elapsed();
         let heap = (LIVE.load(Relaxed) - h0) as f64 / n as f64;
+        row_done("start", start.as_secs_f64() * 1e6 / n as f64);
         let t = Instant::now();
         sup.stop().await.unwrap();
         for child in &children {
@@ -223,6 +248,7 @@ mod km {
             assert_eq!(child.ask(Ping).await.unwrap(), 1);
         }
         let el = t.elapsed();
+        row_done("restart", el.as_secs_f64() * 1e6 / r as f64);
         sup.stop_gracefully().await.unwrap();
         sup.wait_for_shutdown().await;
         el.as_secs_f64() * 1e6 / r as f64
@@ -239,6 +265,7 @@ mod km {
         }
         let start = t.elapsed();
         let heap = (LIVE.load(Relaxed) - h0) as f64 / n as f64;
+        row_done("start", start.as_secs_f64() * 1e6 / n as f64);
         let t = Instant::now();
         sup.stop_gracefully().await.unwrap();
         sup.wait_for_shutdown().await;
@@ -386,6 +413,7 @@ mod rc {
             assert_eq!(ping(&child).await, 1);
         }
         let el = t.elapsed();
+        row_done("restart", el.as_secs_f64() * 1e6 / r as f64);
         sup.stop_children_and_wait(None, None).await;
         sup.stop(None);
         handle.await.unwrap();
@@ -402,6 +430,7 @@ mod rc {
         }
         let start = t.elapsed();
         let heap = (LIVE.load(Relaxed) - h0) as f64 / n as f64;
+        row_done("start", start.as_secs_f64() * 1e6 / n as f64);
         let t = Instant::now();
         // ractor does not stop a supervisor's children when it stops: this
         // is its way of stopping them all (concurrently, a task each).
@@ -429,6 +458,14 @@ fn run<R: Send + 'static>(
 }
 
 fn measure(name: &str, flavor: Flavor, n: usize, r: usize) -> Figures {
+    if ROW.get() == Some(&"start") {
+        // Straight to the start row.
+        match name {
+            "genserver" => run(flavor, gs::start_and_shutdown(n)),
+            "kameo" => run(flavor, km::start_and_shutdown(n)),
+            _ => run(flavor, rc::start_and_shutdown(n)),
+        };
+    }
     let restart_us = match name {
         "genserver" => run(flavor, gs::restart(r)),
         "kameo" => run(flavor, km::restart(r)),
@@ -447,25 +484,98 @@ fn measure(name: &str, flavor: Flavor, n: usize, r: usize) -> Figures {
     }
 }
 
+/// Runs one cell (`--cell`) in a child process of its own and reads its
+/// figures back.
+fn cell(key: &str, flavor: Flavor, n: usize, r: usize) -> Figures {
+    let out = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--cell", "--only", key, "--flavor", flavor.key()])
+        .args(["--n", &n.to_string(), "--restarts", &r.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("run a cell");
+    assert!(out.status.success(), "cell {key} {} failed", flavor.key());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<f64> = text
+        .split_whitespace()
+        .map(|word| word.parse().expect("a figure"))
+        .collect();
+    Figures {
+        restart_us: v[0],
+        start_us: v[1],
+        heap_per_child: v[2],
+        shutdown_ms: v[3],
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut n = 100_000;
     let mut r = 1000;
+    let mut samples = 3;
+    let mut in_cell = false;
+    let mut panic_floor = false;
+    let mut only: Option<String> = None;
+    let mut flavors = Flavor::ALL.to_vec();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
+            "--only" => only = Some(it.next().expect("--only genserver|kameo|ractor").clone()),
+            "--flavor" => {
+                flavors = vec![it
+                    .next()
+                    .and_then(|v| Flavor::parse(v))
+                    .expect("--flavor ct|mt2")];
+            }
+            "--row" => {
+                let row = match it.next().map(String::as_str) {
+                    Some("restart") => "restart",
+                    Some("start") => "start",
+                    _ => panic!("--row restart|start"),
+                };
+                ROW.set(row).unwrap();
+            }
+            "--cell" => in_cell = true,
+            "--panic" => panic_floor = true,
             "--n" => n = it.next().and_then(|v| v.parse().ok()).expect("--n N"),
             "--restarts" => {
                 r = it
                     .next()
                     .and_then(|v| v.parse().ok())
-                    .expect("--restarts R")
+                    .expect("--restarts R");
             }
-            other => panic!("unknown argument {other}; usage: sup [--n N] [--restarts R]"),
+            "--samples" => {
+                samples = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&k| k > 0)
+                    .expect("--samples K");
+            }
+            other => panic!(
+                "unknown argument {other}; usage: sup [--n N] [--restarts R] [--samples K] [--only NAME] [--flavor ct|mt2] [--row restart|start] [--panic]"
+            ),
         }
     }
     // 3 × R panics on purpose: keep them off stderr.
     std::panic::set_hook(Box::new(|_| {}));
+    if panic_floor {
+        // The floor under every restart row: one panic, caught.
+        let t = Instant::now();
+        for i in 0..r {
+            let _ = std::panic::catch_unwind(|| {
+                assert!(std::hint::black_box(i) == usize::MAX, "crash on request");
+            });
+        }
+        println!(
+            "panic: {:.3} µs",
+            t.elapsed().as_secs_f64() * 1e6 / r as f64
+        );
+        return;
+    }
     let names = [
         ("genserver", "genserver DynamicSupervisor"),
         ("kameo", "kameo 0.22 supervise (OneForOne)"),
@@ -474,34 +584,54 @@ fn main() {
             "ractor 0.16 spawn_linked + hand-written supervisor",
         ),
     ];
-    let mut rows = Vec::new();
-    for (key, label) in names {
-        for flavor in Flavor::ALL {
-            let t = Instant::now();
-            let f = measure(key, flavor, n, r);
+    let cells: Vec<(&str, &str, Flavor)> = names
+        .iter()
+        .filter(|(key, _)| only.as_ref().is_none_or(|only| only == key))
+        .flat_map(|&(key, label)| flavors.iter().map(move |&flavor| (key, label, flavor)))
+        .collect();
+    if in_cell || ROW.get().is_some() {
+        // One cell, measured here.
+        let &[(key, _, flavor)] = &cells[..] else {
+            panic!("--cell and --row measure one cell: give --only and --flavor");
+        };
+        let f = measure(key, flavor, n, r);
+        println!(
+            "{} {} {} {}",
+            f.restart_us, f.start_us, f.heap_per_child, f.shutdown_ms
+        );
+        return;
+    }
+    // Every cell in a fresh process, so that none inherits a heap another
+    // one grew (the first to run would pay the page faults for all), and
+    // the samples taken round by round, so that a burst of load elsewhere
+    // on the machine spreads over all the cells rather than hitting one.
+    let mut figures: Vec<Vec<Figures>> = vec![Vec::new(); cells.len()];
+    for round in 0..samples {
+        for (i, &(key, label, flavor)) in cells.iter().enumerate() {
+            let f = cell(key, flavor, n, r);
             eprintln!(
-                "  {label:<52} {:<16} {f:?} ({:.1} s)",
-                flavor.label(),
-                t.elapsed().as_secs_f64()
+                "  [{}/{samples}] {label:<52} {:<16} {f:?}",
+                round + 1,
+                flavor.label()
             );
-            rows.push((label, flavor, f));
+            figures[i].push(f);
         }
     }
     println!("# genserver-bench sup");
     println!();
-    println!("restart: {r} crashes in a row, each until the replacement answers a call. start: {n} children one by one under one supervisor, each init awaited. shutdown: the supervisor of those {n} stops, until every child exited. One sample each.");
+    println!("restart: {r} crashes in a row, each until the replacement answers a call. start: {n} children one by one under one supervisor, each init awaited. shutdown: the supervisor of those {n} stops, until every child exited. Each cell in a process of its own; the median of {samples} samples.");
     println!();
     println!("| implementation | runtime | restart (µs) | start (µs/child) | heap (B/child) | shutdown of {n} (ms) |");
     println!("|---|---|---:|---:|---:|---:|");
-    for (label, flavor, f) in rows {
+    for ((label, flavor), fs) in cells.iter().map(|&(_, l, f)| (l, f)).zip(figures) {
+        let m = |get: fn(&Figures) -> f64| median(fs.iter().map(get).collect());
         println!(
             "| {label} | {} | {:.1} | {:.2} | {:.0} | {:.0} |",
             flavor.label(),
-            f.restart_us,
-            f.start_us,
-            f.heap_per_child,
-            f.shutdown_ms
+            m(|f| f.restart_us),
+            m(|f| f.start_us),
+            m(|f| f.heap_per_child),
+            m(|f| f.shutdown_ms)
         );
     }
-    let _ = Duration::ZERO;
 }

@@ -620,7 +620,7 @@ impl<S: GenServer> Shared<S> {
 
     fn finish(&self, status: Status) -> Option<Vec<Envelope<S>>> {
         let mut state = self.lock();
-        if state.status.exit_reason().is_some() {
+        if !matches!(state.status, Status::Starting | Status::Running(_)) {
             return None;
         }
         state.status = match (status, &state.status) {
@@ -630,18 +630,18 @@ impl<S: GenServer> Shared<S> {
         self.gone.store(true, Ordering::Release);
         let queue = std::mem::take(&mut state.queue);
         let waker = self.take_waker(&mut state);
-        let extras = state.extras.take();
+        // The common exit: nothing but the server's own task to wake.
+        let Some(extras) = state.extras.take() else {
+            drop(state);
+            wake_all(waker, None);
+            return Some(queue);
+        };
         let reason = state.status.exit_reason();
         drop(state);
-        let (waiters, hooks) = match extras {
-            Some(extras) => {
-                if let Some(init) = extras.init_waker {
-                    init.wake();
-                }
-                (extras.exit_waiters, extras.hooks)
-            }
-            None => (None, Hooks::default()),
-        };
+        if let Some(init) = extras.init_waker {
+            init.wake();
+        }
+        let (waiters, hooks) = (extras.exit_waiters, extras.hooks);
         if hooks.is_empty() {
             wake_all(waker, waiters.as_deref());
             return Some(queue);

@@ -204,8 +204,11 @@ fn child(args: &[String]) {
     let e: usize = args[0].parse().expect("entry index");
     let flavor = Flavor::parse(&args[1]).expect("flavor");
     let n: usize = args[2].parse().expect("n");
-    let (heap, rss) = (entries()[e].idle_mem)(flavor, n).expect("no placement for this flavor");
-    println!("RESULT {heap} {rss}");
+    // Rows without an idle measurement (the by-name rows) say so.
+    match (entries()[e].idle_mem)(flavor, n) {
+        Some((heap, rss)) => println!("RESULT {heap} {rss}"),
+        None => println!("RESULT none"),
+    }
 }
 
 fn idle(selected: &[usize], n: usize, reps: usize) {
@@ -231,6 +234,9 @@ fn idle(selected: &[usize], n: usize, reps: usize) {
                             String::from_utf8_lossy(&out.stderr)
                         )
                     });
+                if line == "RESULT none" {
+                    continue;
+                }
                 let mut it = line.split_whitespace().skip(1);
                 let h: f64 = it.next().unwrap().parse().unwrap();
                 let r: f64 = it.next().unwrap().parse().unwrap();
@@ -262,6 +268,9 @@ fn idle(selected: &[usize], n: usize, reps: usize) {
     let base = |v: &Vec<Vec<Vec<f64>>>, fi: usize| median(&mut v[BASELINE][fi].clone());
     let bases = [base(&heap, 0), base(&heap, 1), base(&rss, 0), base(&rss, 1)];
     for &e in selected {
+        if heap[e].iter().all(Vec::is_empty) {
+            continue;
+        }
         let mut cells = vec![];
         for (k, (is_rss, fi)) in [(false, 0), (false, 1), (true, 0), (true, 1)]
             .into_iter()

@@ -60,6 +60,9 @@
 //! * [`monitor`]: monitors ([`Down`], [`Monitor`]).
 //! * [`registry`]: names, `whereis`, [`Registry`](registry::Registry) and
 //!   the via contract ([`Pid`], [`registry::Via`]).
+//! * [`child_spec`]: how a supervisor starts, restarts and stops a child
+//!   ([`ChildSpec`], [`Restart`], [`Shutdown`]); `#[gen_server]` generates
+//!   `Type::child_spec(arg)`.
 //! * [`supervisor`]: supervisors ([`Supervisor`], [`SupervisorSpec`],
 //!   [`Strategy`]) and the typed lookup of restarted children.
 //! * [`sys`]: looking into a running server (`:sys`).

@@ -5,9 +5,12 @@
 //! so `kv.get(key)` works on it directly. Both wrap a [`Handle<S>`], which does
 //! the actual sending and waiting.
 //!
-//! A server lives while at least one handle exists (or until it stops). When
-//! the last handle is dropped nobody can reach it any more: it handles what is
-//! still in its mailbox, runs `terminate` with [`ExitReason::Normal`] and exits.
+//! A plain server lives while at least one handle exists (or until it
+//! stops). When the last handle is dropped nobody can reach it any more: it
+//! handles what is still in its mailbox, runs `terminate` with
+//! [`ExitReason::Normal`] and exits. Links, names and supervisors hold
+//! counted handles too, so a linked, registered or supervised server lives
+//! on without the user's references, as an Erlang process does.
 //!
 //! A call (`GenServer.call/3`) is a future, and like every Rust future it is
 //! lazy: `kv.get(key)` sends nothing until it is first polled, so a cast

@@ -1128,3 +1128,29 @@ async fn a_supervised_server_outlives_its_last_reference() {
         "a supervisor with linked children must not end when its references are gone"
     );
 }
+
+// ------------------------------------------------------- review fixes
+
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_killed_while_stopping_a_child_takes_the_child_down() {
+    let kit = Kit::default();
+    // terminate never returns in time; the child's budget is 5 s.
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(
+        kit.spec_with("slow", Duration::from_secs(3600))
+            .shutdown(Shutdown::Timeout(Duration::from_secs(5))),
+    );
+    let sup = Supervisor::start(spec).await.unwrap();
+    assert_eq!(kit.live(), 1);
+    // Stopped with a 1 s budget, as a parent does, then killed.
+    let pid = Pid::from(&sup);
+    assert_eq!(
+        pid.stop_with(ExitReason::Shutdown, Duration::from_secs(1))
+            .await,
+        Err(genserver::StopError::Timeout)
+    );
+    sup.kill();
+    assert_eq!(sup.exited().await.unwrap(), ExitReason::Killed);
+    // The child is ended through its link, not left running.
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(kit.live(), 0);
+}

@@ -847,8 +847,11 @@ async fn start_linked(spec: &ChildSpec, me: &Arc<dyn Process>) -> Result<Option<
 
 /// Stops a running child as its spec says, and waits until it has exited.
 async fn shut_down(spec: &ChildSpec, pid: &Pid, me: &Arc<dyn Process>, who: &Who) {
-    // Unlinked first, so that its exit is not taken for a failure.
-    crate::link::unlink(&**me, &**pid.process());
+    // Still linked while it stops: if the supervisor is killed meanwhile
+    // (and this future dropped, with the kill that ends the budget), the
+    // link takes the child down with it. Its exit is not taken for a
+    // failure: the caller has already taken its pid, and `child_exited`
+    // only acts on the exit of a child's current pid.
     let expected = match spec.shutdown {
         Shutdown::BrutalKill => {
             pid.kill();
@@ -873,6 +876,7 @@ async fn shut_down(spec: &ChildSpec, pid: &Pid, me: &Arc<dyn Process>, who: &Who
         }
     };
     let reason = pid.exited().await;
+    crate::link::unlink(&**me, &**pid.process());
     if reason != expected && reason != ExitReason::Killed && !reason.is_normal() {
         tracing::error!(
             supervisor = who.id.as_u64(),

@@ -1154,3 +1154,23 @@ async fn a_supervisor_killed_while_stopping_a_child_takes_the_child_down() {
     tokio::time::sleep(Duration::from_secs(60)).await;
     assert_eq!(kit.live(), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_restart_period_is_refused_at_start() {
+    use genserver::supervisor::InvalidSupervisorSpec;
+    let kit = Kit::default();
+    for spec in [
+        kit.sup(Strategy::OneForOne, &["a"]).period(Duration::ZERO),
+        kit.sup(Strategy::OneForOne, &["a"]).max_seconds(0),
+    ] {
+        match Supervisor::start(spec).await {
+            Err(StartError::Init(reason)) => assert_eq!(
+                reason.downcast_ref::<InvalidSupervisorSpec>(),
+                Some(&InvalidSupervisorSpec::ZeroPeriod)
+            ),
+            other => panic!("started with a zero period: {other:?}"),
+        }
+    }
+    assert_eq!(kit.live(), 0);
+    assert!(kit.log.take().is_empty());
+}

@@ -206,6 +206,11 @@ impl SupervisorSpec {
 
     /// The window of [`max_restarts`](Self::max_restarts), in seconds
     /// (`:max_seconds`, default 5).
+    ///
+    /// It must not be 0: as OTP (`{:invalid_period, 0}`), the supervisor
+    /// then refuses to start, with [`StartError::Init`] carrying
+    /// [`InvalidSupervisorSpec::ZeroPeriod`] (a zero window would count no
+    /// earlier restart, so a crashing child would restart forever).
     #[must_use]
     pub fn max_seconds(mut self, max_seconds: u64) -> Self {
         self.max_seconds = Duration::from_secs(max_seconds);
@@ -214,6 +219,9 @@ impl SupervisorSpec {
 
     /// The window of [`max_restarts`](Self::max_restarts) as a duration,
     /// for windows shorter than a second.
+    ///
+    /// It must not be zero: the supervisor then refuses to start (see
+    /// [`max_seconds`](Self::max_seconds)).
     #[must_use]
     pub fn period(mut self, period: Duration) -> Self {
         self.max_seconds = period;
@@ -239,6 +247,29 @@ impl SupervisorSpec {
         self.strategy
     }
 }
+
+/// A [`SupervisorSpec`] the supervisor refuses: its start fails with
+/// [`StartError::Init`], whose reason carries this error
+/// ([`ExitReason::downcast_ref`]); no child is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidSupervisorSpec {
+    /// The restart window ([`SupervisorSpec::max_seconds`],
+    /// [`SupervisorSpec::period`]) is zero (`{:invalid_period, 0}`).
+    ZeroPeriod,
+}
+
+impl fmt::Display for InvalidSupervisorSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InvalidSupervisorSpec::ZeroPeriod => {
+                f.write_str("invalid supervisor spec: the restart period is zero")
+            }
+        }
+    }
+}
+
+impl StdError for InvalidSupervisorSpec {}
 
 /// Why a supervisor request failed: the error of every
 /// [`SupervisorClient`] method.
@@ -1088,6 +1119,9 @@ impl GenServer for Supervisor {
     type Client = SupervisorClient;
 
     async fn init(spec: SupervisorSpec, ctx: &mut Context<Self>) -> Init<Self> {
+        if spec.max_seconds.is_zero() {
+            return Init::Error(ExitReason::error(InvalidSupervisorSpec::ZeroPeriod));
+        }
         ctx.trap_exits(true);
         let me = Arc::clone(&ctx.shared) as Arc<dyn Process>;
         let who = Who::of(&me);

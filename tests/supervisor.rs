@@ -1174,3 +1174,64 @@ async fn a_zero_restart_period_is_refused_at_start() {
     assert_eq!(kit.live(), 0);
     assert!(kit.log.take().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_child_terminated_while_its_restart_awaits_a_retry_stays_down() {
+    let kit = Kit::default();
+    let sup = Supervisor::start(kit.sup(Strategy::OneForOne, &["a"]).max_restarts(5))
+        .await
+        .unwrap();
+    let t0 = Instant::now();
+    // a's restart takes 10 s and fails: a retry is queued at t = 10 s.
+    kit.knobs.slow_init.store(true, Ordering::SeqCst);
+    kit.knobs.fail_init.store(true, Ordering::SeqCst);
+    crash(&sup, "a").await;
+    // Queued at t = 1 s, so handled before the retry.
+    tokio::time::sleep_until(t0 + Duration::from_secs(1)).await;
+    let terminating = tokio::spawn({
+        let sup = sup.clone();
+        async move {
+            sup.with_timeout(Duration::from_secs(30))
+                .terminate_child("a")
+                .await
+        }
+    });
+    assert_eq!(terminating.await.unwrap(), Ok(()));
+    // A start of a now would succeed (its init checks at t = 20 s).
+    tokio::time::sleep_until(t0 + Duration::from_secs(15)).await;
+    kit.knobs.fail_init.store(false, Ordering::SeqCst);
+    tokio::time::sleep_until(t0 + Duration::from_secs(60)).await;
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(
+        children[0].pid, None,
+        "a was restarted after terminate_child"
+    );
+    assert!(!children[0].restarting);
+    assert_eq!(kit.live(), 0);
+    sup.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn which_children_shows_a_child_whose_restart_awaits_a_retry() {
+    let kit = Kit::default();
+    let sup = Supervisor::start(kit.sup(Strategy::OneForOne, &["a"]).max_restarts(5))
+        .await
+        .unwrap();
+    let t0 = Instant::now();
+    kit.knobs.slow_init.store(true, Ordering::SeqCst);
+    kit.knobs.fail_init.store(true, Ordering::SeqCst);
+    crash(&sup, "a").await;
+    // Queued at t = 1 s, before the restart fails at t = 10 s, so answered
+    // before the retry runs.
+    tokio::time::sleep_until(t0 + Duration::from_secs(1)).await;
+    let children = sup
+        .with_timeout(Duration::from_secs(30))
+        .which_children()
+        .await
+        .unwrap();
+    assert_eq!(children[0].pid, None);
+    assert!(children[0].restarting);
+    kit.knobs.fail_init.store(false, Ordering::SeqCst);
+    kit.knobs.slow_init.store(false, Ordering::SeqCst);
+    sup.stop().await.unwrap();
+}

@@ -354,6 +354,9 @@ pub struct ChildInfo {
     pub id: Arc<str>,
     /// The running child, or `None` (`:undefined`) if it is not running.
     pub pid: Option<Pid>,
+    /// Whether the child is not running because its restart failed and
+    /// is to be tried again (`:restarting`).
+    pub restarting: bool,
     /// Worker or supervisor.
     pub child_type: ChildType,
     /// The server type the spec starts (`:modules`; empty for a spec made
@@ -392,6 +395,10 @@ pub struct Supervisor {
 struct Child {
     spec: ChildSpec,
     pid: Option<Pid>,
+    /// Its restart failed and a retry is queued (OTP's `restarting`
+    /// state): only such children are retried, so one terminated,
+    /// restarted or deleted meanwhile is left as it is.
+    restarting: bool,
 }
 
 impl Child {
@@ -399,6 +406,7 @@ impl Child {
         ChildInfo {
             id: Arc::clone(&self.spec.id),
             pid: self.pid.clone(),
+            restarting: self.restarting,
             child_type: self.spec.child_type,
             server: self.spec.server(),
         }
@@ -476,6 +484,7 @@ impl Supervisor {
                     self.children.push(Child {
                         spec,
                         pid: pid.clone(),
+                        restarting: false,
                     });
                 }
                 Ok(pid)
@@ -509,6 +518,7 @@ impl Supervisor {
         index: usize,
         me: &Arc<dyn Process>,
     ) -> Result<Option<Pid>, StartError> {
+        self.children[index].restarting = false;
         let started = start_linked(&self.children[index].spec, me).await?;
         self.children[index].pid.clone_from(&started);
         Ok(started)
@@ -625,16 +635,18 @@ impl Supervisor {
             "supervisor {who}: restarting {}",
             group.join(", "),
         );
-        self.restart_group(group, &me, ctx, &who).await;
+        self.restart_group(group, false, &me, ctx, &who).await;
     }
 
     /// Starts the children of `group` (ids, in start order) that are known
     /// and not running. A child that fails to start counts as another
     /// restart, and the rest of the group is tried again after the mail
-    /// already queued.
+    /// already queued. A `retry` starts only the children still marked
+    /// as restarting (not terminated, restarted or deleted since).
     async fn restart_group(
         &mut self,
         group: Vec<Arc<str>>,
+        retry: bool,
         me: &Arc<dyn Process>,
         ctx: &mut Context<Self>,
         who: &Who,
@@ -643,7 +655,7 @@ impl Supervisor {
             let Some(index) = self.position(id) else {
                 continue;
             };
-            if self.children[index].pid.is_some() {
+            if self.children[index].pid.is_some() || (retry && !self.children[index].restarting) {
                 continue;
             }
             match self.start_at(index, me).await {
@@ -665,6 +677,13 @@ impl Supervisor {
                     );
                     if self.add_restart() {
                         let rest = group[at..].to_vec();
+                        for id in &rest {
+                            if let Some(index) = self.position(id) {
+                                if self.children[index].pid.is_none() {
+                                    self.children[index].restarting = true;
+                                }
+                            }
+                        }
                         // Queued behind what is waiting, as OTP's
                         // `try_again_restart`.
                         let retry = SupervisorInfo(Info::Retry(rest));
@@ -717,6 +736,7 @@ impl Supervisor {
                 let result = match self.position(&id) {
                     None => Err(SupervisorError::NotFound),
                     Some(index) => {
+                        self.children[index].restarting = false;
                         self.stop_at(index, &me, &who).await;
                         if self.children[index].spec.restart == Restart::Temporary {
                             self.children.remove(index);
@@ -1146,7 +1166,11 @@ impl GenServer for Supervisor {
         for spec in spec.children {
             match start_linked(&spec, &me).await {
                 Ok(None) if spec.restart == Restart::Temporary => {}
-                Ok(pid) => supervisor.children.push(Child { spec, pid }),
+                Ok(pid) => supervisor.children.push(Child {
+                    spec,
+                    pid,
+                    restarting: false,
+                }),
                 Err(error) => {
                     tracing::error!(
                         supervisor = who.id.as_u64(),
@@ -1178,7 +1202,7 @@ impl GenServer for Supervisor {
             Info::Retry(group) => {
                 let me = Arc::clone(&self.me);
                 let who = Who::of(&me);
-                self.restart_group(group, &me, ctx, &who).await;
+                self.restart_group(group, true, &me, ctx, &who).await;
             }
         }
     }

@@ -1235,3 +1235,31 @@ async fn which_children_shows_a_child_whose_restart_awaits_a_retry() {
     kit.knobs.slow_init.store(false, Ordering::SeqCst);
     sup.stop().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn terminate_child_waits_for_a_shutdown_longer_than_the_call_timeout() {
+    let kit = Kit::default();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(
+            kit.spec_with("a", Duration::from_secs(10))
+                .shutdown(Shutdown::Infinity),
+        )
+        .child(
+            kit.spec_with("b", Duration::from_secs(10))
+                .shutdown(Shutdown::Timeout(Duration::from_secs(30))),
+        );
+    let sup = Supervisor::start(spec).await.unwrap();
+    let started = Instant::now();
+    assert_eq!(sup.terminate_child("a").await, Ok(()));
+    assert!(started.elapsed() >= Duration::from_secs(10));
+    assert_eq!(pids(&sup).await[0], None);
+    // A timeout the caller sets is kept.
+    assert!(matches!(
+        sup.with_timeout(Duration::from_secs(1))
+            .terminate_child("b")
+            .await,
+        Err(SupervisorError::Call(genserver::CallError::Timeout))
+    ));
+    sup.stop().await.unwrap();
+    assert_eq!(kit.live(), 0);
+}

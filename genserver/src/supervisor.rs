@@ -88,9 +88,15 @@
 //!   already queued (OTP's `try_again_restart`); each try counts towards
 //!   the restart intensity, so a child that never starts ends in an
 //!   escalation rather than a loop.
-//! * **Calls use the client's call timeout** (5 s unless set with
-//!   `with_timeout`), where OTP waits forever: a `start_child` whose
-//!   child's `init` takes longer needs a longer timeout.
+//! * **Requests that wait for children wait as long as they take**
+//!   ([`start_child`](SupervisorClient::start_child),
+//!   [`terminate_child`](SupervisorClient::terminate_child),
+//!   [`restart_child`](SupervisorClient::restart_child),
+//!   [`delete_child`](SupervisorClient::delete_child)), as OTP's
+//!   `:infinity`, instead of the default 5 s call timeout: a child's
+//!   `init` or [`Shutdown`] may take longer. A client given another
+//!   timeout with `with_timeout` keeps it (then a request that times out
+//!   goes on in the supervisor). The other requests use the call timeout.
 //! * `:modules` is n/a (no hot code upgrades).
 //!
 //! # Automatic shutdown
@@ -114,7 +120,7 @@ use crate::child_spec::{ChildSpec, ChildSpecError, ChildType, Restart, Shutdown}
 use crate::error::{CallError, ExitReason, StartError, StopError};
 use crate::link::Exit;
 use crate::process::context::Context;
-use crate::process::handle::{Handle, Process, ReplyTo, ServerId, ServerRef};
+use crate::process::handle::{Handle, Process, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};
 use crate::process::mailbox::Envelope;
 use crate::process::run::StartOptions;
 use crate::registry::Pid;
@@ -1020,6 +1026,16 @@ impl Client<Supervisor> for SupervisorClient {
 }
 
 impl SupervisorClient {
+    /// The handle for requests that wait for children: without a timeout,
+    /// unless this client was given one other than the default.
+    fn waiting(&self) -> Handle<Supervisor> {
+        if self.0.timeout() == DEFAULT_CALL_TIMEOUT {
+            self.0.with_timeout(Duration::MAX)
+        } else {
+            self.0.clone()
+        }
+    }
+
     /// Starts a child from `spec` and appends it to the children
     /// (`Supervisor.start_child/2`): `Some(pid)`, or `None` if its init
     /// returned `Ignore` (the spec is kept, unless it is temporary).
@@ -1030,9 +1046,10 @@ impl SupervisorClient {
     /// [`SupervisorError::AlreadyPresent`] if the id is taken,
     /// [`SupervisorError::Start`] if the child did not start (its spec is
     /// not kept), [`SupervisorError::Call`] if the supervisor did not
-    /// answer.
+    /// answer. Waits as long as the start takes, unless this client has a
+    /// timeout of its own (see the [module docs](crate::supervisor#deviations-from-otp)).
     pub async fn start_child(&self, spec: ChildSpec) -> Result<Option<Pid>, SupervisorError> {
-        self.0
+        self.waiting()
             .call(|reply| SupervisorCall(Request::StartChild(spec, reply)))
             .await?
     }
@@ -1040,13 +1057,15 @@ impl SupervisorClient {
     /// Stops the child `id` as its shutdown says
     /// (`Supervisor.terminate_child/2`). Its spec is kept (for
     /// [`restart_child`](Self::restart_child)), except a temporary child's.
-    /// Stopping a child that is not running does nothing.
+    /// Stopping a child that is not running does nothing. Waits as long
+    /// as the child's [`Shutdown`] takes, unless this client has a timeout
+    /// of its own.
     ///
     /// # Errors
     ///
     /// [`SupervisorError::NotFound`], or [`SupervisorError::Call`].
     pub async fn terminate_child(&self, id: &str) -> Result<(), SupervisorError> {
-        self.0
+        self.waiting()
             .call(|reply| SupervisorCall(Request::TerminateChild(id.into(), reply)))
             .await?
     }
@@ -1059,7 +1078,7 @@ impl SupervisorClient {
     /// [`SupervisorError::NotFound`], [`SupervisorError::Running`] if it
     /// runs, [`SupervisorError::Start`], or [`SupervisorError::Call`].
     pub async fn restart_child(&self, id: &str) -> Result<Option<Pid>, SupervisorError> {
-        self.0
+        self.waiting()
             .call(|reply| SupervisorCall(Request::RestartChild(id.into(), reply)))
             .await?
     }
@@ -1072,7 +1091,7 @@ impl SupervisorClient {
     /// [`SupervisorError::NotFound`], [`SupervisorError::Running`], or
     /// [`SupervisorError::Call`].
     pub async fn delete_child(&self, id: &str) -> Result<(), SupervisorError> {
-        self.0
+        self.waiting()
             .call(|reply| SupervisorCall(Request::DeleteChild(id.into(), reply)))
             .await?
     }

@@ -85,6 +85,11 @@ impl Worker {
     }
 
     #[cast]
+    fn exit_supervisor(&mut self, sup: ServerRef<DynamicSupervisor>, ctx: &mut Context<Self>) {
+        ctx.exit(&sup, ExitReason::Shutdown);
+    }
+
+    #[cast]
     fn finish(&mut self, ctx: &mut Context<Self>) {
         ctx.stop(ExitReason::Normal);
     }
@@ -577,4 +582,21 @@ async fn a_supervisor_stopped_while_a_child_restarts_loses_no_child_and_leaks_no
             .num_alive_tasks(),
         baseline
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_live_child_that_sends_the_supervisor_an_exit_stays_supervised() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let worker: ServerRef<Worker> = sup.start_child(spec(Arg::new(1, &tx))).await.unwrap();
+    assert_eq!(rx.recv().await, Some(Event::Started(1)));
+    worker.exit_supervisor(sup.clone());
+    // The cast is served before the call; the supervisor traps exits, so
+    // the signal is a message, served before the next call.
+    assert_eq!(worker.number().await.unwrap(), 1);
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(children.len(), 1);
+    assert_eq!(children[0].pid.as_ref().map(Pid::id), Some(worker.id()));
+    assert!(worker.is_alive());
+    assert!(rx.try_recv().is_err(), "no second copy was started");
 }

@@ -472,7 +472,16 @@ impl DynamicSupervisor {
     /// A child exited (or another linked process: ignored, as OTP does).
     #[info]
     async fn child_exited(&mut self, exit: Exit, ctx: &mut Context<Self>) {
-        let Some(child) = exit.from.and_then(|from| self.children.remove(&from)) else {
+        // Only a child that has exited: a live child that sends the
+        // supervisor an exit signal itself (`ctx.exit(&sup, ..)`, a message
+        // since the supervisor traps exits) is still running and supervised.
+        let Some(from) = exit
+            .from
+            .filter(|from| self.children.get(from).is_some_and(|c| !c.pid.is_alive()))
+        else {
+            return;
+        };
+        let Some(child) = self.children.remove(&from) else {
             return;
         };
         let restart = child.spec.restart.restarts_after(&exit.reason);

@@ -600,3 +600,16 @@ async fn a_live_child_that_sends_the_supervisor_an_exit_stays_supervised() {
     assert!(worker.is_alive());
     assert!(rx.try_recv().is_err(), "no second copy was started");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_max_seconds_is_refused() {
+    let error = DynamicSupervisor::start(Options::new().max_seconds(Duration::ZERO))
+        .await
+        .unwrap_err();
+    match error {
+        StartError::Init(reason) => {
+            assert!(reason.to_string().contains("max_seconds"), "{reason}");
+        }
+        other => panic!("expected StartError::Init, got {other:?}"),
+    }
+}

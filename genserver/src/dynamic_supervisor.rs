@@ -139,7 +139,9 @@ pub struct Options {
     /// At most this many restarts within [`max_seconds`](Options::max_seconds)
     /// (default 3; 0 means any restart shuts the supervisor down).
     pub max_restarts: u32,
-    /// The window of the restart intensity (default 5 s).
+    /// The window of the restart intensity (default 5 s). Must not be
+    /// zero, as in OTP: a supervisor started with a zero window fails its
+    /// init ([`StartError::Init`]).
     pub max_seconds: Duration,
 }
 
@@ -173,7 +175,8 @@ impl Options {
         self
     }
 
-    /// Sets `max_seconds`.
+    /// Sets `max_seconds`; it must be greater than zero (a zero window
+    /// makes the supervisor's start fail with [`StartError::Init`]).
     #[must_use]
     pub fn max_seconds(mut self, window: Duration) -> Self {
         self.max_seconds = window;
@@ -367,15 +370,22 @@ pub struct DynamicSupervisor {
 #[crate::gen_server(crate = "crate", type = supervisor)]
 impl DynamicSupervisor {
     #[init]
-    fn init(options: Options, ctx: &mut Context<Self>) -> Self {
+    fn init(options: Options, ctx: &mut Context<Self>) -> crate::Init<Self> {
+        if options.max_seconds.is_zero() {
+            // OTP rejects a zero period: every earlier restart would fall
+            // outside the window, so a crashing child would restart forever.
+            return crate::Init::Error(ExitReason::error(
+                "invalid dynamic supervisor options: max_seconds must be greater than zero",
+            ));
+        }
         ctx.trap_exits(true);
-        DynamicSupervisor {
+        crate::Init::Ok(DynamicSupervisor {
             options,
             children: IdMap::default(),
             restarting: IdMap::default(),
             restarts: VecDeque::new(),
             me: Arc::clone(&ctx.shared),
-        }
+        })
     }
 
     /// Starts a child and waits for its init; the untyped form of

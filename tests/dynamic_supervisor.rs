@@ -613,3 +613,26 @@ async fn a_zero_max_seconds_is_refused() {
         other => panic!("expected StartError::Init, got {other:?}"),
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_in_a_child_start_is_its_start_error() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let sibling: ServerRef<Worker> = sup.start_child(spec(Arg::new(1, &tx))).await.unwrap();
+    let error = sup
+        .start_child_pid(ChildSpec::from_fn("bad", || async {
+            panic!("start fails on purpose")
+        }))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StartChildError::Start(StartError::Init(ExitReason::Panic(_)))
+        ),
+        "{error:?}"
+    );
+    assert!(sup.is_alive());
+    assert_eq!(sibling.number().await.unwrap(), 1);
+    assert_eq!(sup.count_children().await.unwrap().active, 1);
+}

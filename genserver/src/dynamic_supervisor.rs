@@ -409,7 +409,7 @@ impl DynamicSupervisor {
         {
             return Err(StartChildError::MaxChildren);
         }
-        match spec.start().await {
+        match start_in_task(&spec).await {
             Ok(Some(pid)) => {
                 if let Some(expected) = expected {
                     if pid.type_name() != expected {
@@ -586,7 +586,7 @@ impl DynamicSupervisor {
             ctx.stop(ExitReason::Shutdown);
             return;
         }
-        match spec.start().await {
+        match start_in_task(&spec).await {
             Ok(Some(pid)) => {
                 tracing::info!(
                     supervisor = self.me.id.as_u64(),
@@ -627,6 +627,18 @@ impl DynamicSupervisor {
             (child.pid, child.spec.shutdown)
         }))
         .await;
+    }
+}
+
+/// Runs a child's start in a task of its own, so that a panic in it is the
+/// start's error ([`StartError::Init`] with [`ExitReason::Panic`]), not the
+/// supervisor's crash.
+async fn start_in_task(spec: &ChildSpec) -> Result<Option<Pid>, StartError> {
+    match tokio::spawn(spec.start()).await {
+        Ok(started) => started,
+        Err(error) => Err(StartError::Init(ExitReason::Panic(
+            format!("the child's start panicked: {error}").into(),
+        ))),
     }
 }
 

@@ -636,3 +636,42 @@ async fn a_panic_in_a_child_start_is_its_start_error() {
     assert_eq!(sibling.number().await.unwrap(), 1);
     assert_eq!(sup.count_children().await.unwrap().active, 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_child_in_init_when_its_supervisor_is_killed_does_not_outlive_it() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let (started_tx, mut started_rx) = mpsc::unbounded_channel();
+    let (waiting_tx, mut waiting_rx) = mpsc::unbounded_channel();
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let child_spec = {
+        let gate = Arc::clone(&gate);
+        ChildSpec::from_fn("slow", move || {
+            let (arg, gate) = (Arg::new(1, &tx), Arc::clone(&gate));
+            let (started_tx, waiting_tx) = (started_tx.clone(), waiting_tx.clone());
+            async move {
+                let _ = waiting_tx.send(());
+                gate.notified().await;
+                let worker = Worker::start(arg).await?;
+                let _ = started_tx.send(worker.clone());
+                Ok(Some(worker.into()))
+            }
+        })
+    };
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let starting = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.start_child_pid(child_spec).await }
+    });
+    waiting_rx.recv().await.unwrap();
+    sup.kill();
+    assert_eq!(sup.exited().await.unwrap(), ExitReason::Killed);
+    assert!(starting.await.unwrap().is_err());
+    // The child's init finishes only now, with its supervisor gone.
+    gate.notify_one();
+    let worker = started_rx.recv().await.unwrap();
+    let exited = tokio::time::timeout(Duration::from_secs(60), worker.exited()).await;
+    assert_eq!(
+        exited.expect("the child outlived its supervisor").unwrap(),
+        ExitReason::Killed
+    );
+}

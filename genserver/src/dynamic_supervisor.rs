@@ -104,7 +104,10 @@
 //! * **Links.** The supervisor is linked to its children as OTP's is: a
 //!   child's exit reaches it as an exit signal, and if the supervisor is
 //!   killed every child gets the exit signal (a child that traps exits then
-//!   runs `terminate`, as with its parent's `EXIT`). The supervisor's side
+//!   runs `terminate`, as with its parent's `EXIT`). A child's start runs
+//!   in a task of its own: a panic in it is the start's error, and a child
+//!   whose init ends after its supervisor was killed gets that exit signal
+//!   too. The supervisor's side
 //!   of these links lives in its child table, not in the per-process list
 //!   that [`Context::link`] uses, so that a supervisor of 100 000 children
 //!   adds, finds and removes one in constant time.
@@ -116,7 +119,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::child_spec::{shutdown_child, shutdown_children, ChildSpec, ChildType, Restart};
@@ -365,6 +368,26 @@ pub struct DynamicSupervisor {
     restarts: VecDeque<tokio::time::Instant>,
     /// This server, uncounted (the children's side of their links).
     me: Arc<Shared<DynamicSupervisor>>,
+    /// The child a start task has started and this supervisor has not yet
+    /// taken into its table; shared with that task.
+    starting: Arc<Mutex<Starting>>,
+}
+
+/// Between a child's start task and its supervisor: the child started and
+/// not yet in the table, which the supervisor's `Drop` signals, or the
+/// supervisor's end, after which the task signals a child it starts. So no
+/// child outlives a supervisor killed while the child was in its init.
+#[derive(Default)]
+struct Starting {
+    /// The supervisor is gone, with this reason.
+    gone: Option<ExitReason>,
+    /// The child started, not yet in the table.
+    started: Option<Pid>,
+}
+
+/// Locks `starting` (a panic elsewhere leaves it consistent).
+fn lock(starting: &Mutex<Starting>) -> MutexGuard<'_, Starting> {
+    starting.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[crate::gen_server(crate = "crate", type = supervisor)]
@@ -385,6 +408,7 @@ impl DynamicSupervisor {
             restarting: IdMap::default(),
             restarts: VecDeque::new(),
             me: Arc::clone(&ctx.shared),
+            starting: Arc::default(),
         })
     }
 
@@ -409,17 +433,20 @@ impl DynamicSupervisor {
         {
             return Err(StartChildError::MaxChildren);
         }
-        match start_in_task(&spec).await {
+        match start_in_task(&spec, self.me.id, &self.starting).await {
             Ok(Some(pid)) => {
                 if let Some(expected) = expected {
                     if pid.type_name() != expected {
+                        // Left in `starting` meanwhile, for `Drop`.
                         shutdown_child(pid.clone(), spec.shutdown).await;
+                        lock(&self.starting).started = None;
                         return Err(StartChildError::WrongType {
                             expected,
                             found: pid.type_name(),
                         });
                     }
                 }
+                lock(&self.starting).started = None;
                 self.attach(pid.clone(), spec);
                 Ok(pid)
             }
@@ -586,7 +613,7 @@ impl DynamicSupervisor {
             ctx.stop(ExitReason::Shutdown);
             return;
         }
-        match start_in_task(&spec).await {
+        match start_in_task(&spec, self.me.id, &self.starting).await {
             Ok(Some(pid)) => {
                 tracing::info!(
                     supervisor = self.me.id.as_u64(),
@@ -596,6 +623,7 @@ impl DynamicSupervisor {
                     self.me.id,
                     pid,
                 );
+                lock(&self.starting).started = None;
                 self.attach(pid, spec);
             }
             Ok(None) | Err(StartError::Ignored) => {}
@@ -633,8 +661,31 @@ impl DynamicSupervisor {
 /// Runs a child's start in a task of its own, so that a panic in it is the
 /// start's error ([`StartError::Init`] with [`ExitReason::Panic`]), not the
 /// supervisor's crash.
-async fn start_in_task(spec: &ChildSpec) -> Result<Option<Pid>, StartError> {
-    match tokio::spawn(spec.start()).await {
+///
+/// The task outlives a supervisor killed while it waits: the child it then
+/// starts gets the exit signal its link would have given (see
+/// [`Starting`]); otherwise it is left in `starting` for the supervisor to
+/// take into its table.
+async fn start_in_task(
+    spec: &ChildSpec,
+    me: ServerId,
+    starting: &Arc<Mutex<Starting>>,
+) -> Result<Option<Pid>, StartError> {
+    let start = spec.start();
+    let starting = Arc::clone(starting);
+    let task = tokio::spawn(async move {
+        let started = start.await;
+        if let Ok(Some(pid)) = &started {
+            let mut slot = lock(&starting);
+            if let Some(reason) = &slot.gone {
+                crate::link::signal(&**pid.process(), Some(me), reason.clone());
+            } else {
+                slot.started = Some(pid.clone());
+            }
+        }
+        started
+    });
+    match task.await {
         Ok(started) => started,
         Err(error) => Err(StartError::Init(ExitReason::Panic(
             format!("the child's start panicked: {error}").into(),
@@ -656,11 +707,18 @@ impl fmt::Debug for DynamicSupervisor {
 /// to its children, as its links would.
 impl Drop for DynamicSupervisor {
     fn drop(&mut self) {
+        let me = self.me.id;
+        let reason = self.me.exit_reason().unwrap_or(ExitReason::Killed);
+        {
+            let mut slot = lock(&self.starting);
+            slot.gone = Some(reason.clone());
+            if let Some(pid) = slot.started.take() {
+                crate::link::signal(&**pid.process(), Some(me), reason.clone());
+            }
+        }
         if self.children.is_empty() {
             return;
         }
-        let me = self.me.id;
-        let reason = self.me.exit_reason().unwrap_or(ExitReason::Killed);
         for (_, child) in self.children.drain() {
             let process = child.pid.process();
             if process.remove_hook(HookKey::Link(me)) {

@@ -675,3 +675,58 @@ async fn a_child_in_init_when_its_supervisor_is_killed_does_not_outlive_it() {
         ExitReason::Killed
     );
 }
+
+/// A server whose `terminate` says it has begun and never returns.
+struct Stubborn {
+    entered: mpsc::UnboundedSender<()>,
+}
+
+#[gen_server]
+impl Stubborn {
+    #[init]
+    fn init(entered: mpsc::UnboundedSender<()>) -> Self {
+        Stubborn { entered }
+    }
+
+    #[terminate]
+    async fn terminate(&mut self) {
+        let _ = self.entered.send(());
+        std::future::pending::<()>().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_killed_while_it_stops_children_kills_them() {
+    for terminate_child in [false, true] {
+        let (entered, mut entered_rx) = mpsc::unbounded_channel();
+        let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+        let child: ServerRef<Stubborn> = sup
+            .start_child(
+                ChildSpec::new::<Stubborn>(entered)
+                    .shutdown(Shutdown::Timeout(Duration::from_secs(60))),
+            )
+            .await
+            .unwrap();
+        let stopping = tokio::spawn({
+            let (sup, child) = (sup.clone(), child.clone());
+            async move {
+                if terminate_child {
+                    let _ = sup.terminate_child(&child).await;
+                } else {
+                    let _ = sup.stop().await;
+                }
+            }
+        });
+        // The supervisor waits for the child's budget now.
+        entered_rx.recv().await.unwrap();
+        sup.kill();
+        assert_eq!(sup.exited().await.unwrap(), ExitReason::Killed);
+        let exited = tokio::time::timeout(Duration::from_secs(1), child.exited()).await;
+        assert_eq!(
+            exited.expect("the child was not killed").unwrap(),
+            ExitReason::Killed,
+            "terminate_child: {terminate_child}"
+        );
+        stopping.await.unwrap();
+    }
+}

@@ -78,7 +78,9 @@
 //!   children **concurrently**, each per its [`Shutdown`](crate::Shutdown):
 //!   `BrutalKill` kills it, `Timeout(t)` stops it and kills it if it has
 //!   not exited within `t`, `Infinity` waits. The whole takes as long as the
-//!   slowest child.
+//!   slowest child. A supervisor killed meanwhile (or during
+//!   `terminate_child`) kills at once the `Timeout` children it was waiting
+//!   for, since none is left to kill them after their budget.
 //! * Every restart, escalation and crash of a child is reported through
 //!   `tracing`, with the supervisor's id (and name) and the child's server
 //!   type and id.
@@ -122,7 +124,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use crate::child_spec::{shutdown_child, shutdown_children, ChildSpec, ChildType, Restart};
+use crate::child_spec::{
+    shutdown_child, shutdown_children, ChildSpec, ChildType, Restart, Shutdown,
+};
 use crate::error::{CallError, ExitReason, StartError};
 use crate::link::Exit;
 use crate::process::context::Context;
@@ -362,6 +366,10 @@ pub struct DynamicSupervisor {
     options: Options,
     /// The running children, by server id.
     children: IdMap<ServerId, Child>,
+    /// The children being stopped (out of the table, unlinked), with their
+    /// shutdown: `Drop` kills those it would have killed after their
+    /// budget, should the supervisor be killed while it waits for them.
+    stopping: IdMap<ServerId, (Pid, Shutdown)>,
     /// The children whose restart failed, to be retried.
     restarting: IdMap<u64, ChildSpec>,
     /// When the recent restarts happened (within `max_seconds`).
@@ -405,6 +413,7 @@ impl DynamicSupervisor {
         crate::Init::Ok(DynamicSupervisor {
             options,
             children: IdMap::default(),
+            stopping: IdMap::default(),
             restarting: IdMap::default(),
             restarts: VecDeque::new(),
             me: Arc::clone(&ctx.shared),
@@ -464,7 +473,10 @@ impl DynamicSupervisor {
             .ok_or(TerminateChildError::NotFound)?;
         // Unlinked first, so that its exit is not taken for a failure.
         child.pid.process().remove_hook(HookKey::Link(self.me.id));
+        self.stopping
+            .insert(id, (child.pid.clone(), child.spec.shutdown));
         shutdown_child(child.pid, child.spec.shutdown).await;
+        self.stopping.remove(&id);
         Ok(())
     }
 
@@ -649,12 +661,12 @@ impl DynamicSupervisor {
     async fn shutdown(&mut self) {
         self.restarting.clear();
         let me = self.me.id;
-        let children = std::mem::take(&mut self.children);
-        shutdown_children(children.into_values().map(|child| {
+        for (id, child) in self.children.drain() {
             child.pid.process().remove_hook(HookKey::Link(me));
-            (child.pid, child.spec.shutdown)
-        }))
-        .await;
+            self.stopping.insert(id, (child.pid, child.spec.shutdown));
+        }
+        shutdown_children(self.stopping.values().cloned()).await;
+        self.stopping.clear();
     }
 }
 
@@ -716,8 +728,13 @@ impl Drop for DynamicSupervisor {
                 crate::link::signal(&**pid.process(), Some(me), reason.clone());
             }
         }
-        if self.children.is_empty() {
-            return;
+        // Killed while stopping children: none is left to wait for its
+        // budget, so a child that would be killed after it is killed now.
+        // One stopped with `Infinity` was asked to stop and is left to.
+        for (_, (pid, shutdown)) in self.stopping.drain() {
+            if !matches!(shutdown, Shutdown::Infinity) {
+                pid.kill();
+            }
         }
         for (_, child) in self.children.drain() {
             let process = child.pid.process();

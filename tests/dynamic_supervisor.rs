@@ -85,6 +85,11 @@ impl Worker {
     }
 
     #[cast]
+    fn exit_supervisor(&mut self, sup: ServerRef<DynamicSupervisor>, ctx: &mut Context<Self>) {
+        ctx.exit(&sup, ExitReason::Shutdown);
+    }
+
+    #[cast]
     fn finish(&mut self, ctx: &mut Context<Self>) {
         ctx.stop(ExitReason::Normal);
     }
@@ -577,4 +582,151 @@ async fn a_supervisor_stopped_while_a_child_restarts_loses_no_child_and_leaks_no
             .num_alive_tasks(),
         baseline
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_live_child_that_sends_the_supervisor_an_exit_stays_supervised() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let worker: ServerRef<Worker> = sup.start_child(spec(Arg::new(1, &tx))).await.unwrap();
+    assert_eq!(rx.recv().await, Some(Event::Started(1)));
+    worker.exit_supervisor(sup.clone());
+    // The cast is served before the call; the supervisor traps exits, so
+    // the signal is a message, served before the next call.
+    assert_eq!(worker.number().await.unwrap(), 1);
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(children.len(), 1);
+    assert_eq!(children[0].pid.as_ref().map(Pid::id), Some(worker.id()));
+    assert!(worker.is_alive());
+    assert!(rx.try_recv().is_err(), "no second copy was started");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_max_seconds_is_refused() {
+    let error = DynamicSupervisor::start(Options::new().max_seconds(Duration::ZERO))
+        .await
+        .unwrap_err();
+    match error {
+        StartError::Init(reason) => {
+            assert!(reason.to_string().contains("max_seconds"), "{reason}");
+        }
+        other => panic!("expected StartError::Init, got {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_in_a_child_start_is_its_start_error() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let sibling: ServerRef<Worker> = sup.start_child(spec(Arg::new(1, &tx))).await.unwrap();
+    let error = sup
+        .start_child_pid(ChildSpec::from_fn("bad", || async {
+            panic!("start fails on purpose")
+        }))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StartChildError::Start(StartError::Init(ExitReason::Panic(_)))
+        ),
+        "{error:?}"
+    );
+    assert!(sup.is_alive());
+    assert_eq!(sibling.number().await.unwrap(), 1);
+    assert_eq!(sup.count_children().await.unwrap().active, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_child_in_init_when_its_supervisor_is_killed_does_not_outlive_it() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let (started_tx, mut started_rx) = mpsc::unbounded_channel();
+    let (waiting_tx, mut waiting_rx) = mpsc::unbounded_channel();
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let child_spec = {
+        let gate = Arc::clone(&gate);
+        ChildSpec::from_fn("slow", move || {
+            let (arg, gate) = (Arg::new(1, &tx), Arc::clone(&gate));
+            let (started_tx, waiting_tx) = (started_tx.clone(), waiting_tx.clone());
+            async move {
+                let _ = waiting_tx.send(());
+                gate.notified().await;
+                let worker = Worker::start(arg).await?;
+                let _ = started_tx.send(worker.clone());
+                Ok(Some(worker.into()))
+            }
+        })
+    };
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let starting = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.start_child_pid(child_spec).await }
+    });
+    waiting_rx.recv().await.unwrap();
+    sup.kill();
+    assert_eq!(sup.exited().await.unwrap(), ExitReason::Killed);
+    assert!(starting.await.unwrap().is_err());
+    // The child's init finishes only now, with its supervisor gone.
+    gate.notify_one();
+    let worker = started_rx.recv().await.unwrap();
+    let exited = tokio::time::timeout(Duration::from_secs(60), worker.exited()).await;
+    assert_eq!(
+        exited.expect("the child outlived its supervisor").unwrap(),
+        ExitReason::Killed
+    );
+}
+
+/// A server whose `terminate` says it has begun and never returns.
+struct Stubborn {
+    entered: mpsc::UnboundedSender<()>,
+}
+
+#[gen_server]
+impl Stubborn {
+    #[init]
+    fn init(entered: mpsc::UnboundedSender<()>) -> Self {
+        Stubborn { entered }
+    }
+
+    #[terminate]
+    async fn terminate(&mut self) {
+        let _ = self.entered.send(());
+        std::future::pending::<()>().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_killed_while_it_stops_children_kills_them() {
+    for terminate_child in [false, true] {
+        let (entered, mut entered_rx) = mpsc::unbounded_channel();
+        let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+        let child: ServerRef<Stubborn> = sup
+            .start_child(
+                ChildSpec::new::<Stubborn>(entered)
+                    .shutdown(Shutdown::Timeout(Duration::from_secs(60))),
+            )
+            .await
+            .unwrap();
+        let stopping = tokio::spawn({
+            let (sup, child) = (sup.clone(), child.clone());
+            async move {
+                if terminate_child {
+                    let _ = sup.terminate_child(&child).await;
+                } else {
+                    let _ = sup.stop().await;
+                }
+            }
+        });
+        // The supervisor waits for the child's budget now.
+        entered_rx.recv().await.unwrap();
+        sup.kill();
+        assert_eq!(sup.exited().await.unwrap(), ExitReason::Killed);
+        let exited = tokio::time::timeout(Duration::from_secs(1), child.exited()).await;
+        assert_eq!(
+            exited.expect("the child was not killed").unwrap(),
+            ExitReason::Killed,
+            "terminate_child: {terminate_child}"
+        );
+        stopping.await.unwrap();
+    }
 }

@@ -78,7 +78,9 @@
 //!   children **concurrently**, each per its [`Shutdown`](crate::Shutdown):
 //!   `BrutalKill` kills it, `Timeout(t)` stops it and kills it if it has
 //!   not exited within `t`, `Infinity` waits. The whole takes as long as the
-//!   slowest child.
+//!   slowest child. A supervisor killed meanwhile (or during
+//!   `terminate_child`) kills at once the `Timeout` children it was waiting
+//!   for, since none is left to kill them after their budget.
 //! * Every restart, escalation and crash of a child is reported through
 //!   `tracing`, with the supervisor's id (and name) and the child's server
 //!   type and id.
@@ -104,7 +106,10 @@
 //! * **Links.** The supervisor is linked to its children as OTP's is: a
 //!   child's exit reaches it as an exit signal, and if the supervisor is
 //!   killed every child gets the exit signal (a child that traps exits then
-//!   runs `terminate`, as with its parent's `EXIT`). The supervisor's side
+//!   runs `terminate`, as with its parent's `EXIT`). A child's start runs
+//!   in a task of its own: a panic in it is the start's error, and a child
+//!   whose init ends after its supervisor was killed gets that exit signal
+//!   too. The supervisor's side
 //!   of these links lives in its child table, not in the per-process list
 //!   that [`Context::link`] uses, so that a supervisor of 100 000 children
 //!   adds, finds and removes one in constant time.
@@ -116,10 +121,12 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use crate::child_spec::{shutdown_child, shutdown_children, ChildSpec, ChildType, Restart};
+use crate::child_spec::{
+    shutdown_child, shutdown_children, ChildSpec, ChildType, Restart, Shutdown,
+};
 use crate::error::{CallError, ExitReason, StartError};
 use crate::link::Exit;
 use crate::process::context::Context;
@@ -139,7 +146,9 @@ pub struct Options {
     /// At most this many restarts within [`max_seconds`](Options::max_seconds)
     /// (default 3; 0 means any restart shuts the supervisor down).
     pub max_restarts: u32,
-    /// The window of the restart intensity (default 5 s).
+    /// The window of the restart intensity (default 5 s). Must not be
+    /// zero, as in OTP: a supervisor started with a zero window fails its
+    /// init ([`StartError::Init`]).
     pub max_seconds: Duration,
 }
 
@@ -173,7 +182,8 @@ impl Options {
         self
     }
 
-    /// Sets `max_seconds`.
+    /// Sets `max_seconds`; it must be greater than zero (a zero window
+    /// makes the supervisor's start fail with [`StartError::Init`]).
     #[must_use]
     pub fn max_seconds(mut self, window: Duration) -> Self {
         self.max_seconds = window;
@@ -356,26 +366,59 @@ pub struct DynamicSupervisor {
     options: Options,
     /// The running children, by server id.
     children: IdMap<ServerId, Child>,
+    /// The children being stopped (out of the table, unlinked), with their
+    /// shutdown: `Drop` kills those it would have killed after their
+    /// budget, should the supervisor be killed while it waits for them.
+    stopping: IdMap<ServerId, (Pid, Shutdown)>,
     /// The children whose restart failed, to be retried.
     restarting: IdMap<u64, ChildSpec>,
     /// When the recent restarts happened (within `max_seconds`).
     restarts: VecDeque<tokio::time::Instant>,
     /// This server, uncounted (the children's side of their links).
     me: Arc<Shared<DynamicSupervisor>>,
+    /// The child a start task has started and this supervisor has not yet
+    /// taken into its table; shared with that task.
+    starting: Arc<Mutex<Starting>>,
+}
+
+/// Between a child's start task and its supervisor: the child started and
+/// not yet in the table, which the supervisor's `Drop` signals, or the
+/// supervisor's end, after which the task signals a child it starts. So no
+/// child outlives a supervisor killed while the child was in its init.
+#[derive(Default)]
+struct Starting {
+    /// The supervisor is gone, with this reason.
+    gone: Option<ExitReason>,
+    /// The child started, not yet in the table.
+    started: Option<Pid>,
+}
+
+/// Locks `starting` (a panic elsewhere leaves it consistent).
+fn lock(starting: &Mutex<Starting>) -> MutexGuard<'_, Starting> {
+    starting.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[crate::gen_server(crate = "crate", type = supervisor)]
 impl DynamicSupervisor {
     #[init]
-    fn init(options: Options, ctx: &mut Context<Self>) -> Self {
+    fn init(options: Options, ctx: &mut Context<Self>) -> crate::Init<Self> {
+        if options.max_seconds.is_zero() {
+            // OTP rejects a zero period: every earlier restart would fall
+            // outside the window, so a crashing child would restart forever.
+            return crate::Init::Error(ExitReason::error(
+                "invalid dynamic supervisor options: max_seconds must be greater than zero",
+            ));
+        }
         ctx.trap_exits(true);
-        DynamicSupervisor {
+        crate::Init::Ok(DynamicSupervisor {
             options,
             children: IdMap::default(),
+            stopping: IdMap::default(),
             restarting: IdMap::default(),
             restarts: VecDeque::new(),
             me: Arc::clone(&ctx.shared),
-        }
+            starting: Arc::default(),
+        })
     }
 
     /// Starts a child and waits for its init; the untyped form of
@@ -399,17 +442,20 @@ impl DynamicSupervisor {
         {
             return Err(StartChildError::MaxChildren);
         }
-        match spec.start().await {
+        match start_in_task(&spec, self.me.id, &self.starting).await {
             Ok(Some(pid)) => {
                 if let Some(expected) = expected {
                     if pid.type_name() != expected {
+                        // Left in `starting` meanwhile, for `Drop`.
                         shutdown_child(pid.clone(), spec.shutdown).await;
+                        lock(&self.starting).started = None;
                         return Err(StartChildError::WrongType {
                             expected,
                             found: pid.type_name(),
                         });
                     }
                 }
+                lock(&self.starting).started = None;
                 self.attach(pid.clone(), spec);
                 Ok(pid)
             }
@@ -427,7 +473,10 @@ impl DynamicSupervisor {
             .ok_or(TerminateChildError::NotFound)?;
         // Unlinked first, so that its exit is not taken for a failure.
         child.pid.process().remove_hook(HookKey::Link(self.me.id));
+        self.stopping
+            .insert(id, (child.pid.clone(), child.spec.shutdown));
         shutdown_child(child.pid, child.spec.shutdown).await;
+        self.stopping.remove(&id);
         Ok(())
     }
 
@@ -472,7 +521,16 @@ impl DynamicSupervisor {
     /// A child exited (or another linked process: ignored, as OTP does).
     #[info]
     async fn child_exited(&mut self, exit: Exit, ctx: &mut Context<Self>) {
-        let Some(child) = exit.from.and_then(|from| self.children.remove(&from)) else {
+        // Only a child that has exited: a live child that sends the
+        // supervisor an exit signal itself (`ctx.exit(&sup, ..)`, a message
+        // since the supervisor traps exits) is still running and supervised.
+        let Some(from) = exit
+            .from
+            .filter(|from| self.children.get(from).is_some_and(|c| !c.pid.is_alive()))
+        else {
+            return;
+        };
+        let Some(child) = self.children.remove(&from) else {
             return;
         };
         let restart = child.spec.restart.restarts_after(&exit.reason);
@@ -567,7 +625,7 @@ impl DynamicSupervisor {
             ctx.stop(ExitReason::Shutdown);
             return;
         }
-        match spec.start().await {
+        match start_in_task(&spec, self.me.id, &self.starting).await {
             Ok(Some(pid)) => {
                 tracing::info!(
                     supervisor = self.me.id.as_u64(),
@@ -577,6 +635,7 @@ impl DynamicSupervisor {
                     self.me.id,
                     pid,
                 );
+                lock(&self.starting).started = None;
                 self.attach(pid, spec);
             }
             Ok(None) | Err(StartError::Ignored) => {}
@@ -602,12 +661,47 @@ impl DynamicSupervisor {
     async fn shutdown(&mut self) {
         self.restarting.clear();
         let me = self.me.id;
-        let children = std::mem::take(&mut self.children);
-        shutdown_children(children.into_values().map(|child| {
+        for (id, child) in self.children.drain() {
             child.pid.process().remove_hook(HookKey::Link(me));
-            (child.pid, child.spec.shutdown)
-        }))
-        .await;
+            self.stopping.insert(id, (child.pid, child.spec.shutdown));
+        }
+        shutdown_children(self.stopping.values().cloned()).await;
+        self.stopping.clear();
+    }
+}
+
+/// Runs a child's start in a task of its own, so that a panic in it is the
+/// start's error ([`StartError::Init`] with [`ExitReason::Panic`]), not the
+/// supervisor's crash.
+///
+/// The task outlives a supervisor killed while it waits: the child it then
+/// starts gets the exit signal its link would have given (see
+/// [`Starting`]); otherwise it is left in `starting` for the supervisor to
+/// take into its table.
+async fn start_in_task(
+    spec: &ChildSpec,
+    me: ServerId,
+    starting: &Arc<Mutex<Starting>>,
+) -> Result<Option<Pid>, StartError> {
+    let start = spec.start();
+    let starting = Arc::clone(starting);
+    let task = tokio::spawn(async move {
+        let started = start.await;
+        if let Ok(Some(pid)) = &started {
+            let mut slot = lock(&starting);
+            if let Some(reason) = &slot.gone {
+                crate::link::signal(&**pid.process(), Some(me), reason.clone());
+            } else {
+                slot.started = Some(pid.clone());
+            }
+        }
+        started
+    });
+    match task.await {
+        Ok(started) => started,
+        Err(error) => Err(StartError::Init(ExitReason::Panic(
+            format!("the child's start panicked: {error}").into(),
+        ))),
     }
 }
 
@@ -625,11 +719,23 @@ impl fmt::Debug for DynamicSupervisor {
 /// to its children, as its links would.
 impl Drop for DynamicSupervisor {
     fn drop(&mut self) {
-        if self.children.is_empty() {
-            return;
-        }
         let me = self.me.id;
         let reason = self.me.exit_reason().unwrap_or(ExitReason::Killed);
+        {
+            let mut slot = lock(&self.starting);
+            slot.gone = Some(reason.clone());
+            if let Some(pid) = slot.started.take() {
+                crate::link::signal(&**pid.process(), Some(me), reason.clone());
+            }
+        }
+        // Killed while stopping children: none is left to wait for its
+        // budget, so a child that would be killed after it is killed now.
+        // One stopped with `Infinity` was asked to stop and is left to.
+        for (_, (pid, shutdown)) in self.stopping.drain() {
+            if !matches!(shutdown, Shutdown::Infinity) {
+                pid.kill();
+            }
+        }
         for (_, child) in self.children.drain() {
             let process = child.pid.process();
             if process.remove_hook(HookKey::Link(me)) {

@@ -75,7 +75,7 @@
 //!   against the intensity, so a child that cannot start ends in escalation.
 //!   A restart whose init returns `Ignore` drops the child.
 //! * **Its own shutdown** (stop, its parent's exit, escalation) stops all
-//!   children **concurrently**, each per its [`Shutdown`](crate::Shutdown):
+//!   children **concurrently**, each per its [`Shutdown`]:
 //!   `BrutalKill` kills it, `Timeout(t)` stops it and kills it if it has
 //!   not exited within `t`, `Infinity` waits. The whole takes as long as the
 //!   slowest child. A supervisor killed meanwhile (or during

@@ -1253,9 +1253,9 @@ async fn terminate_child_waits_for_a_shutdown_longer_than_the_call_timeout() {
     assert_eq!(sup.terminate_child("a").await, Ok(()));
     assert!(started.elapsed() >= Duration::from_secs(10));
     assert_eq!(pids(&sup).await[0], None);
-    // A timeout the caller sets is kept.
+    // A timeout the caller sets is kept, even one equal to the default.
     assert!(matches!(
-        sup.with_timeout(Duration::from_secs(1))
+        sup.with_timeout(genserver::DEFAULT_CALL_TIMEOUT)
             .terminate_child("b")
             .await,
         Err(SupervisorError::Call(genserver::CallError::Timeout))

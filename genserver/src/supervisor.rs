@@ -120,7 +120,7 @@ use crate::child_spec::{ChildSpec, ChildSpecError, ChildType, Restart, Shutdown}
 use crate::error::{CallError, ExitReason, StartError, StopError};
 use crate::link::Exit;
 use crate::process::context::Context;
-use crate::process::handle::{Handle, Process, ReplyTo, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT};
+use crate::process::handle::{Handle, Process, ReplyTo, ServerId, ServerRef};
 use crate::process::mailbox::Envelope;
 use crate::process::run::StartOptions;
 use crate::registry::Pid;
@@ -1027,9 +1027,9 @@ impl Client<Supervisor> for SupervisorClient {
 
 impl SupervisorClient {
     /// The handle for requests that wait for children: without a timeout,
-    /// unless this client was given one other than the default.
+    /// unless this client was given one.
     fn waiting(&self) -> Handle<Supervisor> {
-        if self.0.timeout() == DEFAULT_CALL_TIMEOUT {
+        if self.0.explicit_timeout().is_none() {
             self.0.with_timeout(Duration::MAX)
         } else {
             self.0.clone()

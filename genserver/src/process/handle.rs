@@ -72,7 +72,10 @@ impl fmt::Display for ServerId {
 /// timeout to use. Generated clients wrap one; you rarely touch it directly.
 pub struct Handle<S: GenServer> {
     shared: Arc<Shared<S>>,
-    timeout: Duration,
+    /// The call timeout set with `with_timeout`; `None`: the default
+    /// ([`DEFAULT_CALL_TIMEOUT`]), which a supervisor's own requests that
+    /// wait for children replace with no limit.
+    timeout: Option<Duration>,
 }
 
 impl<S: GenServer> Handle<S> {
@@ -80,7 +83,7 @@ impl<S: GenServer> Handle<S> {
         shared.add_handle();
         Handle {
             shared,
-            timeout: DEFAULT_CALL_TIMEOUT,
+            timeout: None,
         }
     }
 
@@ -119,6 +122,12 @@ impl<S: GenServer> Handle<S> {
 
     /// The call timeout this handle uses.
     pub fn timeout(&self) -> Duration {
+        self.timeout.unwrap_or(DEFAULT_CALL_TIMEOUT)
+    }
+
+    /// The call timeout set with [`with_timeout`](Handle::with_timeout),
+    /// if one was.
+    pub(crate) fn explicit_timeout(&self) -> Option<Duration> {
         self.timeout
     }
 
@@ -127,7 +136,7 @@ impl<S: GenServer> Handle<S> {
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         let mut handle = self.clone();
-        handle.timeout = timeout;
+        handle.timeout = Some(timeout);
         handle
     }
 
@@ -176,7 +185,7 @@ impl<S: GenServer> Handle<S> {
             return Ok(value);
         }
         let mut reply_gone = matches!(early, Some(Err(_)));
-        await_reply(&self.shared, &mut rx, &mut reply_gone, self.timeout).await
+        await_reply(&self.shared, &mut rx, &mut reply_gone, self.timeout()).await
     }
 
     /// Sends a call request and waits for the reply, blocking the thread:
@@ -232,7 +241,7 @@ impl<S: GenServer> Handle<S> {
         Request {
             shared: Arc::clone(&self.shared),
             state,
-            timeout: self.timeout,
+            timeout: self.timeout(),
         }
     }
 
@@ -315,7 +324,7 @@ impl<S: GenServer> fmt::Debug for Handle<S> {
         if let Some(name) = self.registered_name() {
             out.field("name", &name);
         }
-        out.field("timeout", &self.timeout).finish()
+        out.field("timeout", &self.timeout()).finish()
     }
 }
 

@@ -6,7 +6,8 @@
 use proc_macro2::Ident;
 use syn::ext::IdentExt;
 use syn::{
-    FnArg, GenericArgument, ImplItem, ImplItemFn, ItemImpl, Pat, PathArguments, ReturnType, Type,
+    FnArg, GenericArgument, ImplItem, ImplItemFn, ItemImpl, Pat, PathArguments, ReceiverKind,
+    ReturnType, Safety, Type,
 };
 
 use crate::attr::{self, Kind};
@@ -82,7 +83,7 @@ pub(crate) struct Terminate<'a> {
 
 impl<'a> Server<'a> {
     pub(crate) fn from_syn(item: &'a ItemImpl, errors: &mut Errors) -> Option<Server<'a>> {
-        if let Some((_, path, _)) = &item.trait_ {
+        if let Some((path, _)) = &item.trait_ {
             errors.spanned(
                 path,
                 "#[gen_server] goes on an inherent impl block of your server type (`impl MyServer { ... }`), not on a trait impl",
@@ -180,7 +181,7 @@ impl<'a> Handler<'a> {
         let before = errors.len();
         check_not_generic(method, kind, errors);
         match sig.receiver() {
-            Some(receiver) if receiver.reference.is_some() && receiver.colon_token.is_none() => {}
+            Some(receiver) if matches!(receiver.kind, ReceiverKind::Reference(..)) => {}
             Some(receiver) => errors.spanned(
                 receiver,
                 format!(
@@ -314,7 +315,7 @@ impl<'a> Terminate<'a> {
         let before = errors.len();
         check_not_generic(method, Kind::Terminate, errors);
         match sig.receiver() {
-            Some(receiver) if receiver.reference.is_some() && receiver.colon_token.is_none() => {}
+            Some(receiver) if matches!(receiver.kind, ReceiverKind::Reference(..)) => {}
             Some(receiver) => errors.spanned(receiver, "#[terminate] takes `&mut self` or `&self`"),
             None => errors.spanned(
                 &sig.ident,
@@ -365,10 +366,7 @@ fn format_status_ok(method: &ImplItemFn, errors: &mut Errors) -> bool {
         );
     }
     match sig.receiver() {
-        Some(receiver)
-            if receiver.reference.is_some()
-                && receiver.mutability.is_none()
-                && receiver.colon_token.is_none() => {}
+        Some(receiver) if matches!(receiver.kind, ReceiverKind::Reference(_, _, None)) => {}
         Some(receiver) => errors.spanned(
             receiver,
             format!("#[format_status] only looks at the state: take `&self`; {SHAPE}"),
@@ -622,7 +620,7 @@ fn check_returns<'a>(
 }
 
 fn check_not_generic(method: &ImplItemFn, kind: Kind, errors: &mut Errors) {
-    if let Some(unsafety) = &method.sig.unsafety {
+    if let Safety::Unsafe(unsafety) = &method.sig.safety {
         errors.spanned(
             unsafety,
             format!(

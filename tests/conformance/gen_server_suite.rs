@@ -1,0 +1,1 @@
+//! OTP's `lib/stdlib/test/gen_server_SUITE.erl`, its single-node cases.

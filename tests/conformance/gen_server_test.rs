@@ -1,0 +1,1 @@
+//! Elixir's `lib/elixir/test/elixir/gen_server_test.exs`, case by case.

@@ -1,0 +1,1 @@
+//! OTP's `lib/stdlib/test/supervisor_SUITE.erl`, its single-node cases.

@@ -4,6 +4,7 @@
 //! or skipped with the reason.
 
 mod agent_test;
+mod common;
 mod dynamic_supervisor_test;
 mod gen_server_suite;
 mod gen_server_test;

@@ -1,5 +1,5 @@
 //! What the ports of Elixir's suites share: the `Stack` server their
-//! GenServer and Supervisor tests use.
+//! GenServer and Supervisor tests use, and a worker that only sleeps.
 
 use genserver::prelude::*;
 
@@ -42,3 +42,11 @@ impl Stack {
         ctx.stop(ExitReason::Normal);
     }
 }
+
+/// A worker that does nothing until it is stopped (Elixir's sleepy worker,
+/// `Process.sleep(:infinity)`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Sleeper;
+
+#[gen_server]
+impl Sleeper {}

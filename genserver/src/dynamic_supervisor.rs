@@ -61,6 +61,9 @@
 //!   ([`StartChildError::Ignored`], Elixir's `:ignore`); a failing init is
 //!   [`StartChildError::Start`] with the [`StartError`]; a full supervisor
 //!   is [`StartChildError::MaxChildren`] (`{:error, :max_children}`).
+//! * **A significant child** is refused
+//!   ([`StartError::InvalidChild`], OTP's `{:invalid_significant, true}`): a
+//!   dynamic supervisor has no automatic shutdown for its end to set off.
 //! * **A child's exit** reaches the supervisor as a trapped exit signal. A
 //!   child whose [`Restart`] says so is restarted at once;
 //!   every restart counts against the intensity (`max_restarts` within
@@ -125,7 +128,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::child_spec::{
-    shutdown_child, shutdown_children, ChildSpec, ChildType, Restart, Shutdown,
+    shutdown_child, shutdown_children, ChildSpec, ChildSpecError, ChildType, Restart, Shutdown,
 };
 use crate::error::{CallError, ExitReason, StartError};
 use crate::link::Exit;
@@ -199,7 +202,9 @@ pub enum StartChildError {
     /// (`:ignore`): no child was added.
     Ignored,
     /// The child did not start (`{:error, reason}`): its init failed,
-    /// panicked or timed out, or its name was taken.
+    /// panicked or timed out, or its name was taken; or the spec was
+    /// refused ([`StartError::InvalidChild`]: a significant child, which a
+    /// dynamic supervisor, having no automatic shutdown, does not take).
     Start(StartError),
     /// The supervisor has `max_children` children already
     /// (`{:error, :max_children}`).
@@ -434,6 +439,14 @@ impl DynamicSupervisor {
             if !found.is_empty() && found != expected {
                 return Err(StartChildError::WrongType { expected, found });
             }
+        }
+        if spec.significant {
+            // As OTP's (`{:invalid_significant, true}`): a dynamic supervisor
+            // has no automatic shutdown for a significant child's end to set off.
+            return Err(StartChildError::Start(StartError::InvalidChild {
+                id: Arc::clone(&spec.id),
+                error: ChildSpecError::SignificantWithoutAutoShutdown,
+            }));
         }
         if self
             .options

@@ -17,8 +17,8 @@ use genserver::prelude::*;
 use genserver::registry::{self, Registry};
 use genserver::task::Task;
 use genserver::{
-    ChildSpec, ChildType, DynamicSupervisor, Pid, Restart, Shutdown, StartError, Strategy,
-    Supervisor, SupervisorError, SupervisorSpec,
+    ChildSpec, ChildSpecError, ChildType, DynamicSupervisor, Pid, Restart, Shutdown, StartError,
+    Strategy, Supervisor, SupervisorError, SupervisorSpec,
 };
 use tokio::sync::mpsc;
 
@@ -266,6 +266,29 @@ async fn start_child_2_supports_extra_arguments() {
     .restart(Restart::Temporary);
     assert!(sup.start_child_pid(child).await.is_ok());
     assert_eq!(rx.recv().await, Some("from_child"));
+}
+
+/// Elixir's invalid specs (no id, a bad MFA, a negative shutdown) cannot
+/// be written; a significant child can, and a dynamic supervisor, which
+/// has no automatic shutdown, refuses it.
+#[tokio::test]
+async fn start_child_2_with_invalid_child_spec() {
+    let sup = start(Options::new()).await;
+    let significant = sleepy_worker()
+        .restart(Restart::Transient)
+        .significant(true);
+    let refused = sup.start_child_pid(significant).await;
+    assert!(
+        matches!(
+            refused,
+            Err(StartChildError::Start(StartError::InvalidChild {
+                error: ChildSpecError::SignificantWithoutAutoShutdown,
+                ..
+            }))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(counts(&sup).await, (0, 0));
 }
 
 #[tokio::test]

@@ -751,3 +751,21 @@ async fn terminate_child_2_terminates_child_with_integer_shutdown() {
     );
     assert_eq!(counts(&sup).await, (0, 0));
 }
+
+/// A child whose restart keeps failing is terminated by the pid it had.
+#[tokio::test]
+async fn terminate_child_2_terminates_restarting_child() {
+    let sup = start(Options::new().max_restarts(u32::MAX)).await;
+    let pid = sup
+        .start_child_pid(restart_then(Then::Error("found")))
+        .await
+        .unwrap();
+    assert_kill(&pid, ExitReason::Shutdown).await;
+    assert_eq!(sup.terminate_child(pid.clone()).await, Ok(()));
+
+    assert_eq!(
+        sup.terminate_child(pid).await,
+        Err(TerminateChildError::NotFound)
+    );
+    assert_eq!(counts(&sup).await, (0, 0));
+}

@@ -107,7 +107,10 @@
 //! * **Shutdown runs `terminate`.** OTP sends each child an exit signal
 //!   `shutdown`, so only children that trap exits run `terminate`; here each
 //!   child is stopped in order and its `terminate` runs within its shutdown
-//!   budget, since a Rust server's cleanup lives there.
+//!   budget, since a Rust server's cleanup lives there. The child then exits
+//!   with the supervisor's reason (or a panic's, if its `terminate`
+//!   panics): it cannot answer the shutdown with a reason of its own, as an
+//!   OTP child trapping the exit can (`exit({:shutdown, :oops})`).
 //! * **Links.** The supervisor is linked to its children as OTP's is: a
 //!   child's exit reaches it as an exit signal, and if the supervisor is
 //!   killed every child gets the exit signal (a child that traps exits then

@@ -44,6 +44,8 @@ impl CustomSup {}
 #[tokio::test]
 async fn generates_child_spec_1() {
     let spec = Supervisor::child_spec(stack_sup((&["hello"], "elixir_supervisor_gen_spec")));
+    // The id is the type's name, as Elixir's is the module's.
+    assert_eq!(&*spec.id, "Supervisor");
     assert_eq!(spec.child_type, ChildType::Supervisor);
     assert_eq!(spec.restart, Restart::Permanent);
     assert_eq!(spec.shutdown, Shutdown::Infinity);

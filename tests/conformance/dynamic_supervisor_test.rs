@@ -401,7 +401,7 @@ async fn start_child_2_transient_child_is_restarted_unless_normal_shutdown_shutd
     assert_eq!(counts(&sup).await, (1, 1));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn start_child_2_permanent_child_is_restarted_regardless_of_reason() {
     let child = sleepy_worker().restart(Restart::Permanent);
     let sup = start(Options::new().max_restarts(100_000)).await;
@@ -492,7 +492,7 @@ async fn start_child_2_restarting_on_init_children_counted_in_max_children() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn start_child_2_restarting_on_exit_children_counted_in_max_children() {
     let child = sleepy_worker();
     let sup = start(Options::new().max_children(1).max_restarts(100_000)).await;
@@ -530,7 +530,7 @@ async fn start_child_2_restarting_a_child_with_extra_arguments_successfully_rest
     assert_eq!(counts(&sup).await, (1, 1));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn start_child_2_child_is_restarted_when_trying_again() {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // `Process.get(:try_again)`: flips on every start.
@@ -557,7 +557,7 @@ async fn start_child_2_child_is_restarted_when_trying_again() {
     assert_eq!(counts(&sup).await, (1, 1));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn start_child_2_child_triggers_maximum_restarts() {
     let sup = start(Options::new().max_restarts(1)).await;
     let pid = sup
@@ -568,7 +568,7 @@ async fn start_child_2_child_triggers_maximum_restarts() {
     assert_eq!(sup.exited().await, Ok(ExitReason::Shutdown));
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn start_child_2_child_triggers_maximum_intensity_when_trying_again() {
     let sup = start(Options::new().max_restarts(10)).await;
     let pid = sup

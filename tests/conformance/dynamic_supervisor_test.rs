@@ -22,7 +22,7 @@ use genserver::{
 };
 use tokio::sync::mpsc;
 
-use crate::common::Sleeper;
+use crate::elixir_common::Sleeper;
 
 /// Elixir's `sleepy_worker/1`: a child that runs until it is stopped.
 fn sleepy_worker() -> ChildSpec {

@@ -8,7 +8,7 @@ use genserver::prelude::*;
 use genserver::registry::{self, LookupError, Registry};
 use genserver::{ChildType, Restart, Shutdown, StopError};
 
-use crate::common::Stack;
+use crate::elixir_common::Stack;
 
 /// Elixir's `CustomStack`: `use GenServer, id: :id, restart: :temporary,
 /// shutdown: :infinity` (the `start:` option has no counterpart: a

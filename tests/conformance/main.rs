@@ -4,8 +4,8 @@
 //! or skipped with the reason.
 
 mod agent_test;
-mod common;
 mod dynamic_supervisor_test;
+mod elixir_common;
 mod gen_server_suite;
 mod gen_server_test;
 mod supervisor_suite;

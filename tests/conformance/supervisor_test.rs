@@ -14,7 +14,7 @@ use genserver::{
     Supervisor, SupervisorError, SupervisorSpec,
 };
 
-use crate::common::Stack;
+use crate::elixir_common::Stack;
 
 /// The spec of a `Stack` child started under `name`
 /// (`{Stack, {[:hello], [name: name]}}`).

@@ -61,6 +61,9 @@
 //!   ([`StartChildError::Ignored`], Elixir's `:ignore`); a failing init is
 //!   [`StartChildError::Start`] with the [`StartError`]; a full supervisor
 //!   is [`StartChildError::MaxChildren`] (`{:error, :max_children}`).
+//! * **A significant child** is refused
+//!   ([`StartError::InvalidChild`], OTP's `{:invalid_significant, true}`): a
+//!   dynamic supervisor has no automatic shutdown for its end to set off.
 //! * **A child's exit** reaches the supervisor as a trapped exit signal. A
 //!   child whose [`Restart`] says so is restarted at once;
 //!   every restart counts against the intensity (`max_restarts` within
@@ -73,6 +76,8 @@
 //!   pid, and is retried through a message the supervisor sends itself, so
 //!   calls queued meanwhile are served between tries. Every try counts
 //!   against the intensity, so a child that cannot start ends in escalation.
+//!   [`terminate_child`](DynamicSupervisorClient::terminate_child) of the
+//!   server that exited removes it and ends the retries, as in OTP.
 //!   A restart whose init returns `Ignore` drops the child.
 //! * **Its own shutdown** (stop, its parent's exit, escalation) stops all
 //!   children **concurrently**, each per its [`Shutdown`]:
@@ -102,7 +107,10 @@
 //! * **Shutdown runs `terminate`.** OTP sends each child an exit signal
 //!   `shutdown`, so only children that trap exits run `terminate`; here each
 //!   child is stopped in order and its `terminate` runs within its shutdown
-//!   budget, since a Rust server's cleanup lives there.
+//!   budget, since a Rust server's cleanup lives there. The child then exits
+//!   with the supervisor's reason (or a panic's, if its `terminate`
+//!   panics): it cannot answer the shutdown with a reason of its own, as an
+//!   OTP child trapping the exit can (`exit({:shutdown, :oops})`).
 //! * **Links.** The supervisor is linked to its children as OTP's is: a
 //!   child's exit reaches it as an exit signal, and if the supervisor is
 //!   killed every child gets the exit signal (a child that traps exits then
@@ -125,13 +133,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::child_spec::{
-    shutdown_child, shutdown_children, ChildSpec, ChildType, Restart, Shutdown,
+    shutdown_child, shutdown_children, ChildSpec, ChildSpecError, ChildType, Restart, Shutdown,
 };
 use crate::error::{CallError, ExitReason, StartError};
 use crate::link::Exit;
 use crate::process::context::Context;
 use crate::process::handle::{Process, ServerId, ServerRef};
-use crate::process::mailbox::{unique, HookKey, Shared};
+use crate::process::mailbox::{HookKey, Shared};
 use crate::registry::Pid;
 use crate::server::GenServer;
 
@@ -199,7 +207,9 @@ pub enum StartChildError {
     /// (`:ignore`): no child was added.
     Ignored,
     /// The child did not start (`{:error, reason}`): its init failed,
-    /// panicked or timed out, or its name was taken.
+    /// panicked or timed out, or its name was taken; or the spec was
+    /// refused ([`StartError::InvalidChild`]: a significant child, which a
+    /// dynamic supervisor, having no automatic shutdown, does not take).
     Start(StartError),
     /// The supervisor has `max_children` children already
     /// (`{:error, :max_children}`).
@@ -319,10 +329,10 @@ pub struct Counts {
 
 /// A child the supervisor tried to restart and could not, to be tried again.
 #[derive(Debug)]
-pub struct RetryRestart(u64);
+pub struct RetryRestart(ServerId);
 
-/// The child table's hasher. Its keys are server ids and retry keys: u64s
-/// handed out by counters, never chosen by a client, so SipHash's defence
+/// The child table's hasher. Its keys are server ids: u64s handed out by a
+/// counter, never chosen by a client, so SipHash's defence
 /// against chosen keys buys nothing here, and one multiplication (Fibonacci
 /// hashing, as FxHash does) spreads consecutive ids over the table's
 /// buckets and control bytes alike.
@@ -345,7 +355,7 @@ impl Hasher for IdHasher {
     }
 }
 
-/// A map keyed by server id or retry key (see [`IdHasher`]).
+/// A map keyed by server id (see [`IdHasher`]).
 type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// One running child.
@@ -370,8 +380,10 @@ pub struct DynamicSupervisor {
     /// shutdown: `Drop` kills those it would have killed after their
     /// budget, should the supervisor be killed while it waits for them.
     stopping: IdMap<ServerId, (Pid, Shutdown)>,
-    /// The children whose restart failed, to be retried.
-    restarting: IdMap<u64, ChildSpec>,
+    /// The children whose restart failed, to be retried, by the id of the
+    /// server that exited: `terminate_child` takes that id to stop the
+    /// retries, as OTP keys a restarting child by its last pid.
+    restarting: IdMap<ServerId, ChildSpec>,
     /// When the recent restarts happened (within `max_seconds`).
     restarts: VecDeque<tokio::time::Instant>,
     /// This server, uncounted (the children's side of their links).
@@ -435,6 +447,14 @@ impl DynamicSupervisor {
                 return Err(StartChildError::WrongType { expected, found });
             }
         }
+        if spec.significant {
+            // As OTP's (`{:invalid_significant, true}`): a dynamic supervisor
+            // has no automatic shutdown for a significant child's end to set off.
+            return Err(StartChildError::Start(StartError::InvalidChild {
+                id: Arc::clone(&spec.id),
+                error: ChildSpecError::SignificantWithoutAutoShutdown,
+            }));
+        }
         if self
             .options
             .max_children
@@ -467,10 +487,14 @@ impl DynamicSupervisor {
     /// Stops a child per its shutdown and forgets it.
     #[call]
     async fn terminate_child_erased(&mut self, id: ServerId) -> Result<(), TerminateChildError> {
-        let child = self
-            .children
-            .remove(&id)
-            .ok_or(TerminateChildError::NotFound)?;
+        let Some(child) = self.children.remove(&id) else {
+            // A child being restarted is known by the pid it had.
+            return self
+                .restarting
+                .remove(&id)
+                .map(drop)
+                .ok_or(TerminateChildError::NotFound);
+        };
         // Unlinked first, so that its exit is not taken for a failure.
         child.pid.process().remove_hook(HookKey::Link(self.me.id));
         self.stopping
@@ -547,7 +571,7 @@ impl DynamicSupervisor {
             );
         }
         if restart {
-            self.restart(child.spec, ctx).await;
+            self.restart(from, child.spec, ctx).await;
         }
     }
 
@@ -555,7 +579,7 @@ impl DynamicSupervisor {
     #[info]
     async fn retry_restart(&mut self, retry: RetryRestart, ctx: &mut Context<Self>) {
         if let Some(spec) = self.restarting.remove(&retry.0) {
-            self.restart(spec, ctx).await;
+            self.restart(retry.0, spec, ctx).await;
         }
     }
 
@@ -610,8 +634,10 @@ impl DynamicSupervisor {
         self.restarts.len() <= self.options.max_restarts as usize
     }
 
-    /// Restarts a child, or escalates if that is one restart too many.
-    async fn restart(&mut self, spec: ChildSpec, ctx: &mut Context<Self>) {
+    /// Restarts a child (`exited` is the server that exited, by which a
+    /// failed restart is known until it succeeds), or escalates if that is
+    /// one restart too many.
+    async fn restart(&mut self, exited: ServerId, spec: ChildSpec, ctx: &mut Context<Self>) {
         if !self.allow_restart() {
             tracing::error!(
                 supervisor = self.me.id.as_u64(),
@@ -649,9 +675,8 @@ impl DynamicSupervisor {
                     self.me.id,
                     error,
                 );
-                let key = unique();
-                self.restarting.insert(key, spec);
-                ctx.server_ref().send(RetryRestart(key));
+                self.restarting.insert(exited, spec);
+                ctx.server_ref().send(RetryRestart(exited));
             }
         }
     }
@@ -774,6 +799,9 @@ impl DynamicSupervisorClient {
 
     /// Stops a child per its shutdown and removes it
     /// (`DynamicSupervisor.terminate_child/2`); waits until it has exited.
+    /// A child whose restart failed and is being retried is known by the
+    /// server that exited: terminating that one removes the child and ends
+    /// the retries.
     /// `child` is its [`Pid`] or `&ServerRef`.
     pub async fn terminate_child(&self, child: impl Into<Pid>) -> Result<(), TerminateChildError> {
         let id = child.into().id();

@@ -5,6 +5,7 @@
 
 mod agent_test;
 mod dynamic_supervisor_test;
+mod elixir_common;
 mod gen_server_suite;
 mod gen_server_test;
 mod supervisor_suite;

@@ -80,13 +80,37 @@ enum Start {
     Ignore,
     /// `stop`: `{stop, stopped}`.
     Stop,
+    /// `{error, foobar}`.
+    Error,
     /// `hibernate`: `{ok, [], hibernate}`.
     Hibernate,
     /// `sleep`: sleeps a second, then `{ok, []}`.
     Sleep,
     /// `{state, State}`.
     State(St),
+    /// `{continue, Pid}`: `{ok, [], {continue, {message, Pid}}}`, with
+    /// `{after_continue, Pid}` sent to itself first.
+    Continue(Notes),
+    /// `{ets, InitResult}`: takes a name only one server can hold (the
+    /// original creates a named ETS table), then ends `init` as told.
+    Ets(Outcome),
 }
+
+/// How `init` ends for `loop_start_fail`.
+#[derive(Clone, Copy)]
+enum Outcome {
+    /// `{return, {stop, failed_to_start}}`.
+    Stop,
+    /// `{return, ignore}`.
+    Ignore,
+    /// `{crash, error | exit, bailout}`.
+    Crash,
+    /// `{wait, 1000, void}`.
+    Wait,
+}
+
+/// The name `Start::Ets` takes.
+const ETS: &str = "gen_server_suite.loop_start_fail.ets";
 
 /// The server's state, the shapes the Erlang term takes.
 enum St {
@@ -108,6 +132,10 @@ enum St {
     Named(String),
     /// `crash_terminate` (and `{undef_in_terminate, _}`): `terminate` crashes.
     CrashTerminate,
+    /// A state whose `format_status` crashes (`crash_in_format_status`).
+    CrashFormat,
+    /// A state `format_status` shows a subset of (`format_status_subset`).
+    Secret { shown: String, hidden: String },
 }
 
 impl St {
@@ -122,6 +150,8 @@ impl St {
             St::Continue(_) => "continue".into(),
             St::Named(state) => state.clone(),
             St::CrashTerminate => "crash_terminate".into(),
+            St::CrashFormat => "crash_format".into(),
+            St::Secret { shown, hidden } => format!("{shown} {hidden}"),
         }
     }
 }
@@ -143,6 +173,26 @@ enum Msg {
     Continue,
     /// `{call_undef_fun, Mod, Fun}`: the handler itself fails.
     CallUndefFun,
+    /// `{after_continue, Pid}`: answers `after_continue` and `ack`.
+    AfterContinue(Notes),
+    /// `{continue_noreply, Pid}`.
+    ContinueNoreply(Notes),
+    /// `{continue_continue, Pid}`.
+    ContinueContinue(Notes),
+    /// `continue_stop`.
+    ContinueStop,
+}
+
+/// The steps of `handle_continue/2`.
+enum Cont {
+    /// `{message, Pid}`.
+    Message(Notes),
+    /// `{message, Pid, From}`: also answers the call held.
+    MessageReply(Notes, ReplyTo<&'static str>),
+    /// `{continue, Pid}`: asks for another continuation.
+    Continue(Notes),
+    /// `stop`: `{stop, normal, State}`.
+    Stop,
 }
 
 /// The `gen_server_SUITE` callback module.
@@ -174,9 +224,23 @@ impl Suite {
             Start::Plain => {}
             Start::Ignore => return Init::Ignore,
             Start::Stop => return Init::Stop(stopped()),
+            Start::Error => return Init::Error(ExitReason::error("foobar")),
             Start::Hibernate => server.sleep_now(ctx),
             Start::Sleep => tokio::time::sleep(ms(1000)).await,
             Start::State(state) => server.state = state,
+            Start::Continue(to) => {
+                ctx.server_ref().send(Msg::AfterContinue(to.clone()));
+                ctx.continue_with(Cont::Message(to));
+            }
+            Start::Ets(outcome) => {
+                registry::register(ETS, &ctx.server_ref()).expect("the last one is gone");
+                match outcome {
+                    Outcome::Stop => return Init::Stop(ExitReason::error("failed_to_start")),
+                    Outcome::Ignore => return Init::Ignore,
+                    Outcome::Crash => panic!("bailout"),
+                    Outcome::Wait => tokio::time::sleep(ms(1000)).await,
+                }
+            }
         }
         Init::Ok(server)
     }
@@ -242,6 +306,43 @@ impl Suite {
         "ok"
     }
 
+    /// `{continue_reply, Pid}`: `{reply, ok, State, {continue, {message, Pid}}}`.
+    #[call]
+    fn continue_reply(&mut self, to: Notes, ctx: &mut Context<Self>) -> &'static str {
+        ctx.server_ref().send(Msg::AfterContinue(to.clone()));
+        ctx.continue_with(Cont::Message(to));
+        "ok"
+    }
+
+    /// `{continue_noreply, Pid}`: `{noreply, State, {continue, {message,
+    /// Pid, From}}}`: the continuation answers.
+    #[call]
+    fn continue_noreply(
+        &mut self,
+        to: Notes,
+        reply: ReplyTo<&'static str>,
+        ctx: &mut Context<Self>,
+    ) {
+        ctx.server_ref().send(Msg::AfterContinue(to.clone()));
+        ctx.continue_with(Cont::MessageReply(to, reply));
+    }
+
+    /// `gen_server:call(self(), oops)`, with the default timeout and with
+    /// `infinity`.
+    #[call]
+    async fn call_self(
+        &self,
+        ctx: &mut Context<Self>,
+    ) -> (
+        Result<&'static str, CallError>,
+        Result<&'static str, CallError>,
+    ) {
+        let me = ctx.server_ref();
+        let default = me.started_p().await;
+        let infinity = me.with_timeout(Duration::MAX).started_p().await;
+        (default, infinity)
+    }
+
     /// `crash`: `exit(crashed)`.
     #[call]
     fn crash(&mut self) -> &'static str {
@@ -296,6 +397,13 @@ impl Suite {
         self.state = St::Empty;
     }
 
+    /// `{continue_noreply, Pid}` as a cast.
+    #[cast]
+    fn cast_continue_noreply(&mut self, to: Notes, ctx: &mut Context<Self>) {
+        ctx.server_ref().send(Msg::AfterContinue(to.clone()));
+        ctx.continue_with(Cont::Message(to));
+    }
+
     /// `{From, stop}`: `{stop, {From, stopped}, State}`.
     #[cast]
     fn cast_stop(&mut self, from: Notes, ctx: &mut Context<Self>) {
@@ -333,6 +441,34 @@ impl Suite {
                 other => self.state = other,
             },
             Msg::CallUndefFun => panic!("undef: gen_server_suite:handle_info/0"),
+            Msg::AfterContinue(to) => {
+                note(&to, self.id, "after_continue");
+                note(&to, self.id, "ack");
+            }
+            Msg::ContinueNoreply(to) => {
+                ctx.server_ref().send(Msg::AfterContinue(to.clone()));
+                ctx.continue_with(Cont::Message(to));
+            }
+            Msg::ContinueContinue(to) => ctx.continue_with(Cont::Continue(to)),
+            Msg::ContinueStop => ctx.continue_with(Cont::Stop),
+        }
+    }
+
+    /// `handle_continue/2`.
+    #[continuation]
+    fn cont(&mut self, step: Cont, ctx: &mut Context<Self>) {
+        match step {
+            Cont::Message(to) => note(&to, self.id, "continue"),
+            Cont::MessageReply(to, reply) => {
+                note(&to, self.id, "continue");
+                reply.send("ok");
+            }
+            Cont::Continue(to) => {
+                note(&to, self.id, "before_continue");
+                ctx.server_ref().send(Msg::AfterContinue(to.clone()));
+                ctx.continue_with(Cont::Message(to));
+            }
+            Cont::Stop => ctx.stop(ExitReason::Normal),
         }
     }
 
@@ -362,7 +498,11 @@ impl Suite {
     /// `format_status/2`: `{formatted, State}`.
     #[format_status]
     fn status(&self) -> String {
-        format!("formatted {}", self.state.show())
+        match &self.state {
+            St::CrashFormat => panic!("crash format_status"),
+            St::Secret { shown, .. } => format!("formatted {shown}"),
+            state => format!("formatted {}", state.show()),
+        }
     }
 }
 
@@ -448,6 +588,12 @@ async fn start() {
         StartError::Ignored
     );
 
+    // anonymous with {error, foobar}
+    assert_eq!(
+        Suite::start(Start::Error).await.unwrap_err(),
+        StartError::Init(ExitReason::error("foobar"))
+    );
+
     // anonymous with stop
     assert_eq!(
         Suite::start(Start::Stop).await.unwrap_err(),
@@ -461,19 +607,29 @@ async fn start() {
     assert_eq!(pid1.call_stop().await, Ok("ok"));
     assert_eq!(link1.exited().await, stopped());
 
-    // local register, then local register linked
-    for linked in [false, true] {
+    // anonymous monitored
+    let monitored = plain().await;
+    let monitor = monitored.monitor();
+    assert_eq!(monitored.started_p().await, Ok("ok"));
+    assert_eq!(monitored.call_stop().await, Ok("ok"));
+    let down = monitor.await;
+    assert_eq!((down.id, down.reason), (monitored.id(), stopped()));
+
+    // local register, then local register linked, then monitored
+    for watch in ["none", "link", "monitor"] {
         let pid = Suite::start_with(Start::Plain, named(NAME)).await.unwrap();
-        let link = linked.then(|| pid.link().unwrap());
+        let link = (watch == "link").then(|| pid.link().unwrap());
+        let monitor = (watch == "monitor").then(|| pid.monitor());
         assert_eq!(by_name(NAME).started_p().await, Ok("ok"));
         match Suite::start_with(Start::Plain, named(NAME)).await {
             Err(StartError::AlreadyStarted(holder)) => assert_eq!(holder.id(), pid.id()),
             other => panic!("expected already_started, got {other:?}"),
         }
         assert_eq!(by_name(NAME).call_stop().await, Ok("ok"));
-        match link {
-            Some(link) => assert_eq!(link.exited().await, stopped()),
-            None => assert_eq!(pid.exited().await, Ok(stopped())),
+        match (link, monitor) {
+            (Some(link), _) => assert_eq!(link.exited().await, stopped()),
+            (_, Some(monitor)) => assert_eq!(monitor.await.reason, stopped()),
+            _ => assert_eq!(pid.exited().await, Ok(stopped())),
         }
         assert_eq!(
             pid.with_timeout(ms(10)).started_p().await,
@@ -765,6 +921,16 @@ impl Parent {
         let child = ctx.start_link::<Suite>(Start::Plain).await.unwrap();
         registry::register(name, &child).unwrap();
         child
+    }
+
+    /// `gen_server:start_link(?MODULE, Arg, [])` from this server.
+    #[call]
+    async fn start_linked(
+        &mut self,
+        start: Start,
+        ctx: &mut Context<Self>,
+    ) -> Result<ServerRef<Suite>, StartError> {
+        ctx.start_link::<Suite>(start).await
     }
 
     #[info]
@@ -1351,4 +1517,246 @@ async fn undef_in_handle_info() {
         monitor.await.reason,
         ExitReason::Panic("undef: gen_server_suite:handle_info/0".into())
     );
+}
+
+/// `loop_start_fail/1`: `start` that fails, five times over for each way
+/// it can fail, and each time the failed server is gone, and its name
+/// free, when `start` returns: `init` takes a name only one server can hold
+/// (the original creates a named ETS table). Plain and linked (from a
+/// server; `start_monitor` is `start` then `monitor` here). (`{return,
+/// 4711}`, a bad return value, is left out: `init`'s return type is checked
+/// when it compiles; `{crash, error, _}` and `{crash, exit, _}` are one
+/// thing in Rust, a panic.)
+#[tokio::test(start_paused = true)]
+async fn loop_start_fail() {
+    let parent = Parent::start(()).await.unwrap();
+    let bailout = StartError::Init(ExitReason::Panic("bailout".into()));
+    for linked in [false, true] {
+        for (outcome, expected) in [
+            (
+                Outcome::Stop,
+                StartError::Init(ExitReason::error("failed_to_start")),
+            ),
+            (Outcome::Ignore, StartError::Ignored),
+            (Outcome::Crash, bailout.clone()),
+        ] {
+            for _ in 0..5 {
+                let started = if linked {
+                    parent.start_linked(Start::Ets(outcome)).await.unwrap()
+                } else {
+                    Suite::start(Start::Ets(outcome)).await
+                };
+                assert_eq!(started.unwrap_err(), expected);
+                assert!(registry::whereis_pid(ETS).is_none());
+            }
+        }
+    }
+    for _ in 0..5 {
+        let options = StartOptions::new().timeout(ms(200));
+        let started = Suite::start_with(Start::Ets(Outcome::Wait), options).await;
+        assert_eq!(started.unwrap_err(), StartError::Timeout);
+        assert!(registry::whereis_pid(ETS).is_none());
+    }
+    assert!(parent.is_alive());
+}
+
+/// `send_request/1`: requests sent at once and answered later, in mailbox
+/// order, checked before their reply is in, waited for with a timeout that
+/// leaves them pending, and to servers that are gone. (The remote-node
+/// parts, `{global, _}` and `badreturn` are left out.)
+#[tokio::test(start_paused = true)]
+async fn send_request() {
+    const NAME: &str = "gen_server_suite.send_request.my_test_name";
+    let pid = Suite::start_with(Start::Plain, named(NAME)).await.unwrap();
+    let _link = pid.link().unwrap();
+
+    let mut request = by_name(NAME).request().started_p();
+    assert_eq!(request.wait_response(Duration::MAX).await, Ok("ok"));
+    let mut request = pid.request().delayed_answer(ms(1));
+    assert_eq!(request.wait_response(Duration::MAX).await, Ok("delayed"));
+
+    // two requests within a specified time.
+    let mut promise1 = by_name(NAME).request().call_within(ms(1000));
+    let mut promise2 = by_name(NAME).request().next_call();
+    assert_eq!(promise1.wait_response(Duration::MAX).await, Ok("ok"));
+    assert_eq!(promise2.wait_response(Duration::MAX).await, Ok(true));
+
+    let mut promise3 = by_name(NAME).request().call_within(ms(1000));
+    assert_eq!(promise3.check_response(), None);
+    let checked = tokio::time::timeout(ms(1000), async {
+        loop {
+            if let Some(response) = promise3.check_response() {
+                break response;
+            }
+            tokio::time::sleep(ms(1)).await;
+        }
+    });
+    assert_eq!(checked.await, Ok(Ok("ok")));
+    tokio::time::sleep(ms(1500)).await;
+    let mut request = by_name(NAME).request().next_call();
+    assert_eq!(request.wait_response(Duration::MAX).await, Ok(false));
+
+    // timeout
+    let mut promise5 = by_name(NAME).request().delayed_answer(ms(50));
+    assert_eq!(
+        promise5.wait_response(Duration::ZERO).await,
+        Err(CallError::Timeout)
+    );
+    assert_eq!(promise5.wait_response(Duration::MAX).await, Ok("delayed"));
+
+    // other error cases
+    assert_eq!(by_name(NAME).call_stop().await, Ok("ok"));
+    pid.exited().await.unwrap();
+    let mut request = pid.request().started_p();
+    assert_eq!(
+        request.wait_response(Duration::MAX).await,
+        Err(CallError::NoProc)
+    );
+    let by_gone_name = async {
+        registry::whereis::<Suite>(NAME)?
+            .request()
+            .started_p()
+            .await
+    };
+    assert_eq!(by_gone_name.await, Err(CallError::NoProc));
+    let dummy_via: Registry<String, Suite> = Registry::new();
+    let by_via = async {
+        registry::whereis_via::<Suite, _>(&dummy_via, &"non_existing".to_string())
+            .await?
+            .request()
+            .started_p()
+            .await
+    };
+    assert_eq!(by_via.await, Err(CallError::NoProc));
+}
+
+/// Collects what the server says until its `ack`: `read_replies/1`.
+async fn read_replies(mailbox: &mut Inbox, from: ServerId) -> Vec<&'static str> {
+    let mut replies = Vec::new();
+    loop {
+        let got = tokio::time::timeout(ms(1000), mailbox.recv()).await;
+        let Ok(Some((id, what))) = got else {
+            panic!("no ack, after {replies:?}");
+        };
+        assert_eq!(id, from);
+        if what == "ack" {
+            return replies;
+        }
+        replies.push(what);
+    }
+}
+
+/// `continue/1`: a continuation asked for by `init`, a call (answered
+/// before, or by the continuation), a cast and an info message runs before
+/// the message the callback sent itself; continuations chain; one can stop
+/// the server.
+#[tokio::test(start_paused = true)]
+async fn r#continue() {
+    let (me, mut mailbox) = inbox();
+    let pid = Suite::start(Start::Continue(me.clone())).await.unwrap();
+    let _link = pid.link().unwrap();
+    let both = ["continue", "after_continue"];
+    assert_eq!(read_replies(&mut mailbox, pid.id()).await, both);
+
+    assert_eq!(pid.continue_reply(me.clone()).await, Ok("ok"));
+    assert_eq!(read_replies(&mut mailbox, pid.id()).await, both);
+
+    assert_eq!(pid.continue_noreply(me.clone()).await, Ok("ok"));
+    assert_eq!(read_replies(&mut mailbox, pid.id()).await, both);
+
+    pid.cast_continue_noreply(me.clone());
+    assert_eq!(read_replies(&mut mailbox, pid.id()).await, both);
+
+    pid.send(Msg::ContinueNoreply(me.clone()));
+    assert_eq!(read_replies(&mut mailbox, pid.id()).await, both);
+
+    pid.send(Msg::ContinueContinue(me.clone()));
+    assert_eq!(
+        read_replies(&mut mailbox, pid.id()).await,
+        ["before_continue", "continue", "after_continue"]
+    );
+
+    let monitor = pid.monitor();
+    pid.send(Msg::ContinueStop);
+    assert_eq!(monitor.await.reason, ExitReason::Normal);
+}
+
+/// `handle_event_timeout_plain/1`: a `:sys` request does not cancel an idle
+/// timeout (`{noreply, State, T}`), a request does.
+#[tokio::test(start_paused = true)]
+async fn handle_event_timeout_plain() {
+    const T: u64 = 100;
+    let pid = plain().await;
+    let (me, mut mailbox) = inbox();
+    assert_eq!(pid.started_p().await, Ok("ok"));
+
+    // a `:sys` request does not cancel it
+    pid.delayed_cast(me.clone(), ms(T));
+    sys::get_status(&pid).await.unwrap();
+    let got = tokio::time::timeout(ms(T * 2), mailbox.recv()).await;
+    assert_eq!(got, Ok(Some((pid.id(), "delayed"))));
+
+    // a request does
+    pid.delayed_cast(me, ms(T));
+    assert_eq!(pid.started_p().await, Ok("ok"));
+    let got = tokio::time::timeout(ms(T * 2), mailbox.recv()).await;
+    assert!(got.is_err(), "delayed cast message received: {got:?}");
+
+    assert_eq!(pid.call_stop().await, Ok("ok"));
+    pid.exited().await.unwrap();
+    assert_eq!(
+        pid.with_timeout(ms(1)).started_p().await,
+        Err(CallError::NoProc)
+    );
+}
+
+/// `calling_self/1`: a call to oneself fails at once with `calling_self`,
+/// with the default timeout and with `infinity`. (The original calls from
+/// the test process; here the caller is a server, since only a server has
+/// a mailbox to call.)
+#[tokio::test]
+async fn calling_self() {
+    let pid = plain().await;
+    let (default, infinity) = pid.call_self().await.unwrap();
+    assert_eq!(default, Err(CallError::CallingSelf));
+    assert_eq!(infinity, Err(CallError::CallingSelf));
+}
+
+/// `crash_in_format_status/1`: a `format_status` that crashes shows as
+/// crashed, in `sys::get_status` and in the report when the server stops
+/// abnormally, and the server runs on meanwhile.
+#[test]
+fn crash_in_format_status() {
+    let (events, ()) = captured(|| async {
+        let pid = Suite::start(Start::State(St::CrashFormat)).await.unwrap();
+        let link = pid.link().unwrap();
+        let status = sys::get_status(&pid).await.unwrap();
+        let state = status.state.unwrap();
+        assert!(state.ends_with("Suite::format_status crashed"), "{state}");
+        assert_eq!(pid.call_stop().await, Ok("ok"));
+        assert_eq!(link.exited().await, stopped());
+    });
+    let reports = reports(&events);
+    assert_eq!(reports.len(), 1, "{events:?}");
+    let report = reports[0];
+    assert_eq!(report.field("last_message"), Some("SuiteCall::CallStop"));
+    assert_eq!(report.field("reason"), Some("error: stopped"));
+    let state = report.field("state").unwrap();
+    assert!(state.ends_with("Suite::format_status crashed"), "{state}");
+}
+
+/// `format_status_subset/1`: `format_status` shows part of the state, and
+/// `sys::get_status` shows that part only.
+#[tokio::test]
+async fn format_status_subset() {
+    let state = St::Secret {
+        shown: "sanitized_state".into(),
+        hidden: "hunter2".into(),
+    };
+    let pid = Suite::start(Start::State(state)).await.unwrap();
+    let link = pid.link().unwrap();
+    let status = sys::get_status(&pid).await.unwrap();
+    assert_eq!(status.state.as_deref(), Some("formatted sanitized_state"));
+    assert_eq!(pid.call_stop().await, Ok("ok"));
+    assert_eq!(link.exited().await, stopped());
 }

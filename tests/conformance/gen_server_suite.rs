@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use genserver::prelude::*;
 use genserver::registry::{self, Registry};
 use genserver::sys::{self, Mode, SysError};
-use genserver::{Client, Exit, Handle, HandleInfo, IdleTimeout, Init, Message, ServerId};
+use genserver::{Client, Exit, Handle, HandleInfo, IdleTimeout, Init, Message, Request, ServerId};
 use genserver_tests::capture::{Capture, Captured};
 use tokio::sync::{mpsc, oneshot};
 use tracing::Level;
@@ -352,7 +352,7 @@ impl Suite {
     /// `stop_shutdown`: `{stop, shutdown, State}`, no reply (and
     /// `exit_shutdown`, `exit(shutdown)`, which a Rust handler says the same way).
     #[call]
-    fn stop_shutdown(&mut self, reply: ReplyTo<()>, ctx: &mut Context<Self>) {
+    fn stop_shutdown(&mut self, reply: ReplyTo<&'static str>, ctx: &mut Context<Self>) {
         drop(reply);
         ctx.stop(ExitReason::Shutdown);
     }
@@ -1759,4 +1759,256 @@ async fn format_status_subset() {
     assert_eq!(status.state.as_deref(), Some("formatted sanitized_state"));
     assert_eq!(pid.call_stop().await, Ok("ok"));
     assert_eq!(link.exited().await, stopped());
+}
+
+/// Labelled requests collected together, as `gen_server:reqids_new/0` and
+/// `reqids_add/3` keep them: in Rust, a `Vec` of owned requests, whose
+/// `wait_response` futures are polled together to take whichever answers
+/// first.
+struct ReqIds<R> {
+    requests: Vec<(&'static str, Request<Suite, R>)>,
+}
+
+/// What taking from a [`ReqIds`] gives.
+#[derive(Debug, PartialEq)]
+enum Next<R> {
+    /// `{Response, Label, NewReqIdCollection}`.
+    Response(&'static str, Result<R, CallError>),
+    /// `no_reply`: nothing answered yet (`check_response`).
+    NoReply,
+    /// `timeout`.
+    Timeout,
+    /// `no_request`: the collection is empty.
+    NoRequest,
+}
+
+impl<R: Send + 'static> ReqIds<R> {
+    fn new() -> Self {
+        ReqIds {
+            requests: Vec::new(),
+        }
+    }
+
+    /// `reqids_add/3`.
+    fn add(&mut self, label: &'static str, request: Request<Suite, R>) {
+        self.requests.push((label, request));
+    }
+
+    /// `reqids_size/1`.
+    fn size(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// `reqids_to_list/1`, the labels only, sorted.
+    fn labels(&self) -> Vec<&'static str> {
+        let mut labels: Vec<_> = self.requests.iter().map(|(label, _)| *label).collect();
+        labels.sort_unstable();
+        labels
+    }
+
+    /// `wait_response(ReqIdC, Timeout, true)`: the first answer within
+    /// `timeout`, taken out of the collection; on a timeout the requests
+    /// stay pending. `receive_response` (`abandon`) gives them up instead.
+    async fn next(&mut self, timeout: Duration, abandon: bool) -> Next<R> {
+        if self.requests.is_empty() {
+            return Next::NoRequest;
+        }
+        let first = {
+            let mut waits: Vec<_> = self
+                .requests
+                .iter_mut()
+                .map(|(_, request)| Box::pin(request.wait_response(Duration::MAX)))
+                .collect();
+            let any = std::future::poll_fn(|cx| {
+                for (n, wait) in waits.iter_mut().enumerate() {
+                    if let std::task::Poll::Ready(response) = wait.as_mut().poll(cx) {
+                        return std::task::Poll::Ready((n, response));
+                    }
+                }
+                std::task::Poll::Pending
+            });
+            tokio::time::timeout(timeout, any).await
+        };
+        if let Ok((n, response)) = first {
+            return Next::Response(self.requests.remove(n).0, response);
+        }
+        if abandon {
+            // Given up: dropped, so nothing can answer them any more.
+            self.requests.clear();
+        }
+        Next::Timeout
+    }
+
+    /// `check_response(Msg, ReqIdC, true)` on the next message: an answer
+    /// already in, taken out of the collection, or `NoReply`.
+    fn check(&mut self) -> Next<R> {
+        if self.requests.is_empty() {
+            return Next::NoRequest;
+        }
+        for n in 0..self.requests.len() {
+            if let Some(response) = self.requests[n].1.check_response() {
+                return Next::Response(self.requests.remove(n).0, response);
+            }
+        }
+        Next::NoReply
+    }
+}
+
+/// Three servers, as the reqids cases start them.
+async fn three() -> [ServerRef<Suite>; 3] {
+    [plain().await, plain().await, plain().await]
+}
+
+fn delayed(label: &'static str) -> Next<&'static str> {
+    Next::Response(label, Ok("delayed"))
+}
+
+/// `send_request_receive_reqid_collection/1`: answers taken from a
+/// collection in the order they come; a timeout gives the rest up; a
+/// server that stops answers its request with the reason. `reqids` are a
+/// `Vec` here (see `ReqIds`); `{abs, Deadline}` is the time left.
+#[tokio::test(start_paused = true)]
+async fn send_request_receive_reqid_collection() {
+    let [pid1, pid2, pid3] = three().await;
+
+    let outside = pid1.request().started_p();
+    let mut collection = ReqIds::new();
+    collection.add("req1", pid1.request().delayed_answer(ms(400)));
+    assert_eq!(collection.size(), 1);
+    collection.add("req2", pid2.request().delayed_answer(ms(1)));
+    assert_eq!(collection.size(), 2);
+    collection.add("req3", pid3.request().delayed_answer(ms(200)));
+    assert_eq!(collection.size(), 3);
+    assert_eq!(collection.next(Duration::MAX, true).await, delayed("req2"));
+    assert_eq!(collection.size(), 2);
+    assert_eq!(collection.next(ms(5678), true).await, delayed("req3"));
+    assert_eq!(collection.next(ms(5000), true).await, delayed("req1"));
+    assert_eq!(collection.size(), 0);
+    assert_eq!(collection.next(ms(5000), true).await, Next::NoRequest);
+    assert_eq!(outside.receive_response(Duration::MAX).await, Ok("ok"));
+
+    // timeout: the rest are abandoned
+    let outside = pid1.request().started_p();
+    let mut collection = ReqIds::new();
+    collection.add("req1", pid1.request().delayed_answer(ms(1000)));
+    collection.add("req2", pid2.request().delayed_answer(ms(1)));
+    collection.add("req3", pid3.request().delayed_answer(ms(500)));
+    let deadline = tokio::time::Instant::now() + ms(100);
+    let left = || deadline - tokio::time::Instant::now();
+    assert_eq!(collection.next(left(), true).await, delayed("req2"));
+    assert_eq!(collection.labels(), ["req1", "req3"]);
+    assert_eq!(collection.next(left(), true).await, Next::Timeout);
+    assert_eq!(collection.next(ms(1000), true).await, Next::NoRequest);
+    assert_eq!(outside.receive_response(Duration::MAX).await, Ok("ok"));
+
+    // error: a server that stops answers with its reason
+    let outside = pid1.request().started_p();
+    let mut collection = ReqIds::new();
+    collection.add("req1", pid1.request().delayed_answer(ms(400)));
+    collection.add("req2", pid2.request().stop_shutdown());
+    collection.add("req3", pid3.request().delayed_answer(ms(200)));
+    assert_eq!(collection.size(), 3);
+    assert_eq!(
+        collection.next(ms(2000), true).await,
+        Next::Response("req2", Err(CallError::Exit(ExitReason::Shutdown)))
+    );
+    assert_eq!(collection.size(), 2);
+    assert_eq!(collection.next(Duration::MAX, true).await, delayed("req3"));
+    assert_eq!(collection.next(Duration::MAX, true).await, delayed("req1"));
+    assert_eq!(outside.receive_response(Duration::MAX).await, Ok("ok"));
+}
+
+/// `send_request_wait_reqid_collection/1`: as the receive case, but a
+/// timeout leaves the requests pending, and they answer later.
+#[tokio::test(start_paused = true)]
+async fn send_request_wait_reqid_collection() {
+    let [pid1, pid2, pid3] = three().await;
+
+    let mut outside = pid1.request().started_p();
+    let mut collection = ReqIds::new();
+    collection.add("req1", pid1.request().delayed_answer(ms(400)));
+    collection.add("req2", pid2.request().delayed_answer(ms(1)));
+    collection.add("req3", pid3.request().delayed_answer(ms(200)));
+    assert_eq!(collection.size(), 3);
+    assert_eq!(collection.next(Duration::MAX, false).await, delayed("req2"));
+    assert_eq!(collection.next(ms(5678), false).await, delayed("req3"));
+    assert_eq!(collection.next(ms(5000), false).await, delayed("req1"));
+    assert_eq!(collection.next(ms(5000), false).await, Next::NoRequest);
+    assert_eq!(outside.wait_response(Duration::MAX).await, Ok("ok"));
+
+    // timeout: the rest stay pending
+    let outside = pid1.request().started_p();
+    let mut collection = ReqIds::new();
+    collection.add("req1", pid1.request().delayed_answer(ms(1000)));
+    collection.add("req2", pid2.request().delayed_answer(ms(1)));
+    collection.add("req3", pid3.request().delayed_answer(ms(500)));
+    let deadline = tokio::time::Instant::now() + ms(100);
+    let left = |extra: u64| deadline + ms(extra) - tokio::time::Instant::now();
+    assert_eq!(collection.next(left(0), false).await, delayed("req2"));
+    assert_eq!(collection.next(left(0), false).await, Next::Timeout);
+    assert_eq!(collection.labels(), ["req1", "req3"]);
+    assert_eq!(collection.next(left(1500), false).await, delayed("req3"));
+    assert_eq!(collection.next(left(1500), false).await, delayed("req1"));
+    assert_eq!(outside.receive_response(Duration::MAX).await, Ok("ok"));
+
+    // error
+    let mut outside = pid1.request().started_p();
+    let mut collection = ReqIds::new();
+    collection.add("req1", pid1.request().delayed_answer(ms(400)));
+    collection.add("req2", pid2.request().stop_shutdown());
+    collection.add("req3", pid3.request().delayed_answer(ms(200)));
+    assert_eq!(
+        collection.next(ms(2000), false).await,
+        Next::Response("req2", Err(CallError::Exit(ExitReason::Shutdown)))
+    );
+    assert_eq!(collection.size(), 2);
+    assert_eq!(collection.next(Duration::MAX, false).await, delayed("req3"));
+    assert_eq!(collection.next(Duration::MAX, false).await, delayed("req1"));
+    assert_eq!(outside.wait_response(Duration::MAX).await, Ok("ok"));
+}
+
+/// `send_request_check_reqid_collection/1`: answers checked for without
+/// waiting, each as it comes in (the original checks each message it
+/// receives; here the test looks at the times they are due).
+#[tokio::test(start_paused = true)]
+async fn send_request_check_reqid_collection() {
+    let [pid1, pid2, pid3] = three().await;
+
+    let mut outside = pid1.request().started_p();
+    tokio::time::sleep(ms(100)).await;
+    let mut collection = ReqIds::new();
+    collection.add("req1", pid1.request().delayed_answer(ms(400)));
+    collection.add("req2", pid2.request().delayed_answer(ms(1)));
+    collection.add("req3", pid3.request().delayed_answer(ms(200)));
+    assert_eq!(collection.size(), 3);
+    // The first message is outside's answer, which is not in the collection.
+    assert_eq!(collection.check(), Next::NoReply);
+    tokio::time::sleep(ms(2)).await;
+    assert_eq!(collection.check(), delayed("req2"));
+    assert_eq!(collection.size(), 2);
+    tokio::time::sleep(ms(200)).await;
+    assert_eq!(collection.check(), delayed("req3"));
+    tokio::time::sleep(ms(200)).await;
+    assert_eq!(collection.check(), delayed("req1"));
+    assert_eq!(collection.check(), Next::NoRequest);
+    assert_eq!(outside.check_response(), Some(Ok("ok")));
+
+    // error
+    let mut outside = pid1.request().started_p();
+    tokio::time::sleep(ms(100)).await;
+    let mut collection = ReqIds::new();
+    collection.add("req1", pid1.request().delayed_answer(ms(400)));
+    collection.add("req2", pid2.request().stop_shutdown());
+    collection.add("req3", pid3.request().delayed_answer(ms(200)));
+    assert_eq!(collection.check(), Next::NoReply);
+    tokio::time::sleep(ms(1)).await;
+    assert_eq!(
+        collection.check(),
+        Next::Response("req2", Err(CallError::Exit(ExitReason::Shutdown)))
+    );
+    tokio::time::sleep(ms(200)).await;
+    assert_eq!(collection.check(), delayed("req3"));
+    tokio::time::sleep(ms(200)).await;
+    assert_eq!(collection.check(), delayed("req1"));
+    assert_eq!(outside.check_response(), Some(Ok("ok")));
 }

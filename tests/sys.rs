@@ -358,6 +358,18 @@ async fn sys_requests_do_not_cancel_an_idle_timeout() {
     assert_eq!(sys::get_state(&server, |s| s.idle_fired).await, Ok(true));
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_sys_request_already_waiting_does_not_cancel_an_idle_timeout() {
+    // The request is queued before the server handles the cast that sets
+    // the timeout: it restarts the countdown, as one that comes during it
+    // does (OTP's loop keeps its timeout across system messages).
+    let server = Vault::start(vault()).await.unwrap();
+    server.doze(100);
+    assert_eq!(sys::get_state(&server, |s| s.idle_fired).await, Ok(false));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(sys::get_state(&server, |s| s.idle_fired).await, Ok(true));
+}
+
 /// Runs `test` on a current-thread runtime with `Capture` as the subscriber,
 /// so the server's task logs into it too.
 fn captured<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) -> Vec<Captured> {

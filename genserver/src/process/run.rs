@@ -565,8 +565,16 @@ fn follow<S: GenServer>(
     }
     // A message already waiting means the idle timeout never starts; so
     // does the continuation asked for with it, which is handled next as a
-    // message would be (and sets its own timeout, if it wants one).
-    if let Some((timeout, message)) = idle.filter(|_| next.is_none() && mailbox.is_empty()) {
+    // message would be (and sets its own timeout, if it wants one). A
+    // `:sys` request waiting does not count: as one that comes during the
+    // countdown, it restarts the countdown rather than cancel it.
+    if let Some((timeout, message)) = idle.filter(|_| {
+        next.is_none()
+            && (mailbox.is_empty()
+                || mailbox
+                    .pending()
+                    .all(|envelope| matches!(envelope, Envelope::System(_))))
+    }) {
         ctx.extra().idle = Some(Idle {
             timeout,
             message,

@@ -8,5 +8,6 @@ mod dynamic_supervisor_test;
 mod elixir_common;
 mod gen_server_suite;
 mod gen_server_test;
+mod sup_common;
 mod supervisor_suite;
 mod supervisor_test;

@@ -293,6 +293,10 @@ pub enum SupervisorError {
     /// `delete_child` or `restart_child` of a running child (`{:error,
     /// :running}`).
     Running,
+    /// `restart_child` or `delete_child` of a child whose restart failed
+    /// and is to be tried again (`{:error, :restarting}`): terminate it
+    /// first.
+    Restarting,
     /// The child is known but not running (its init returned `Ignore`, it
     /// exited and is not restarted, or it was terminated): there is no
     /// server to return.
@@ -322,6 +326,9 @@ impl fmt::Display for SupervisorError {
             }
             SupervisorError::NotFound => f.write_str("no child with this id"),
             SupervisorError::Running => f.write_str("the child is running"),
+            SupervisorError::Restarting => {
+                f.write_str("the child is restarting: its restart failed and is to be tried again")
+            }
             SupervisorError::NotRunning => f.write_str("the child is not running"),
             SupervisorError::WrongType { expected, found } => {
                 write!(
@@ -408,6 +415,15 @@ struct Child {
 }
 
 impl Child {
+    /// A child just started.
+    fn new(spec: ChildSpec, pid: Option<Pid>) -> Self {
+        Child {
+            spec,
+            pid,
+            restarting: false,
+        }
+    }
+
     fn info(&self) -> ChildInfo {
         ChildInfo {
             id: Arc::clone(&self.spec.id),
@@ -487,11 +503,7 @@ impl Supervisor {
         match start_linked(&spec, me).await {
             Ok(pid) => {
                 if pid.is_some() || spec.restart != Restart::Temporary {
-                    self.children.push(Child {
-                        spec,
-                        pid: pid.clone(),
-                        restarting: false,
-                    });
+                    self.children.push(Child::new(spec, pid.clone()));
                 }
                 Ok(pid)
             }
@@ -641,18 +653,18 @@ impl Supervisor {
             "supervisor {who}: restarting {}",
             group.join(", "),
         );
-        self.restart_group(group, false, &me, ctx, &who).await;
+        self.restart_group(group, &me, ctx, &who).await;
     }
 
     /// Starts the children of `group` (ids, in start order) that are known
-    /// and not running. A child that fails to start counts as another
-    /// restart, and the rest of the group is tried again after the mail
-    /// already queued. A `retry` starts only the children still marked
-    /// as restarting (not terminated, restarted or deleted since).
+    /// and not running. A child that fails to start is marked restarting
+    /// (OTP's `{restarting, pid}`) and counts as another restart; the
+    /// restart is tried again after the mail already queued (see
+    /// [`retry_restart`](Self::retry_restart)): from that child on, or the
+    /// whole group under `OneForAll`.
     async fn restart_group(
         &mut self,
         group: Vec<Arc<str>>,
-        retry: bool,
         me: &Arc<dyn Process>,
         ctx: &mut Context<Self>,
         who: &Who,
@@ -661,7 +673,7 @@ impl Supervisor {
             let Some(index) = self.position(id) else {
                 continue;
             };
-            if self.children[index].pid.is_some() || (retry && !self.children[index].restarting) {
+            if self.children[index].pid.is_some() {
                 continue;
             }
             match self.start_at(index, me).await {
@@ -682,17 +694,15 @@ impl Supervisor {
                         "supervisor {who}: child {id} failed to restart ({error})",
                     );
                     if self.add_restart() {
-                        let rest = group[at..].to_vec();
-                        for id in &rest {
-                            if let Some(index) = self.position(id) {
-                                if self.children[index].pid.is_none() {
-                                    self.children[index].restarting = true;
-                                }
-                            }
-                        }
+                        self.children[index].restarting = true;
+                        let failed = Arc::clone(id);
+                        let group = match self.strategy {
+                            Strategy::OneForAll => group,
+                            Strategy::OneForOne | Strategy::RestForOne => group[at..].to_vec(),
+                        };
                         // Queued behind what is waiting, as OTP's
                         // `try_again_restart`.
-                        let retry = SupervisorInfo(Info::Retry(rest));
+                        let retry = SupervisorInfo(Info::Retry { failed, group });
                         drop(ctx.shared.send(Envelope::Info(retry), false));
                     } else {
                         self.escalate(id, ctx, who);
@@ -701,6 +711,31 @@ impl Supervisor {
                 }
             }
         }
+    }
+
+    /// Tries a failed restart again, as OTP's `try_again_restart`: unless
+    /// the child whose start failed was terminated, restarted or deleted
+    /// meanwhile (then the rest of its group stays down too). Under
+    /// `OneForAll` the children the failed attempt started are stopped
+    /// first (in reverse order), so that the whole group starts again in
+    /// order.
+    async fn retry_restart(&mut self, failed: &str, group: Vec<Arc<str>>, ctx: &mut Context<Self>) {
+        let waiting = self
+            .position(failed)
+            .is_some_and(|index| self.children[index].restarting);
+        if !waiting {
+            return;
+        }
+        let me = Arc::clone(&self.me);
+        let who = Who::of(&me);
+        if self.strategy == Strategy::OneForAll {
+            for id in group.iter().rev() {
+                if let Some(index) = self.position(id) {
+                    self.stop_at(index, &me, &who).await;
+                }
+            }
+        }
+        self.restart_group(group, &me, ctx, &who).await;
     }
 
     /// The restart intensity is exceeded: the supervisor stops (its
@@ -758,6 +793,9 @@ impl Supervisor {
                     Some(index) if self.children[index].pid.is_some() => {
                         Err(SupervisorError::Running)
                     }
+                    Some(index) if self.children[index].restarting => {
+                        Err(SupervisorError::Restarting)
+                    }
                     Some(index) => self
                         .start_at(index, &me)
                         .await
@@ -770,6 +808,9 @@ impl Supervisor {
                     None => Err(SupervisorError::NotFound),
                     Some(index) if self.children[index].pid.is_some() => {
                         Err(SupervisorError::Running)
+                    }
+                    Some(index) if self.children[index].restarting => {
+                        Err(SupervisorError::Restarting)
                     }
                     Some(index) => {
                         self.children.remove(index);
@@ -984,15 +1025,19 @@ pub struct SupervisorInfo(Info);
 
 enum Info {
     Exit(Exit),
-    /// Children whose restart is tried again, in start order.
-    Retry(Vec<Arc<str>>),
+    /// A restart tried again: the child whose start failed, and the
+    /// children to start (in start order).
+    Retry {
+        failed: Arc<str>,
+        group: Vec<Arc<str>>,
+    },
 }
 
 impl Message for SupervisorInfo {
     fn name(&self) -> &'static str {
         match self.0 {
             Info::Exit(_) => "Exit",
-            Info::Retry(_) => "Retry",
+            Info::Retry { .. } => "Retry",
         }
     }
 }
@@ -1076,7 +1121,9 @@ impl SupervisorClient {
     /// # Errors
     ///
     /// [`SupervisorError::NotFound`], [`SupervisorError::Running`] if it
-    /// runs, [`SupervisorError::Start`], or [`SupervisorError::Call`].
+    /// runs, [`SupervisorError::Restarting`] if its restart failed and is
+    /// to be tried again, [`SupervisorError::Start`], or
+    /// [`SupervisorError::Call`].
     pub async fn restart_child(&self, id: &str) -> Result<Option<Pid>, SupervisorError> {
         self.waiting()
             .call(|reply| SupervisorCall(Request::RestartChild(id.into(), reply)))
@@ -1088,8 +1135,8 @@ impl SupervisorClient {
     ///
     /// # Errors
     ///
-    /// [`SupervisorError::NotFound`], [`SupervisorError::Running`], or
-    /// [`SupervisorError::Call`].
+    /// [`SupervisorError::NotFound`], [`SupervisorError::Running`],
+    /// [`SupervisorError::Restarting`], or [`SupervisorError::Call`].
     pub async fn delete_child(&self, id: &str) -> Result<(), SupervisorError> {
         self.waiting()
             .call(|reply| SupervisorCall(Request::DeleteChild(id.into(), reply)))
@@ -1185,11 +1232,7 @@ impl GenServer for Supervisor {
         for spec in spec.children {
             match start_linked(&spec, &me).await {
                 Ok(None) if spec.restart == Restart::Temporary => {}
-                Ok(pid) => supervisor.children.push(Child {
-                    spec,
-                    pid,
-                    restarting: false,
-                }),
+                Ok(pid) => supervisor.children.push(Child::new(spec, pid)),
                 Err(error) => {
                     tracing::error!(
                         supervisor = who.id.as_u64(),
@@ -1218,11 +1261,7 @@ impl GenServer for Supervisor {
     async fn handle_info(&mut self, message: SupervisorInfo, ctx: &mut Context<Self>) {
         match message.0 {
             Info::Exit(exit) => self.child_exited(exit, ctx).await,
-            Info::Retry(group) => {
-                let me = Arc::clone(&self.me);
-                let who = Who::of(&me);
-                self.restart_group(group, true, &me, ctx, &who).await;
-            }
+            Info::Retry { failed, group } => self.retry_restart(&failed, group, ctx).await,
         }
     }
 

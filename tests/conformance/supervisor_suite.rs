@@ -904,6 +904,25 @@ async fn other_child_fails_restart(
     (sup, rx, child1_again)
 }
 
+#[tokio::test]
+async fn one_for_all_other_child_fails_restart() {
+    let (sup, mut rx, child1_again) = other_child_fails_restart(Strategy::OneForAll).await;
+    // The restarted child1 is stopped before anything starts again.
+    tokio::select! {
+        biased;
+        reason = child1_again.exited() => assert_eq!(reason, ExitReason::Shutdown),
+        knock = rx.recv() => panic!(
+            "the restarting child was not terminated; {} started first",
+            knock.unwrap().name
+        ),
+    }
+    // Let the restart complete.
+    knock(&mut rx, "child1").await.answer.send(true).unwrap();
+    knock(&mut rx, "child2").await.answer.send(true).unwrap();
+    assert_eq!(child_counts(&sup).await, [2, 2, 0, 2]);
+    shut(&sup).await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn rest_for_one() {
     let sup = start_sup(flags(Strategy::RestForOne, 2, 3600)).await;
@@ -1419,6 +1438,131 @@ async fn simple_global_supervisor() {
     sup2.restart_child("child").await.unwrap().unwrap();
     assert_new_server(&server_1);
     stop9212(top).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn hanging_restart_loop() {
+    let sup = start_sup(flags(Strategy::OneForOne, 8, 10)).await;
+    let arg = KidArg::new("child1", Start::Deadlock);
+    let child1 = arg.spec().shutdown(Shutdown::BrutalKill);
+    let cpid1 = sup.start_child(child1.clone()).await.unwrap().unwrap();
+
+    arg.fail_start(true);
+    cpid1
+        .downcast::<Kid>()
+        .unwrap()
+        .quit(ExitReason::error("error"));
+    tokio::time::sleep(ms(2000)).await;
+
+    assert_eq!(
+        sup.start_child(child1).await,
+        Err(SupervisorError::AlreadyPresent)
+    );
+    assert_eq!(
+        sup.restart_child("child1").await,
+        Err(SupervisorError::Restarting)
+    );
+    assert_eq!(
+        sup.delete_child("child1").await,
+        Err(SupervisorError::Restarting)
+    );
+    let which = sup.which_children().await.unwrap();
+    assert_eq!(which.len(), 1);
+    assert!(which[0].restarting && which[0].pid.is_none());
+    assert_eq!(child_counts(&sup).await, [1, 0, 0, 1]);
+
+    sup.terminate_child("child1").await.unwrap();
+    assert!(cpid1.exited().await.same_as(&ExitReason::error("error")));
+    let which = sup.which_children().await.unwrap();
+    assert!(!which[0].restarting && which[0].pid.is_none());
+
+    arg.fail_start(false);
+    let cpid2 = sup.restart_child("child1").await.unwrap().unwrap();
+    arg.fail_start(true);
+    cpid2
+        .downcast::<Kid>()
+        .unwrap()
+        .quit(ExitReason::error("error"));
+    tokio::time::sleep(ms(2000)).await;
+
+    // The supervisor does not hang in its restart loop when stopped.
+    tokio::time::timeout(Duration::from_secs(60), shut(&sup))
+        .await
+        .expect("the supervisor hangs in its restart loop");
+    assert!(cpid2.exited().await.same_as(&ExitReason::error("error")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn hanging_restart_loop_rest_for_one() {
+    let sup = start_sup(flags(Strategy::RestForOne, 8, 10)).await;
+    let arg = KidArg::new("child2", Start::Deadlock);
+    let child1 = child("child1", Restart::Permanent).shutdown(Shutdown::BrutalKill);
+    let child2 = arg.spec().shutdown(Shutdown::BrutalKill);
+    let child3 = child("child3", Restart::Permanent).shutdown(Shutdown::BrutalKill);
+    let cpid1 = sup.start_child(child1).await.unwrap().unwrap();
+    let cpid2 = sup.start_child(child2.clone()).await.unwrap().unwrap();
+    sup.start_child(child3).await.unwrap().unwrap();
+
+    arg.fail_start(true);
+    cpid2
+        .downcast::<Kid>()
+        .unwrap()
+        .quit(ExitReason::error("error"));
+    tokio::time::sleep(ms(2000)).await;
+
+    assert_eq!(
+        sup.start_child(child2).await,
+        Err(SupervisorError::AlreadyPresent)
+    );
+    assert_eq!(
+        sup.restart_child("child2").await,
+        Err(SupervisorError::Restarting)
+    );
+    assert_eq!(
+        sup.delete_child("child2").await,
+        Err(SupervisorError::Restarting)
+    );
+    let which: Vec<_> = sup
+        .which_children()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|child| (child.id.to_string(), child.pid, child.restarting))
+        .collect();
+    assert_eq!(
+        which,
+        [
+            ("child1".into(), Some(cpid1.clone()), false),
+            ("child2".into(), None, true),
+            ("child3".into(), None, false)
+        ]
+    );
+    assert_eq!(child_counts(&sup).await, [3, 1, 0, 3]);
+
+    sup.terminate_child("child2").await.unwrap();
+    assert!(cpid2.exited().await.same_as(&ExitReason::error("error")));
+    assert_eq!(
+        children(&sup).await,
+        vec![
+            ("child1".into(), Some(cpid1)),
+            ("child2".into(), None),
+            ("child3".into(), None)
+        ]
+    );
+
+    arg.fail_start(false);
+    let cpid22 = sup.restart_child("child2").await.unwrap().unwrap();
+    arg.fail_start(true);
+    cpid22
+        .downcast::<Kid>()
+        .unwrap()
+        .quit(ExitReason::error("error"));
+    tokio::time::sleep(ms(2000)).await;
+
+    tokio::time::timeout(Duration::from_secs(60), shut(&sup))
+        .await
+        .expect("the supervisor hangs in its restart loop");
+    assert!(cpid22.exited().await.same_as(&ExitReason::error("error")));
 }
 
 #[tokio::test(start_paused = true)]

@@ -1566,6 +1566,46 @@ async fn hanging_restart_loop_rest_for_one() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn hanging_restart_loop_simple() {
+    let arg = KidArg::new("child1", Start::Deadlock);
+    let child1 = arg.spec().shutdown(Shutdown::BrutalKill);
+    let sup = start_dynamic(8, 10).await;
+    let cpid1 = sup.start_child_pid(child1.clone()).await.unwrap();
+
+    arg.fail_start(true);
+    cpid1
+        .downcast::<Kid>()
+        .unwrap()
+        .quit(ExitReason::error("error"));
+    tokio::time::sleep(ms(2000)).await;
+
+    // (restart_child and delete_child: a DynamicSupervisor has neither.)
+    let which = sup.which_children().await.unwrap();
+    assert_eq!(which.len(), 1);
+    assert_eq!(which[0].pid, None, "restarting");
+    assert_eq!(dyn_child_counts(&sup).await, [1, 0, 0, 1]);
+
+    // The child is terminated by the pid it had.
+    sup.terminate_child(cpid1.clone()).await.unwrap();
+    assert!(cpid1.exited().await.same_as(&ExitReason::error("error")));
+    assert!(sup.which_children().await.unwrap().is_empty());
+
+    arg.fail_start(false);
+    let cpid2 = sup.start_child_pid(child1).await.unwrap();
+    arg.fail_start(true);
+    cpid2
+        .downcast::<Kid>()
+        .unwrap()
+        .quit(ExitReason::error("error"));
+    tokio::time::sleep(ms(2000)).await;
+
+    tokio::time::timeout(Duration::from_secs(60), shut(&sup))
+        .await
+        .expect("the supervisor hangs in its restart loop");
+    assert!(cpid2.exited().await.same_as(&ExitReason::error("error")));
+}
+
+#[tokio::test(start_paused = true)]
 async fn order_of_children() {
     // Ids that do not sort alphabetically.
     let log = Log::default();

@@ -55,7 +55,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::error::{ExitReason, StartError};
@@ -73,7 +73,7 @@ pub enum Restart {
     Transient,
     /// Never restarted, not even when a sibling's failure takes it down
     /// under `OneForAll` or `RestForOne`; its spec is dropped once it exits
-    /// (`:temporary`).
+    /// (`:temporary`), and its start argument as soon as it runs.
     Temporary,
 }
 
@@ -339,6 +339,22 @@ impl ChildSpec {
     /// Starts the child once, as a supervisor does.
     pub fn start(&self) -> StartFuture {
         (self.start)(&self.options)
+    }
+
+    /// Drops the start function and options (and with them the start
+    /// argument): what a supervisor does with the spec of a temporary child
+    /// once it runs, since it never starts it again (as OTP, which does not
+    /// keep a temporary child's start parameters). A start of the spec then
+    /// fails with [`StartError::Init`] (`NoProc`).
+    pub(crate) fn forget_start(&mut self) {
+        static NEVER: OnceLock<StartFn> = OnceLock::new();
+        let never = NEVER.get_or_init(|| {
+            Arc::new(|_: &crate::StartOptions| {
+                Box::pin(async { Err(StartError::Init(ExitReason::NoProc)) }) as StartFuture
+            })
+        });
+        self.start = Arc::clone(never);
+        self.options = crate::StartOptions::new();
     }
 }
 

@@ -594,7 +594,11 @@ impl DynamicSupervisor {
     /// Supervises a child just started: links it (its side holds the hook
     /// that tells the supervisor of its exit) and makes this its parent. A
     /// child that exited already is handled as its exit would be.
-    fn attach(&mut self, pid: Pid, spec: ChildSpec) {
+    fn attach(&mut self, pid: Pid, mut spec: ChildSpec) {
+        if spec.restart == Restart::Temporary {
+            // Never started again: its start argument is not kept.
+            spec.forget_start();
+        }
         let me = Arc::clone(&self.me);
         let process = pid.process();
         process.set_parent(Some(me.id));

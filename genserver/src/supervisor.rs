@@ -415,8 +415,12 @@ struct Child {
 }
 
 impl Child {
-    /// A child just started.
-    fn new(spec: ChildSpec, pid: Option<Pid>) -> Self {
+    /// A child just started. A temporary child's spec keeps no start
+    /// argument: it is never started again.
+    fn new(mut spec: ChildSpec, pid: Option<Pid>) -> Self {
+        if spec.restart == Restart::Temporary {
+            spec.forget_start();
+        }
         Child {
             spec,
             pid,

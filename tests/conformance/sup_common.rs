@@ -56,6 +56,8 @@ pub(crate) struct KidArg {
     fail_start: Arc<AtomicBool>,
     /// How long `terminate` takes (`supervisor_2`).
     pub(crate) terminate_delay: Duration,
+    /// A start argument that only the spec holds (the suite's `LargeList`).
+    pub(crate) payload: Arc<Vec<String>>,
 }
 
 impl KidArg {
@@ -67,7 +69,14 @@ impl KidArg {
             starts: Arc::default(),
             fail_start: Arc::default(),
             terminate_delay: Duration::ZERO,
+            payload: Arc::default(),
         }
+    }
+
+    #[must_use]
+    pub(crate) fn payload(mut self, payload: &Arc<Vec<String>>) -> Self {
+        self.payload = Arc::clone(payload);
+        self
     }
 
     #[must_use]

@@ -1238,6 +1238,58 @@ async fn count_restarting_children() {
     assert_eq!(dyn_child_counts(&sup).await, [0, 0, 0, 0]);
 }
 
+/// The start argument of 100 children per restart type, each spec with its
+/// own clone of a large argument: how many of those clones the supervisor
+/// keeps while they run.
+fn kept_arguments(large: &Arc<Vec<String>>) -> usize {
+    Arc::strong_count(large) - 1
+}
+
+async fn start_params_kept(strategy: Option<Strategy>, restart: Restart) -> usize {
+    let large = Arc::new(vec!["Potentially large".to_string(); 10]);
+    if let Some(strategy) = strategy {
+        let sup = start_sup(flags(strategy, 2, 3600)).await;
+        for n in 0..100 {
+            let id: &'static str = Box::leak(format!("child{n}").into_boxed_str());
+            let spec = KidArg::new(id, Start::Ok)
+                .payload(&large)
+                .spec()
+                .restart(restart);
+            sup.start_child(spec).await.unwrap();
+        }
+        let kept = kept_arguments(&large);
+        shut(&sup).await;
+        return kept;
+    }
+    let sup = start_dynamic(2, 3600).await;
+    for _ in 0..100 {
+        let spec = KidArg::new("child", Start::Ok)
+            .payload(&large)
+            .spec()
+            .restart(restart);
+        sup.start_child_pid(spec).await.unwrap();
+    }
+    let kept = kept_arguments(&large);
+    shut(&sup).await;
+    kept
+}
+
+#[tokio::test(start_paused = true)]
+async fn do_not_save_start_parameters_for_temporary_children() {
+    for strategy in [
+        Some(Strategy::OneForAll),
+        Some(Strategy::OneForOne),
+        Some(Strategy::RestForOne),
+        None,
+    ] {
+        let permanent = start_params_kept(strategy, Restart::Permanent).await;
+        let transient = start_params_kept(strategy, Restart::Transient).await;
+        let temporary = start_params_kept(strategy, Restart::Temporary).await;
+        assert_eq!((permanent, transient), (100, 100), "{strategy:?}");
+        assert_eq!(temporary, 0, "{strategy:?}: temporary start arguments kept");
+    }
+}
+
 /// `dont_save_child_specs_for_temporary_children(Type, TerminateHow)`.
 async fn dont_save_child_specs_for_temporary_children(strategy: Strategy, how: Option<End>) {
     let sup = start_sup(flags(strategy, 2, 3600)).await;

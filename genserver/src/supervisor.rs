@@ -108,7 +108,7 @@
 //! ([`StartError::InvalidChild`], also from `start_child` as
 //! [`SupervisorError::Start`]).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
@@ -398,7 +398,14 @@ pub struct Supervisor {
     max_restarts: u32,
     period: Duration,
     auto_shutdown: AutoShutdown,
+    /// The children, in start order.
     children: Vec<Child>,
+    /// Where each child is in `children`, by id (rebuilt when one is
+    /// removed): a lookup by id takes constant time, as OTP's map does.
+    index: HashMap<Arc<str>, usize>,
+    /// The id of each running child, by its server id: how its exit finds
+    /// it.
+    running: HashMap<ServerId, Arc<str>>,
     restarts: VecDeque<Instant>,
     /// The supervisor itself, uncounted, for links and reports.
     me: Arc<dyn Process>,
@@ -507,7 +514,7 @@ impl Supervisor {
         match start_linked(&spec, me).await {
             Ok(pid) => {
                 if pid.is_some() || spec.restart != Restart::Temporary {
-                    self.children.push(Child::new(spec, pid.clone()));
+                    self.push_child(Child::new(spec, pid.clone()));
                 }
                 Ok(pid)
             }
@@ -530,7 +537,50 @@ impl Supervisor {
     }
 
     fn position(&self, id: &str) -> Option<usize> {
-        self.children.iter().position(|child| &*child.spec.id == id)
+        self.index.get(id).copied()
+    }
+
+    /// Appends a child just started (or ignored).
+    fn push_child(&mut self, child: Child) {
+        if let Some(pid) = &child.pid {
+            self.running.insert(pid.id(), Arc::clone(&child.spec.id));
+        }
+        self.index
+            .insert(Arc::clone(&child.spec.id), self.children.len());
+        self.children.push(child);
+    }
+
+    /// Sets the pid of the child at `index`; returns the one it had.
+    fn set_pid(&mut self, index: usize, pid: Option<Pid>) -> Option<Pid> {
+        let child = &mut self.children[index];
+        let old = std::mem::replace(&mut child.pid, pid);
+        if let Some(old) = &old {
+            self.running.remove(&old.id());
+        }
+        if let Some(new) = &child.pid {
+            self.running.insert(new.id(), Arc::clone(&child.spec.id));
+        }
+        old
+    }
+
+    /// Removes the child at `index`, which does not run.
+    fn remove_at(&mut self, index: usize) {
+        self.children.remove(index);
+        self.reindex();
+    }
+
+    /// Forgets the temporary children that do not run.
+    fn forget_stopped_temporaries(&mut self) {
+        self.children
+            .retain(|child| child.spec.restart != Restart::Temporary || child.pid.is_some());
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.index.clear();
+        for (at, child) in self.children.iter().enumerate() {
+            self.index.insert(Arc::clone(&child.spec.id), at);
+        }
     }
 
     /// Starts the child at `index` and records its pid. A temporary child
@@ -542,7 +592,7 @@ impl Supervisor {
     ) -> Result<Option<Pid>, StartError> {
         self.children[index].restarting = false;
         let started = start_linked(&self.children[index].spec, me).await?;
-        self.children[index].pid.clone_from(&started);
+        self.set_pid(index, started.clone());
         Ok(started)
     }
 
@@ -552,13 +602,12 @@ impl Supervisor {
         for index in (0..self.children.len()).rev() {
             self.stop_at(index, me, who).await;
         }
-        self.children
-            .retain(|child| child.spec.restart != Restart::Temporary || child.pid.is_some());
+        self.forget_stopped_temporaries();
     }
 
     /// Stops the child at `index` if it runs (its spec stays).
     async fn stop_at(&mut self, index: usize, me: &Arc<dyn Process>, who: &Who) {
-        if let Some(pid) = self.children[index].pid.take() {
+        if let Some(pid) = self.set_pid(index, None) {
             shut_down(&self.children[index].spec, &pid, me, who).await;
         }
     }
@@ -570,17 +619,22 @@ impl Supervisor {
         };
         // Only the exit of a child as it runs now: a child stopped or
         // restarted since has another pid (or none).
-        let Some(index) = self.children.iter().position(|child| {
-            child
-                .pid
-                .as_ref()
-                .is_some_and(|pid| pid.id() == from && !pid.is_alive())
-        }) else {
+        let Some(index) = self
+            .running
+            .get(&from)
+            .and_then(|id| self.position(id))
+            .filter(|&index| {
+                self.children[index]
+                    .pid
+                    .as_ref()
+                    .is_some_and(|pid| !pid.is_alive())
+            })
+        else {
             return;
         };
         let me = Arc::clone(&self.me);
         let who = Who::of(&me);
-        self.children[index].pid = None;
+        self.set_pid(index, None);
         let spec = &self.children[index].spec;
         let reason = exit.reason;
         if reason.is_normal() {
@@ -606,7 +660,7 @@ impl Supervisor {
             let significant = spec.significant;
             let id = Arc::clone(&spec.id);
             if spec.restart == Restart::Temporary {
-                self.children.remove(index);
+                self.remove_at(index);
             }
             if significant && self.auto_shuts_down() {
                 tracing::info!(
@@ -647,8 +701,7 @@ impl Supervisor {
             .filter(|child| child.spec.restart != Restart::Temporary)
             .map(|child| Arc::clone(&child.spec.id))
             .collect();
-        self.children
-            .retain(|child| child.spec.restart != Restart::Temporary || child.pid.is_some());
+        self.forget_stopped_temporaries();
         tracing::info!(
             supervisor = who.id.as_u64(),
             supervisor_name = who.name.as_deref(),
@@ -784,7 +837,7 @@ impl Supervisor {
                         self.children[index].restarting = false;
                         self.stop_at(index, &me, &who).await;
                         if self.children[index].spec.restart == Restart::Temporary {
-                            self.children.remove(index);
+                            self.remove_at(index);
                         }
                         Ok(())
                     }
@@ -817,7 +870,7 @@ impl Supervisor {
                         Err(SupervisorError::Restarting)
                     }
                     Some(index) => {
-                        self.children.remove(index);
+                        self.remove_at(index);
                         Ok(())
                     }
                 };
@@ -1221,6 +1274,8 @@ impl GenServer for Supervisor {
             period: spec.max_seconds,
             auto_shutdown: spec.auto_shutdown,
             children: Vec::with_capacity(spec.children.len()),
+            index: HashMap::with_capacity(spec.children.len()),
+            running: HashMap::with_capacity(spec.children.len()),
             restarts: VecDeque::new(),
             me: Arc::clone(&me),
         };
@@ -1236,7 +1291,7 @@ impl GenServer for Supervisor {
         for spec in spec.children {
             match start_linked(&spec, &me).await {
                 Ok(None) if spec.restart == Restart::Temporary => {}
-                Ok(pid) => supervisor.children.push(Child::new(spec, pid)),
+                Ok(pid) => supervisor.push_child(Child::new(spec, pid)),
                 Err(error) => {
                     tracing::error!(
                         supervisor = who.id.as_u64(),

@@ -1727,9 +1727,6 @@ async fn start_stop_many(
 }
 
 #[tokio::test]
-#[ignore = "the Supervisor's children are a Vec searched by id and by pid: start_child, \
-            terminate_child and each exit take O(n), so n children take O(n^2) (10 000 take \
-            12 s unoptimised, the stop scale 86 of the limit 100)"]
 async fn scale_start_stop_many_children() {
     // The suite runs 1000 and 100 000 children on optimised builds only;
     // 1000 and 10 000 here, in tests built unoptimised.

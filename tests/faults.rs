@@ -1,14 +1,52 @@
-//! Faults and overload: what the runtime promises under failure, checked
-//! under fire. Each test prints what it measured (`--nocapture`).
+//! Faults and overload: a crash storm under a supervisor, ordering and loss
+//! under many senders, shutdown with full mailboxes, and call timeouts with
+//! late replies. Each test prints what it measured (`--nocapture`).
+//!
+//! The stress sizes are cut down in debug builds so that the suite runs in
+//! seconds; release builds run the full sizes, and so does a debug build
+//! with `GENSERVER_STRESS_SCALE=full` (or a fraction such as `0.5`).
+//! Leaks are measured in `leaks.rs`, a binary of its own whose allocator
+//! counts only what its one test does.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Once};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use genserver::prelude::*;
-use genserver::{ChildSpec, Strategy, Supervisor, SupervisorSpec};
+use genserver::registry;
+use genserver::{ChildSpec, Pid, Strategy, Supervisor, SupervisorSpec};
 
 // ---------------------------------------------------------------- helpers
+
+/// The size to run: `full` in release builds, `debug` in debug builds
+/// unless `GENSERVER_STRESS_SCALE` says `full` or a fraction of it.
+fn scaled(full: usize, debug: usize) -> usize {
+    match std::env::var("GENSERVER_STRESS_SCALE").ok().as_deref() {
+        Some("full") => full,
+        Some(fraction) => {
+            let fraction: f64 = fraction
+                .parse()
+                .expect("GENSERVER_STRESS_SCALE is `full` or a fraction such as 0.5");
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss
+            )]
+            let size = (full as f64 * fraction).ceil() as usize;
+            size.max(1)
+        }
+        None if cfg!(debug_assertions) => debug,
+        None => full,
+    }
+}
+
+fn build() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}
 
 /// The panics the tests cause on purpose start with this; the panic hook
 /// keeps them quiet (thousands of them would bury the output), and prints
@@ -30,6 +68,18 @@ fn quiet_injected_panics() {
             }
         }));
     });
+}
+
+/// Waits (at most 10 s of real time) until `done` holds; whether it did.
+async fn eventually(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    true
 }
 
 // ------------------------------------------- a state goes before its exit
@@ -119,4 +169,358 @@ async fn a_state_is_dropped_before_its_exit_is_published() {
     );
     sup.stop().await.unwrap();
     assert!(!arg.held.load(SeqCst));
+}
+
+// ------------------------------------------------------------ crash storm
+
+/// What one child id shares across its restarts.
+#[derive(Default)]
+struct Slot {
+    /// Messages (calls and casts) handled, by every incarnation.
+    handled: AtomicU64,
+    /// Panics caused.
+    panics: AtomicU64,
+    /// Successful inits.
+    inits: AtomicU64,
+    /// Whether an incarnation's state is alive (set by init, cleared by drop).
+    alive: AtomicBool,
+    /// Inits that found the previous incarnation's state not yet dropped.
+    overlaps: AtomicU64,
+}
+
+#[derive(Clone)]
+struct StormArg {
+    slot: Arc<Slot>,
+    every: u64,
+}
+
+/// A worker that panics on every `every`-th message it handles, counted
+/// across restarts: deterministic, not random.
+struct Stormy {
+    slot: Arc<Slot>,
+    every: u64,
+}
+
+impl Drop for Stormy {
+    fn drop(&mut self) {
+        self.slot.alive.store(false, SeqCst);
+    }
+}
+
+#[gen_server]
+impl Stormy {
+    #[init]
+    fn init(arg: StormArg) -> Self {
+        if arg.slot.alive.swap(true, SeqCst) {
+            arg.slot.overlaps.fetch_add(1, SeqCst);
+        }
+        arg.slot.inits.fetch_add(1, SeqCst);
+        Stormy {
+            slot: arg.slot,
+            every: arg.every,
+        }
+    }
+
+    #[call]
+    fn work(&mut self, token: u64) -> u64 {
+        self.tick();
+        token
+    }
+
+    #[cast]
+    fn poke(&mut self) {
+        self.tick();
+    }
+
+    fn tick(&self) {
+        let n = self.slot.handled.fetch_add(1, SeqCst) + 1;
+        if n % self.every == 0 {
+            self.slot.panics.fetch_add(1, SeqCst);
+            panic!("{MARK} message {n}");
+        }
+    }
+}
+
+/// How the calls of a storm ended.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    made: u64,
+    replied: u64,
+    /// `CallError::Exit`, by reason.
+    exit_panic: u64,
+    exit_shutdown: u64,
+    exit_killed: u64,
+    exit_other: u64,
+    /// The server exited between the lookup and the call: `:noproc`.
+    noproc: u64,
+    /// A name that did not come back within the call timeout plus a margin
+    /// while the supervisor lived (a restart that never happened).
+    unreachable: u64,
+    timed_out: u64,
+    other_error: u64,
+    /// Not ended within the call timeout plus a margin.
+    hung: u64,
+    /// A reply carrying another call's token.
+    wrong_reply: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.made += other.made;
+        self.replied += other.replied;
+        self.exit_panic += other.exit_panic;
+        self.exit_shutdown += other.exit_shutdown;
+        self.exit_killed += other.exit_killed;
+        self.exit_other += other.exit_other;
+        self.noproc += other.noproc;
+        self.unreachable += other.unreachable;
+        self.timed_out += other.timed_out;
+        self.other_error += other.other_error;
+        self.hung += other.hung;
+        self.wrong_reply += other.wrong_reply;
+    }
+
+    fn exited(&self) -> u64 {
+        self.exit_panic + self.exit_shutdown + self.exit_killed + self.exit_other
+    }
+
+    fn ended(&self) -> u64 {
+        self.replied + self.exited() + self.noproc + self.timed_out + self.other_error
+    }
+}
+
+const STORM_CLIENTS: usize = 8;
+const STORM_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+const HANG_MARGIN: Duration = Duration::from_secs(5);
+
+/// One client: `calls` calls (and a cast after every fourth) spread over
+/// the children, each found by name at the time of the call. While a child
+/// is down (between its exit and its restart) the client waits for its
+/// name to come back, without making the call; once the supervisor has
+/// exited, it stops.
+async fn storm_client(
+    client: usize,
+    calls: usize,
+    names: Arc<[String]>,
+    sup: ServerRef<Supervisor>,
+) -> Tally {
+    let mut tally = Tally::default();
+    for i in 0..calls {
+        let name = &names[(client + i) % names.len()];
+        let looked_up = Instant::now();
+        let server = loop {
+            match registry::whereis::<Stormy>(name) {
+                Ok(server) => break server,
+                Err(_) if !sup.is_alive() => return tally,
+                Err(_) if looked_up.elapsed() > STORM_CALL_TIMEOUT + HANG_MARGIN => {
+                    tally.unreachable += 1;
+                    return tally;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_micros(100)).await,
+            }
+        };
+        let token = ((client as u64) << 32) | i as u64;
+        tally.made += 1;
+        if i % 4 == 3 {
+            server.poke();
+        }
+        let client = server.with_timeout(STORM_CALL_TIMEOUT);
+        let call = client.work(token);
+        match tokio::time::timeout(STORM_CALL_TIMEOUT + HANG_MARGIN, call).await {
+            Err(_) => tally.hung += 1,
+            Ok(Ok(reply)) if reply == token => tally.replied += 1,
+            Ok(Ok(_)) => tally.wrong_reply += 1,
+            Ok(Err(CallError::Exit(ExitReason::Panic(message)))) => {
+                assert!(message.starts_with(MARK), "{message}");
+                tally.exit_panic += 1;
+            }
+            Ok(Err(CallError::Exit(ExitReason::Shutdown))) => tally.exit_shutdown += 1,
+            Ok(Err(CallError::Exit(ExitReason::Killed))) => tally.exit_killed += 1,
+            Ok(Err(CallError::Exit(_))) => tally.exit_other += 1,
+            Ok(Err(CallError::NoProc)) => tally.noproc += 1,
+            Ok(Err(CallError::Timeout)) => tally.timed_out += 1,
+            Ok(Err(_)) => tally.other_error += 1,
+        }
+    }
+    tally
+}
+
+struct Storm {
+    sup: ServerRef<Supervisor>,
+    slots: Vec<Arc<Slot>>,
+    clients: Vec<tokio::task::JoinHandle<Tally>>,
+}
+
+/// Starts a one-for-one supervisor of `children` storm workers named
+/// `{prefix}{i}`, with at most `max_restarts` restarts an hour, and
+/// `STORM_CLIENTS` clients making `calls` calls each.
+async fn storm(
+    prefix: &str,
+    children: usize,
+    every: u64,
+    max_restarts: u32,
+    calls: usize,
+) -> Storm {
+    quiet_injected_panics();
+    let slots: Vec<Arc<Slot>> = (0..children).map(|_| Arc::default()).collect();
+    let names: Arc<[String]> = (0..children).map(|i| format!("{prefix}{i}")).collect();
+    let spec = slots.iter().zip(names.iter()).enumerate().fold(
+        SupervisorSpec::new(Strategy::OneForOne)
+            .max_restarts(max_restarts)
+            .max_seconds(3600),
+        |spec, (i, (slot, name))| {
+            spec.child(
+                ChildSpec::new::<Stormy>(StormArg {
+                    slot: Arc::clone(slot),
+                    every,
+                })
+                .id(format!("w{i}"))
+                .start_options(StartOptions::new().name(name.as_str())),
+            )
+        },
+    );
+    let sup = Supervisor::start(spec).await.unwrap();
+    let clients = (0..STORM_CLIENTS)
+        .map(|client| tokio::spawn(storm_client(client, calls, Arc::clone(&names), sup.clone())))
+        .collect();
+    Storm {
+        sup,
+        slots,
+        clients,
+    }
+}
+
+async fn tally(clients: Vec<tokio::task::JoinHandle<Tally>>) -> Tally {
+    let mut total = Tally::default();
+    for client in clients {
+        total.add(&client.await.unwrap());
+    }
+    total
+}
+
+fn sum(slots: &[Arc<Slot>], field: impl Fn(&Slot) -> &AtomicU64) -> u64 {
+    slots.iter().map(|slot| field(slot).load(SeqCst)).sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crash_storm_within_the_intensity_every_call_ends() {
+    const CHILDREN: usize = 3;
+    const EVERY: u64 = 50;
+    let calls = scaled(25_000, 5_000);
+    // Calls and casts (one per four calls) can all be counted against the
+    // intensity; it is set above what the storm can cause.
+    let messages = (STORM_CLIENTS * calls * 5 / 4) as u64;
+    let max_restarts = u32::try_from(messages / EVERY + 1).unwrap();
+    let started = Instant::now();
+    let Storm {
+        sup,
+        slots,
+        clients,
+    } = storm("faults_storm_", CHILDREN, EVERY, max_restarts, calls).await;
+    let total = tally(clients).await;
+    let took = started.elapsed();
+    let panics = sum(&slots, |slot| &slot.panics);
+    // Every panic is followed by a restart; the last may still be under way.
+    assert!(
+        eventually(|| sum(&slots, |slot| &slot.inits) == CHILDREN as u64 + panics).await,
+        "inits {} for {panics} panics",
+        sum(&slots, |slot| &slot.inits)
+    );
+    let restarts = sum(&slots, |slot| &slot.inits) - CHILDREN as u64;
+    let handled = sum(&slots, |slot| &slot.handled);
+    let overlaps = sum(&slots, |slot| &slot.overlaps);
+    eprintln!(
+        "crash storm ({}): {CHILDREN} children panicking on 1 message in {EVERY}, \
+         {STORM_CLIENTS} clients x {calls} calls in {took:?}: {total:?}; \
+         handled {handled}, panics {panics}, restarts {restarts} (max {max_restarts}), \
+         overlapping incarnations {overlaps}",
+        build()
+    );
+    assert_eq!(total.made, (STORM_CLIENTS * calls) as u64);
+    assert_eq!(total.hung, 0);
+    assert_eq!(total.unreachable, 0);
+    assert_eq!(total.wrong_reply, 0);
+    assert_eq!(total.timed_out, 0);
+    assert_eq!(total.other_error, 0);
+    assert_eq!(total.ended(), total.made);
+    // Only the injected panics end calls: no shutdown, kill or other exit.
+    assert_eq!(total.exited(), total.exit_panic);
+    // Every panic ends at least the call or cast that caused it.
+    // Deterministic: the `EVERY`-th, `2 * EVERY`-th... message of each child id.
+    let expected: u64 = slots
+        .iter()
+        .map(|slot| slot.handled.load(SeqCst) / EVERY)
+        .sum();
+    assert!(panics >= 1 && panics == expected, "{panics} {expected}");
+    assert!(total.exit_panic <= handled, "{total:?}");
+    assert!(total.replied > 0);
+    assert_eq!(restarts, panics);
+    assert_eq!(
+        overlaps, 0,
+        "a restarted child ran beside its predecessor's state"
+    );
+    // Within the intensity: the supervisor and all its children live on.
+    assert!(sup.is_alive());
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(children.len(), CHILDREN);
+    assert!(children
+        .iter()
+        .all(|child| child.pid.as_ref().is_some_and(Pid::is_alive)));
+    sup.stop().await.unwrap();
+    assert!(eventually(|| slots.iter().all(|slot| !slot.alive.load(SeqCst))).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crash_storm_beyond_the_intensity_escalates_once() {
+    const CHILDREN: usize = 3;
+    const EVERY: u64 = 50;
+    const MAX_RESTARTS: u32 = 20;
+    let calls = scaled(25_000, 2_000);
+    let started = Instant::now();
+    let Storm {
+        sup,
+        slots,
+        clients,
+    } = storm("faults_escalate_", CHILDREN, EVERY, MAX_RESTARTS, calls).await;
+    let reason = tokio::time::timeout(Duration::from_secs(30), sup.exited())
+        .await
+        .expect("the supervisor gave up")
+        .unwrap();
+    let total = tally(clients).await;
+    let took = started.elapsed();
+    let panics = sum(&slots, |slot| &slot.panics);
+    let restarts = sum(&slots, |slot| &slot.inits) - CHILDREN as u64;
+    let overlaps = sum(&slots, |slot| &slot.overlaps);
+    eprintln!(
+        "crash storm beyond the intensity ({}): {CHILDREN} children, 1 panic in {EVERY} \
+         messages, max {MAX_RESTARTS} restarts, {STORM_CLIENTS} clients x {calls} calls in \
+         {took:?}: supervisor exit {reason:?}, panics {panics}, restarts {restarts}, {total:?}",
+        build()
+    );
+    // The restart one too many is not made: the supervisor stops its
+    // children and exits with `Shutdown`.
+    assert_eq!(reason, ExitReason::Shutdown);
+    assert_eq!(restarts, u64::from(MAX_RESTARTS));
+    assert!(panics > u64::from(MAX_RESTARTS));
+    assert_eq!(overlaps, 0);
+    for name in (0..CHILDREN).map(|i| format!("faults_escalate_{i}")) {
+        assert!(
+            registry::whereis::<Stormy>(&name).is_err(),
+            "{name} lives on"
+        );
+    }
+    assert!(
+        eventually(|| slots.iter().all(|slot| !slot.alive.load(SeqCst))).await,
+        "a child's state outlived its supervisor"
+    );
+    // And still every call made ended (the clients stop making calls
+    // once the supervisor is gone).
+    assert!(total.made <= (STORM_CLIENTS * calls) as u64);
+    assert_eq!(total.hung, 0);
+    assert_eq!(total.unreachable, 0);
+    assert_eq!(total.wrong_reply, 0);
+    assert_eq!(total.timed_out, 0);
+    assert_eq!(total.other_error, 0);
+    assert_eq!(total.exit_other, 0);
+    assert_eq!(total.ended(), total.made);
 }

@@ -524,3 +524,139 @@ async fn crash_storm_beyond_the_intensity_escalates_once() {
     assert_eq!(total.exit_other, 0);
     assert_eq!(total.ended(), total.made);
 }
+
+// ----------------------------------------------------- ordering and loss
+
+const SENDERS: usize = 8;
+
+/// Checks that each sender's messages arrive in the order sent, none lost.
+struct Sequencer {
+    /// Per sender, the sequence number expected next.
+    next: Vec<u64>,
+    /// Per sender, the messages received.
+    received: Vec<u64>,
+    /// Messages that did not carry the number expected next.
+    out_of_order: u64,
+}
+
+#[gen_server]
+impl Sequencer {
+    #[cast]
+    fn note(&mut self, sender: usize, seq: u64) {
+        self.record(sender, seq);
+    }
+
+    /// Records the message, and answers how many came from `sender` so
+    /// far (`seq + 1` if none was lost or overtaken).
+    #[call]
+    fn check(&mut self, sender: usize, seq: u64) -> u64 {
+        self.record(sender, seq);
+        self.received[sender]
+    }
+
+    #[call]
+    fn totals(&self) -> (Vec<u64>, u64) {
+        (self.received.clone(), self.out_of_order)
+    }
+
+    fn record(&mut self, sender: usize, seq: u64) {
+        if seq != self.next[sender] {
+            self.out_of_order += 1;
+        }
+        self.next[sender] = seq + 1;
+        self.received[sender] += 1;
+    }
+}
+
+/// What one sender saw: replies that did not count exactly its messages
+/// so far, and calls that failed.
+#[derive(Debug, Default)]
+struct SenderTally {
+    casts: u64,
+    calls: u64,
+    requests: u64,
+    miscounted: u64,
+    failed: u64,
+}
+
+/// Sends `count` messages numbered from 0: mostly casts, every 8th an
+/// awaited call, every 8th (offset) a request sent at once and collected
+/// later, up to 64 of them outstanding.
+async fn sequence(server: ServerRef<Sequencer>, sender: usize, count: u64) -> SenderTally {
+    let mut tally = SenderTally::default();
+    let mut pending = std::collections::VecDeque::new();
+    let collect = |tally: &mut SenderTally, seq: u64, reply: Result<u64, CallError>| match reply {
+        Ok(received) if received == seq + 1 => {}
+        Ok(_) => tally.miscounted += 1,
+        Err(_) => tally.failed += 1,
+    };
+    for seq in 0..count {
+        match seq % 8 {
+            7 => {
+                tally.calls += 1;
+                let reply = server.check(sender, seq).await;
+                collect(&mut tally, seq, reply);
+            }
+            3 => {
+                tally.requests += 1;
+                pending.push_back((seq, server.request().check(sender, seq)));
+                if pending.len() > 64 {
+                    let (seq, request) = pending.pop_front().unwrap();
+                    collect(&mut tally, seq, request.await);
+                }
+            }
+            _ => {
+                tally.casts += 1;
+                server.note(sender, seq);
+            }
+        }
+    }
+    for (seq, request) in pending {
+        collect(&mut tally, seq, request.await);
+    }
+    tally
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_senders_keep_their_order_and_lose_nothing() {
+    // The full size runs in under a second in a debug build.
+    let per_sender = scaled(100_000, 100_000) as u64;
+    let server = Sequencer::start(Sequencer {
+        next: vec![0; SENDERS],
+        received: vec![0; SENDERS],
+        out_of_order: 0,
+    })
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|sender| tokio::spawn(sequence(server.clone(), sender, per_sender)))
+        .collect();
+    let mut tallies = Vec::new();
+    for sender in senders {
+        tallies.push(sender.await.unwrap());
+    }
+    let (received, out_of_order) = server.totals().await.unwrap();
+    let took = started.elapsed();
+    let casts: u64 = tallies.iter().map(|tally| tally.casts).sum();
+    let calls: u64 = tallies.iter().map(|tally| tally.calls).sum();
+    let requests: u64 = tallies.iter().map(|tally| tally.requests).sum();
+    let total: u64 = received.iter().sum();
+    eprintln!(
+        "ordering ({}): {SENDERS} senders x {per_sender} messages ({casts} casts, {calls} calls, \
+         {requests} pipelined requests) in {took:?}: received {total}, out of order \
+         {out_of_order}, lost {}",
+        build(),
+        SENDERS as u64 * per_sender - total
+    );
+    for (sender, tally) in tallies.iter().enumerate() {
+        assert_eq!(
+            (tally.miscounted, tally.failed),
+            (0, 0),
+            "sender {sender}: {tally:?}"
+        );
+    }
+    assert_eq!(received, vec![per_sender; SENDERS]);
+    assert_eq!(out_of_order, 0);
+    server.stop().await.unwrap();
+}

@@ -8,13 +8,14 @@
 //! Leaks are measured in `leaks.rs`, a binary of its own whose allocator
 //! counts only what its one test does.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
-use std::sync::{Arc, Once};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use genserver::prelude::*;
 use genserver::registry;
-use genserver::{ChildSpec, Pid, Strategy, Supervisor, SupervisorSpec};
+use genserver::{ChildSpec, Pid, Restart, Shutdown, Strategy, Supervisor, SupervisorSpec};
+use tokio::sync::Notify;
 
 // ---------------------------------------------------------------- helpers
 
@@ -659,4 +660,396 @@ async fn many_senders_keep_their_order_and_lose_nothing() {
     assert_eq!(received, vec![per_sender; SENDERS]);
     assert_eq!(out_of_order, 0);
     server.stop().await.unwrap();
+}
+
+// ------------------------------------------------- shutdown under load
+
+/// What a `Gate` server shares with its test.
+#[derive(Default)]
+struct GateLog {
+    /// Notified when a holding handler has begun.
+    entered: Notify,
+    /// Released by the test: the holding handler returns.
+    release: Notify,
+    casts: AtomicU64,
+    terminates: AtomicUsize,
+    reasons: Mutex<Vec<ExitReason>>,
+}
+
+/// A server that can be held inside a handler while its mailbox fills.
+#[derive(Clone)]
+struct Gate {
+    log: Arc<GateLog>,
+}
+
+#[gen_server]
+impl Gate {
+    /// Holds the server until the test releases it.
+    #[call]
+    async fn hold(&mut self) -> &'static str {
+        self.log.entered.notify_one();
+        self.log.release.notified().await;
+        "released"
+    }
+
+    /// Holds the server, then stops it with `reason` and replies.
+    #[call]
+    async fn hold_then_stop(
+        &mut self,
+        reason: ExitReason,
+        ctx: &mut Context<Self>,
+    ) -> &'static str {
+        self.log.entered.notify_one();
+        self.log.release.notified().await;
+        ctx.stop(reason);
+        "stopping"
+    }
+
+    #[call]
+    fn echo(&mut self, token: u64) -> u64 {
+        token
+    }
+
+    #[cast]
+    fn note(&mut self) {
+        self.log.casts.fetch_add(1, SeqCst);
+    }
+
+    #[terminate]
+    fn terminate(&mut self, reason: &ExitReason) {
+        self.log.terminates.fetch_add(1, SeqCst);
+        self.log.reasons.lock().unwrap().push(reason.clone());
+    }
+}
+
+/// Long enough never to be reached by a server that answers; on the paused
+/// clock a call that would hang reaches it at once.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Calls queued in a held server's mailbox.
+struct Queued {
+    /// Requests sent from the test task, with their tokens.
+    requests: Vec<(u64, genserver::Request<Gate, u64>)>,
+    /// Client tasks each waiting in a call.
+    waiting: Vec<(u64, tokio::task::JoinHandle<Result<u64, CallError>>)>,
+}
+
+/// Fills the mailbox of a held `server`: `requests` requests and as many
+/// casts, interleaved, and `SENDERS` tasks each waiting in a call; tokens
+/// from `first`. Returns once all of them are queued.
+async fn fill(server: &ServerRef<Gate>, first: u64, requests: usize) -> Queued {
+    let mut queued = Queued {
+        requests: Vec::with_capacity(requests),
+        waiting: Vec::new(),
+    };
+    for token in (first..).take(requests) {
+        queued.requests.push((token, server.request().echo(token)));
+        server.note();
+    }
+    for token in (first + requests as u64..).take(SENDERS) {
+        let client = server.with_timeout(PATIENCE);
+        queued
+            .waiting
+            .push((token, tokio::spawn(async move { client.echo(token).await })));
+    }
+    settle().await;
+    queued
+}
+
+/// Returns once every other task on this (paused, single-threaded)
+/// runtime is idle: the paused clock only moves when nothing can run.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+/// How the queued calls ended.
+#[derive(Debug, Default, PartialEq)]
+struct Ended {
+    /// Replied with their own token.
+    replied: usize,
+    /// Got `CallError::Exit` with the expected reason.
+    exited: usize,
+    /// Got `CallError::NoProc`: sent after the server was gone.
+    noproc: usize,
+    /// Anything else (another error or reason, a wrong token), or no end
+    /// within twice the call timeout: none expected.
+    wrong: usize,
+    hung: usize,
+}
+
+async fn ended(queued: Queued, reason: &ExitReason) -> Ended {
+    let mut ended = Ended::default();
+    let mut count = |token: u64, outcome: Option<Result<u64, CallError>>| match outcome {
+        None => ended.hung += 1,
+        Some(Ok(reply)) if reply == token => ended.replied += 1,
+        Some(Err(CallError::Exit(exit))) if exit == *reason => ended.exited += 1,
+        Some(Err(CallError::NoProc)) => ended.noproc += 1,
+        Some(other) => {
+            if ended.wrong < 3 {
+                eprintln!("call {token} ended with {other:?}");
+            }
+            ended.wrong += 1;
+        }
+    };
+    for (token, request) in queued.requests {
+        let outcome = tokio::time::timeout(2 * PATIENCE, request.receive_response(PATIENCE)).await;
+        count(token, outcome.ok());
+    }
+    for (token, task) in queued.waiting {
+        let outcome = tokio::time::timeout(2 * PATIENCE, task).await;
+        count(token, outcome.ok().map(Result::unwrap));
+    }
+    ended
+}
+
+fn all_replied(count: usize) -> Ended {
+    Ended {
+        replied: count,
+        ..Ended::default()
+    }
+}
+
+fn all_exited(count: usize) -> Ended {
+    Ended {
+        exited: count,
+        ..Ended::default()
+    }
+}
+
+const QUEUED: usize = 10_000;
+
+/// `stop` queued behind a full mailbox, and more queued behind the stop:
+/// what came before is served, what came after gets the exit reason.
+#[tokio::test(start_paused = true)]
+async fn stop_under_load_serves_what_came_first_and_fails_the_rest_with_the_reason() {
+    let log = Arc::new(GateLog::default());
+    let server = Gate::start(Gate {
+        log: Arc::clone(&log),
+    })
+    .await
+    .unwrap();
+    let holding = tokio::spawn({
+        let server = server.clone();
+        async move { server.hold().await }
+    });
+    log.entered.notified().await;
+    let before = fill(&server, 0, QUEUED).await;
+    let reason = ExitReason::shutdown_with("under load");
+    let stopping = tokio::spawn({
+        let server = server.clone();
+        let reason = reason.clone();
+        async move { server.stop_with(reason).await }
+    });
+    settle().await;
+    let after = fill(&server, 1 << 32, QUEUED).await;
+    log.release.notify_one();
+    assert_eq!(holding.await.unwrap(), Ok("released"));
+    assert_eq!(stopping.await.unwrap(), Ok(()));
+    let before = ended(before, &reason).await;
+    let after = ended(after, &reason).await;
+    eprintln!(
+        "stop under load: {} calls and {QUEUED} casts before the stop: {before:?}, casts \
+         handled {}; as many after it: {after:?}; terminate ran {} time(s)",
+        QUEUED + SENDERS,
+        log.casts.load(SeqCst),
+        log.terminates.load(SeqCst)
+    );
+    assert_eq!(before, all_replied(QUEUED + SENDERS));
+    assert_eq!(after, all_exited(QUEUED + SENDERS));
+    assert_eq!(log.casts.load(SeqCst), QUEUED as u64);
+    assert_eq!(log.terminates.load(SeqCst), 1);
+    assert_eq!(*log.reasons.lock().unwrap(), [reason]);
+}
+
+/// A handler stops its server while the mailbox is full: every queued
+/// caller gets the reason, the stopping caller its reply.
+#[tokio::test(start_paused = true)]
+async fn a_stop_from_a_handler_fails_every_queued_call_with_the_reason() {
+    let log = Arc::new(GateLog::default());
+    let server = Gate::start(Gate {
+        log: Arc::clone(&log),
+    })
+    .await
+    .unwrap();
+    let reason = ExitReason::error("stopped from a handler");
+    let holding = tokio::spawn({
+        let server = server.clone();
+        let reason = reason.clone();
+        async move { server.hold_then_stop(reason).await }
+    });
+    log.entered.notified().await;
+    let queued = fill(&server, 0, QUEUED).await;
+    log.release.notify_one();
+    assert_eq!(holding.await.unwrap(), Ok("stopping"));
+    assert_eq!(server.exited().await.unwrap(), reason);
+    let queued = ended(queued, &reason).await;
+    eprintln!(
+        "stop from a handler: {} queued calls: {queued:?}; casts handled {}; terminate ran {} \
+         time(s)",
+        QUEUED + SENDERS,
+        log.casts.load(SeqCst),
+        log.terminates.load(SeqCst)
+    );
+    assert_eq!(queued, all_exited(QUEUED + SENDERS));
+    assert_eq!(log.casts.load(SeqCst), 0);
+    assert_eq!(log.terminates.load(SeqCst), 1);
+    assert_eq!(*log.reasons.lock().unwrap(), [reason]);
+}
+
+/// Starts a supervisor of one held `Gate` child, shut down as `shutdown`
+/// says, with its mailbox full; then stops the supervisor and queues as
+/// many again behind the supervisor's stop. Releases the child (unless
+/// the shutdown is to kill it). What the calls queued before and after got.
+async fn supervisor_shutdown_under_load(shutdown: Shutdown) -> (Arc<GateLog>, Ended, Ended) {
+    let log = Arc::new(GateLog::default());
+    let sup = Supervisor::start(
+        SupervisorSpec::new(Strategy::OneForOne).child(
+            ChildSpec::new::<Gate>(Gate {
+                log: Arc::clone(&log),
+            })
+            .id("gate")
+            .restart(Restart::Permanent)
+            .shutdown(shutdown),
+        ),
+    )
+    .await
+    .unwrap();
+    let child = sup.child::<Gate>("gate").await.unwrap();
+    let holding = tokio::spawn({
+        let child = child.with_timeout(PATIENCE);
+        async move { child.hold().await }
+    });
+    log.entered.notified().await;
+    let before = fill(&child, 0, QUEUED).await;
+    let stopping = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.stop().await }
+    });
+    settle().await;
+    let after = fill(&child, 1 << 32, QUEUED).await;
+    if shutdown == Shutdown::Infinity {
+        log.release.notify_one();
+    }
+    assert_eq!(
+        tokio::time::timeout(2 * PATIENCE, stopping)
+            .await
+            .unwrap()
+            .unwrap(),
+        Ok(())
+    );
+    let held = holding.await.unwrap();
+    let reason = child.exited().await.unwrap();
+    let (before, after) = (ended(before, &reason).await, ended(after, &reason).await);
+    eprintln!(
+        "supervisor shutdown under load ({shutdown:?}): the held call got {held:?}; {} calls \
+         and {QUEUED} casts before the supervisor's stop: {before:?}, casts handled {}; as \
+         many after it: {after:?}; child exit {reason:?}; terminate ran {} time(s)",
+        QUEUED + SENDERS,
+        log.casts.load(SeqCst),
+        log.terminates.load(SeqCst)
+    );
+    assert!(!sup.is_alive());
+    (log, before, after)
+}
+
+#[tokio::test(start_paused = true)]
+async fn supervisor_shutdown_under_load_serves_what_came_first_and_fails_the_rest() {
+    let (log, before, after) = supervisor_shutdown_under_load(Shutdown::Infinity).await;
+    assert_eq!(before, all_replied(QUEUED + SENDERS));
+    assert_eq!(after, all_exited(QUEUED + SENDERS));
+    assert_eq!(log.casts.load(SeqCst), QUEUED as u64);
+    assert_eq!(log.terminates.load(SeqCst), 1);
+    assert_eq!(*log.reasons.lock().unwrap(), [ExitReason::Shutdown]);
+}
+
+/// A child that does not stop within its shutdown budget (it is held in a
+/// handler) is killed: every queued call fails with `Killed`, and
+/// `terminate` does not run.
+#[tokio::test(start_paused = true)]
+async fn a_child_killed_at_shutdown_fails_every_queued_call() {
+    let (log, before, after) =
+        supervisor_shutdown_under_load(Shutdown::Timeout(Duration::from_secs(1))).await;
+    assert_eq!(before, all_exited(QUEUED + SENDERS));
+    assert_eq!(after, all_exited(QUEUED + SENDERS));
+    assert_eq!(log.casts.load(SeqCst), 0);
+    assert_eq!(log.terminates.load(SeqCst), 0);
+    // Killed at once: what is sent afterwards finds no server.
+    let (log, before, after) = supervisor_shutdown_under_load(Shutdown::BrutalKill).await;
+    assert_eq!(before, all_exited(QUEUED + SENDERS));
+    assert_eq!(
+        after,
+        Ended {
+            noproc: QUEUED + SENDERS,
+            ..Ended::default()
+        }
+    );
+    assert_eq!(log.casts.load(SeqCst), 0);
+    assert_eq!(log.terminates.load(SeqCst), 0);
+}
+
+/// `stop` while clients on other threads keep calling and casting, many
+/// times over: every call ends with its reply, the exit reason, or
+/// `NoProc` once the server is gone; `terminate` runs once each time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stop_while_clients_call_from_other_threads() {
+    let rounds = scaled(200, 50);
+    let reason = ExitReason::shutdown_with("racing");
+    let mut total = Ended::default();
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let log = Arc::new(GateLog::default());
+        let server = Gate::start(Gate {
+            log: Arc::clone(&log),
+        })
+        .await
+        .unwrap();
+        let calls = Arc::new(AtomicU64::new(0));
+        let clients: Vec<_> = (0..SENDERS as u64)
+            .map(|client| {
+                let server = server.with_timeout(Duration::from_secs(5));
+                let (calls, reason) = (Arc::clone(&calls), reason.clone());
+                tokio::spawn(async move {
+                    let mut ended = Ended::default();
+                    for token in (client << 32).. {
+                        server.note();
+                        calls.fetch_add(1, SeqCst);
+                        let call =
+                            tokio::time::timeout(Duration::from_secs(10), server.echo(token));
+                        match call.await {
+                            Err(_) => ended.hung += 1,
+                            Ok(Ok(reply)) if reply == token => ended.replied += 1,
+                            Ok(Err(CallError::Exit(exit))) if exit == reason => ended.exited += 1,
+                            Ok(Err(CallError::NoProc)) => {
+                                ended.noproc += 1;
+                                break;
+                            }
+                            Ok(_) => ended.wrong += 1,
+                        }
+                    }
+                    ended
+                })
+            })
+            .collect();
+        while calls.load(SeqCst) < 100 {
+            tokio::task::yield_now().await;
+        }
+        server.stop_with(reason.clone()).await.unwrap();
+        for client in clients {
+            let ended = client.await.unwrap();
+            total.replied += ended.replied;
+            total.exited += ended.exited;
+            total.noproc += ended.noproc;
+            total.wrong += ended.wrong;
+            total.hung += ended.hung;
+        }
+        assert_eq!(log.terminates.load(SeqCst), 1);
+        assert_eq!(*log.reasons.lock().unwrap(), std::slice::from_ref(&reason));
+    }
+    eprintln!(
+        "stop while {SENDERS} clients call ({}): {rounds} rounds in {:?}: {total:?}",
+        build(),
+        started.elapsed()
+    );
+    assert_eq!((total.wrong, total.hung), (0, 0));
+    assert_eq!(total.noproc, rounds * SENDERS);
 }

@@ -1053,3 +1053,175 @@ async fn stop_while_clients_call_from_other_threads() {
     assert_eq!((total.wrong, total.hung), (0, 0));
     assert_eq!(total.noproc, rounds * SENDERS);
 }
+
+// ---------------------------------------------------------------- timeouts
+
+/// A server whose `slow` call takes `delay` to answer.
+struct Slow {
+    delay: Duration,
+    /// Slow calls handled, answered in time or not.
+    handled: u64,
+}
+
+#[gen_server]
+impl Slow {
+    #[call]
+    async fn slow(&mut self, token: u64) -> u64 {
+        tokio::time::sleep(self.delay).await;
+        self.handled += 1;
+        token
+    }
+
+    #[call]
+    fn quick(&mut self, token: u64) -> u64 {
+        token
+    }
+
+    #[call]
+    fn handled(&self) -> u64 {
+        self.handled
+    }
+}
+
+/// How the calls of one caller ended.
+#[derive(Debug, Default)]
+struct TimeoutTally {
+    made: u64,
+    slow_made: u64,
+    replied: u64,
+    timed_out: u64,
+    /// A reply that carried another call's token: a late reply delivered
+    /// to a later call.
+    wrong_reply: u64,
+    other_error: u64,
+    hung: u64,
+}
+
+impl TimeoutTally {
+    fn add(&mut self, other: &TimeoutTally) {
+        self.made += other.made;
+        self.slow_made += other.slow_made;
+        self.replied += other.replied;
+        self.timed_out += other.timed_out;
+        self.wrong_reply += other.wrong_reply;
+        self.other_error += other.other_error;
+        self.hung += other.hung;
+    }
+
+    fn count(&mut self, token: u64, outcome: Option<&Result<u64, CallError>>) {
+        self.made += 1;
+        match outcome {
+            None => self.hung += 1,
+            Some(Ok(reply)) if *reply == token => self.replied += 1,
+            Some(Ok(_)) => self.wrong_reply += 1,
+            Some(Err(CallError::Timeout)) => self.timed_out += 1,
+            Some(Err(_)) => self.other_error += 1,
+        }
+    }
+}
+
+/// Caller `caller` makes `rounds` slow calls with a timeout of `timeout`,
+/// each followed at once by a quick call with a long timeout (the call a
+/// late reply would reach, if one could). Every token is unique.
+async fn impatient(
+    server: ServerRef<Slow>,
+    caller: u64,
+    rounds: u64,
+    timeout: Duration,
+) -> TimeoutTally {
+    let mut tally = TimeoutTally::default();
+    let hasty = server.with_timeout(timeout);
+    let patient = server.with_timeout(PATIENCE);
+    for round in 0..rounds {
+        let token = (caller << 32) | (round << 1);
+        tally.slow_made += 1;
+        let outcome = tokio::time::timeout(timeout + PATIENCE, hasty.slow(token)).await;
+        tally.count(token, outcome.ok().as_ref());
+        let token = token | 1;
+        let outcome = tokio::time::timeout(2 * PATIENCE, patient.quick(token)).await;
+        tally.count(token, outcome.ok().as_ref());
+    }
+    tally
+}
+
+/// A slow handler (1 ms a call) and 50 callers with timeouts from 1 to
+/// 46 ms, on the paused clock: many calls time out, the server still
+/// handles every one of them, and no late reply reaches a later call.
+#[tokio::test(start_paused = true)]
+async fn a_late_reply_never_reaches_a_later_call() {
+    const CALLERS: u64 = 50;
+    const ROUNDS: u64 = 40;
+    let server = Slow::start(Slow {
+        delay: Duration::from_millis(1),
+        handled: 0,
+    })
+    .await
+    .unwrap();
+    let callers: Vec<_> = (0..CALLERS)
+        .map(|caller| {
+            let timeout = Duration::from_millis(1 + caller % 10 * 5);
+            tokio::spawn(impatient(server.clone(), caller, ROUNDS, timeout))
+        })
+        .collect();
+    let mut total = TimeoutTally::default();
+    for caller in callers {
+        total.add(&caller.await.unwrap());
+    }
+    // Queued behind every slow call made: the server handled them all.
+    let handled = server.with_timeout(PATIENCE * 100).handled().await.unwrap();
+    eprintln!(
+        "timeouts: {CALLERS} callers x {ROUNDS} rounds of a 1 ms call with a 1-46 ms \
+         timeout and a quick call: {total:?}; slow calls handled {handled}"
+    );
+    assert_eq!(total.made, 2 * CALLERS * ROUNDS);
+    assert_eq!(
+        (total.wrong_reply, total.other_error, total.hung),
+        (0, 0, 0)
+    );
+    assert!(
+        total.timed_out > 0 && total.replied > total.made / 2,
+        "{total:?}"
+    );
+    assert_eq!(handled, total.slow_made);
+    server.stop().await.unwrap();
+}
+
+/// The same on a multi-threaded runtime with real time: timeouts racing
+/// the replies on other threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_late_reply_never_reaches_a_later_call_across_threads() {
+    const CALLERS: u64 = 16;
+    let rounds = scaled(200, 20) as u64;
+    let server = Slow::start(Slow {
+        delay: Duration::from_millis(1),
+        handled: 0,
+    })
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let callers: Vec<_> = (0..CALLERS)
+        .map(|caller| {
+            let timeout = Duration::from_millis(1 + caller % 4);
+            tokio::spawn(impatient(server.clone(), caller, rounds, timeout))
+        })
+        .collect();
+    let mut total = TimeoutTally::default();
+    for caller in callers {
+        total.add(&caller.await.unwrap());
+    }
+    let handled = server.with_timeout(PATIENCE).handled().await.unwrap();
+    eprintln!(
+        "timeouts across threads ({}): {CALLERS} callers x {rounds} rounds of a 1 ms call with \
+         a 1-4 ms timeout and a quick call, in {:?}: {total:?}; slow calls handled {handled}",
+        build(),
+        started.elapsed()
+    );
+    assert_eq!(total.made, 2 * CALLERS * rounds);
+    assert_eq!(
+        (total.wrong_reply, total.other_error, total.hung),
+        (0, 0, 0)
+    );
+    assert!(total.timed_out > 0, "{total:?}");
+    assert_eq!(handled, total.slow_made);
+    server.stop().await.unwrap();
+}

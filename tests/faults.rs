@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 
 use genserver::prelude::*;
 use genserver::registry;
-use genserver::{ChildSpec, Pid, Restart, Shutdown, Strategy, Supervisor, SupervisorSpec};
+use genserver::{
+    dynamic_supervisor, ChildSpec, DynamicSupervisor, Pid, Restart, Shutdown, Strategy, Supervisor,
+    SupervisorSpec,
+};
 use tokio::sync::Notify;
 
 // ---------------------------------------------------------------- helpers
@@ -299,12 +302,7 @@ const HANG_MARGIN: Duration = Duration::from_secs(5);
 /// is down (between its exit and its restart) the client waits for its
 /// name to come back, without making the call; once the supervisor has
 /// exited, it stops.
-async fn storm_client(
-    client: usize,
-    calls: usize,
-    names: Arc<[String]>,
-    sup: ServerRef<Supervisor>,
-) -> Tally {
+async fn storm_client(client: usize, calls: usize, names: Arc<[String]>, sup: Pid) -> Tally {
     let mut tally = Tally::default();
     for i in 0..calls {
         let name = &names[(client + i) % names.len()];
@@ -382,7 +380,7 @@ async fn storm(
     );
     let sup = Supervisor::start(spec).await.unwrap();
     let clients = (0..STORM_CLIENTS)
-        .map(|client| tokio::spawn(storm_client(client, calls, Arc::clone(&names), sup.clone())))
+        .map(|client| tokio::spawn(storm_client(client, calls, Arc::clone(&names), sup.pid())))
         .collect();
     Storm {
         sup,
@@ -407,7 +405,7 @@ fn sum(slots: &[Arc<Slot>], field: impl Fn(&Slot) -> &AtomicU64) -> u64 {
 async fn crash_storm_within_the_intensity_every_call_ends() {
     const CHILDREN: usize = 3;
     const EVERY: u64 = 50;
-    let calls = scaled(25_000, 5_000);
+    let calls = scaled(25_000, 3_000);
     // Calls and casts (one per four calls) can all be counted against the
     // intensity; it is set above what the storm can cause.
     let messages = (STORM_CLIENTS * calls * 5 / 4) as u64;
@@ -523,6 +521,140 @@ async fn crash_storm_beyond_the_intensity_escalates_once() {
     assert_eq!(total.timed_out, 0);
     assert_eq!(total.other_error, 0);
     assert_eq!(total.exit_other, 0);
+    assert_eq!(total.ended(), total.made);
+}
+
+/// The storm under a `DynamicSupervisor`: children started on demand,
+/// each under a name, restarted within the intensity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crash_storm_under_a_dynamic_supervisor_every_call_ends() {
+    const CHILDREN: usize = 3;
+    const EVERY: u64 = 50;
+    quiet_injected_panics();
+    let calls = scaled(25_000, 3_000);
+    let messages = (STORM_CLIENTS * calls * 5 / 4) as u64;
+    let max_restarts = u32::try_from(messages / EVERY + 1).unwrap();
+    let sup = DynamicSupervisor::start(
+        dynamic_supervisor::Options::new()
+            .max_restarts(max_restarts)
+            .max_seconds(Duration::from_secs(3600)),
+    )
+    .await
+    .unwrap();
+    let slots: Vec<Arc<Slot>> = (0..CHILDREN).map(|_| Arc::default()).collect();
+    let names: Arc<[String]> = (0..CHILDREN)
+        .map(|i| format!("faults_dynamic_{i}"))
+        .collect();
+    for (slot, name) in slots.iter().zip(names.iter()) {
+        let spec = ChildSpec::new::<Stormy>(StormArg {
+            slot: Arc::clone(slot),
+            every: EVERY,
+        })
+        .start_options(StartOptions::new().name(name.as_str()));
+        let _: ServerRef<Stormy> = sup.start_child(spec).await.unwrap();
+    }
+    let started = Instant::now();
+    let clients = (0..STORM_CLIENTS)
+        .map(|client| tokio::spawn(storm_client(client, calls, Arc::clone(&names), sup.pid())))
+        .collect();
+    let total = tally(clients).await;
+    let took = started.elapsed();
+    let panics = sum(&slots, |slot| &slot.panics);
+    assert!(
+        eventually(|| sum(&slots, |slot| &slot.inits) == CHILDREN as u64 + panics).await,
+        "inits {} for {panics} panics",
+        sum(&slots, |slot| &slot.inits)
+    );
+    let restarts = sum(&slots, |slot| &slot.inits) - CHILDREN as u64;
+    let overlaps = sum(&slots, |slot| &slot.overlaps);
+    eprintln!(
+        "crash storm under a DynamicSupervisor ({}): {CHILDREN} children, 1 panic in {EVERY} \
+         messages, {STORM_CLIENTS} clients x {calls} calls in {took:?}: {total:?}; panics \
+         {panics}, restarts {restarts} (max {max_restarts}), overlapping incarnations {overlaps}",
+        build()
+    );
+    assert_eq!(total.made, (STORM_CLIENTS * calls) as u64);
+    assert_eq!(
+        (total.hung, total.unreachable, total.wrong_reply),
+        (0, 0, 0)
+    );
+    assert_eq!((total.timed_out, total.other_error), (0, 0));
+    assert_eq!(total.ended(), total.made);
+    assert_eq!(total.exited(), total.exit_panic);
+    let expected: u64 = slots
+        .iter()
+        .map(|slot| slot.handled.load(SeqCst) / EVERY)
+        .sum();
+    assert!(panics >= 1 && panics == expected, "{panics} {expected}");
+    assert_eq!(restarts, panics);
+    assert_eq!(overlaps, 0);
+    assert!(sup.is_alive());
+    let counts = sup.count_children().await.unwrap();
+    assert_eq!((counts.specs, counts.active), (CHILDREN, CHILDREN));
+    sup.stop().await.unwrap();
+    assert!(eventually(|| slots.iter().all(|slot| !slot.alive.load(SeqCst))).await);
+}
+
+/// Beyond its intensity a `DynamicSupervisor` escalates as a `Supervisor`
+/// does: exactly `max_restarts` restarts, then it exits with `Shutdown`,
+/// its children stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crash_storm_beyond_a_dynamic_supervisor_s_intensity_escalates_once() {
+    const CHILDREN: usize = 3;
+    const EVERY: u64 = 50;
+    const MAX_RESTARTS: u32 = 20;
+    quiet_injected_panics();
+    let calls = scaled(25_000, 2_000);
+    let sup = DynamicSupervisor::start(
+        dynamic_supervisor::Options::new()
+            .max_restarts(MAX_RESTARTS)
+            .max_seconds(Duration::from_secs(3600)),
+    )
+    .await
+    .unwrap();
+    let slots: Vec<Arc<Slot>> = (0..CHILDREN).map(|_| Arc::default()).collect();
+    let names: Arc<[String]> = (0..CHILDREN)
+        .map(|i| format!("faults_dynamic_escalate_{i}"))
+        .collect();
+    for (slot, name) in slots.iter().zip(names.iter()) {
+        let spec = ChildSpec::new::<Stormy>(StormArg {
+            slot: Arc::clone(slot),
+            every: EVERY,
+        })
+        .start_options(StartOptions::new().name(name.as_str()));
+        let _: ServerRef<Stormy> = sup.start_child(spec).await.unwrap();
+    }
+    let clients = (0..STORM_CLIENTS)
+        .map(|client| tokio::spawn(storm_client(client, calls, Arc::clone(&names), sup.pid())))
+        .collect();
+    let reason = tokio::time::timeout(Duration::from_secs(30), sup.exited())
+        .await
+        .expect("the supervisor gave up")
+        .unwrap();
+    let total = tally(clients).await;
+    let panics = sum(&slots, |slot| &slot.panics);
+    let restarts = sum(&slots, |slot| &slot.inits) - CHILDREN as u64;
+    eprintln!(
+        "crash storm beyond a DynamicSupervisor's intensity ({}): max {MAX_RESTARTS} \
+         restarts: supervisor exit {reason:?}, panics {panics}, restarts {restarts}, {total:?}",
+        build()
+    );
+    assert_eq!(reason, ExitReason::Shutdown);
+    assert_eq!(restarts, u64::from(MAX_RESTARTS));
+    assert!(panics > u64::from(MAX_RESTARTS));
+    assert_eq!(sum(&slots, |slot| &slot.overlaps), 0);
+    assert!(
+        eventually(|| slots.iter().all(|slot| !slot.alive.load(SeqCst))).await,
+        "a child's state outlived its supervisor"
+    );
+    assert_eq!(
+        (total.hung, total.unreachable, total.wrong_reply),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        (total.timed_out, total.other_error, total.exit_other),
+        (0, 0, 0)
+    );
     assert_eq!(total.ended(), total.made);
 }
 

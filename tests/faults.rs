@@ -1124,7 +1124,7 @@ async fn a_child_killed_at_shutdown_fails_every_queued_call() {
 /// `NoProc` once the server is gone; `terminate` runs once each time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stop_while_clients_call_from_other_threads() {
-    let rounds = scaled(200, 50);
+    let rounds = scaled(200, 30);
     let reason = ExitReason::shutdown_with("racing");
     let mut total = Ended::default();
     let started = Instant::now();

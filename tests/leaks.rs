@@ -109,6 +109,13 @@ impl Counter {
         self.count
     }
 
+    /// Answers after 10 ms.
+    #[call]
+    async fn slow(&self) -> u64 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        self.count
+    }
+
     #[cast]
     fn crash(&mut self) {
         panic!("{MARK} crash on request");
@@ -148,7 +155,8 @@ async fn settle() {
 /// long the measured cycles took.
 type Moved = ((isize, isize), Duration);
 
-/// A plain server and a named one, each with a cast, a call, two monitors
+/// A plain server and a named one, each with a cast, a call, a call that
+/// times out (its late reply dropped), a request abandoned, two monitors
 /// and a stop, on the paused clock of a single-threaded runtime.
 async fn start_stop(warm_up: usize, cycles: usize) -> Moved {
     measure(warm_up, cycles, |i| async move {
@@ -162,6 +170,9 @@ async fn start_stop(warm_up: usize, cycles: usize) -> Moved {
             .unwrap();
         server.add(1);
         assert_eq!(server.get().await.unwrap(), 1);
+        let hasty = server.with_timeout(Duration::from_millis(1));
+        assert_eq!(hasty.slow().await, Err(CallError::Timeout));
+        drop(server.request().get());
         // A monitor dropped (demonitored) and one that sees the exit.
         drop(server.monitor());
         let down = server.monitor();

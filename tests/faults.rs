@@ -175,6 +175,40 @@ async fn a_state_is_dropped_before_its_exit_is_published() {
     assert!(!arg.held.load(SeqCst));
 }
 
+/// The same after a kill or an exit signal. Ignored: a kill publishes the
+/// exit from the killer's thread at once, while the state lives in the
+/// server's task and goes only when that task next runs (on another
+/// thread, or after the synchronous handler it is in returns). So a
+/// monitor, `exited` or a supervisor (whose restart follows a
+/// `BrutalKill`, a shutdown that ran out of time, or a linked exit) can
+/// run before the state is dropped. Fixing it means publishing a kill's
+/// exit from the server's own task, after the state is gone: a change to
+/// what a kill promises (a server stuck in a handler would never be seen
+/// to exit), for the kernel's owners to decide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a kill publishes the exit before the server's task drops its state (see the doc comment)"]
+async fn a_killed_server_s_state_is_dropped_before_its_exit_is_published() {
+    let arg = HolderArg {
+        held: Arc::default(),
+        overlaps: Arc::default(),
+    };
+    let server = Holder::start(arg.clone()).await.unwrap();
+    server.kill();
+    assert_eq!(server.exited().await, Ok(ExitReason::Killed));
+    assert!(
+        !arg.held.load(SeqCst),
+        "exited returned before the state was dropped"
+    );
+
+    let server = Holder::start(arg.clone()).await.unwrap();
+    server.exit(ExitReason::Shutdown);
+    assert_eq!(server.exited().await, Ok(ExitReason::Shutdown));
+    assert!(
+        !arg.held.load(SeqCst),
+        "exited returned before the state was dropped"
+    );
+}
+
 // ------------------------------------------------------------ crash storm
 
 /// What one child id shares across its restarts.

@@ -384,10 +384,11 @@ struct Storm {
     clients: Vec<tokio::task::JoinHandle<Tally>>,
 }
 
-/// Starts a one-for-one supervisor of `children` storm workers named
+/// Starts a supervisor (`strategy`) of `children` storm workers named
 /// `{prefix}{i}`, with at most `max_restarts` restarts an hour, and
 /// `STORM_CLIENTS` clients making `calls` calls each.
 async fn storm(
+    strategy: Strategy,
     prefix: &str,
     children: usize,
     every: u64,
@@ -398,7 +399,7 @@ async fn storm(
     let slots: Vec<Arc<Slot>> = (0..children).map(|_| Arc::default()).collect();
     let names: Arc<[String]> = (0..children).map(|i| format!("{prefix}{i}")).collect();
     let spec = slots.iter().zip(names.iter()).enumerate().fold(
-        SupervisorSpec::new(Strategy::OneForOne)
+        SupervisorSpec::new(strategy)
             .max_restarts(max_restarts)
             .max_seconds(3600),
         |spec, (i, (slot, name))| {
@@ -449,7 +450,15 @@ async fn crash_storm_within_the_intensity_every_call_ends() {
         sup,
         slots,
         clients,
-    } = storm("faults_storm_", CHILDREN, EVERY, max_restarts, calls).await;
+    } = storm(
+        Strategy::OneForOne,
+        "faults_storm_",
+        CHILDREN,
+        EVERY,
+        max_restarts,
+        calls,
+    )
+    .await;
     let total = tally(clients).await;
     let took = started.elapsed();
     let panics = sum(&slots, |slot| &slot.panics);
@@ -514,7 +523,15 @@ async fn crash_storm_beyond_the_intensity_escalates_once() {
         sup,
         slots,
         clients,
-    } = storm("faults_escalate_", CHILDREN, EVERY, MAX_RESTARTS, calls).await;
+    } = storm(
+        Strategy::OneForOne,
+        "faults_escalate_",
+        CHILDREN,
+        EVERY,
+        MAX_RESTARTS,
+        calls,
+    )
+    .await;
     let reason = tokio::time::timeout(Duration::from_secs(30), sup.exited())
         .await
         .expect("the supervisor gave up")
@@ -556,6 +573,81 @@ async fn crash_storm_beyond_the_intensity_escalates_once() {
     assert_eq!(total.other_error, 0);
     assert_eq!(total.exit_other, 0);
     assert_eq!(total.ended(), total.made);
+}
+
+/// The storm under `one_for_all` and `rest_for_one`: a crash restarts
+/// siblings too, which may be busy with calls (they get `Shutdown` as
+/// their exit reason, or crash themselves while being stopped). Every call
+/// still ends, no restarted child runs beside its predecessor's state, and
+/// the supervisor lives on with every child running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crash_storm_restarting_siblings_every_call_ends() {
+    const CHILDREN: usize = 3;
+    const EVERY: u64 = 50;
+    let calls = scaled(25_000, 2_000);
+    let messages = (STORM_CLIENTS * calls * 5 / 4) as u64;
+    let max_restarts = u32::try_from(messages / EVERY + 1).unwrap();
+    for (strategy, prefix) in [
+        (Strategy::OneForAll, "faults_one_for_all_"),
+        (Strategy::RestForOne, "faults_rest_for_one_"),
+    ] {
+        let started = Instant::now();
+        let Storm {
+            sup,
+            slots,
+            clients,
+        } = storm(strategy, prefix, CHILDREN, EVERY, max_restarts, calls).await;
+        let total = tally(clients).await;
+        let took = started.elapsed();
+        // Wait until every child runs again, then count.
+        let running = || {
+            let sup = sup.clone();
+            async move {
+                sup.which_children()
+                    .await
+                    .unwrap()
+                    .iter()
+                    .all(|child| child.pid.as_ref().is_some_and(Pid::is_alive))
+            }
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !running().await {
+            assert!(Instant::now() < deadline, "a child was not restarted");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let panics = sum(&slots, |slot| &slot.panics);
+        let inits = sum(&slots, |slot| &slot.inits);
+        let overlaps = sum(&slots, |slot| &slot.overlaps);
+        eprintln!(
+            "crash storm, {strategy:?} ({}): {CHILDREN} children, 1 panic in {EVERY} messages, \
+             {STORM_CLIENTS} clients x {calls} calls in {took:?}: {total:?}; panics {panics}, \
+             child starts after the first {}, overlapping incarnations {overlaps}",
+            build(),
+            inits - CHILDREN as u64
+        );
+        assert_eq!(total.made, (STORM_CLIENTS * calls) as u64);
+        assert_eq!(
+            (total.hung, total.unreachable, total.wrong_reply),
+            (0, 0, 0)
+        );
+        assert_eq!((total.timed_out, total.other_error), (0, 0));
+        assert_eq!(total.ended(), total.made);
+        // A sibling stopped for a restart ends its queued calls with
+        // `Shutdown`; nothing else but the injected panics.
+        assert_eq!(total.exit_killed + total.exit_other, 0, "{total:?}");
+        assert!(panics >= 1);
+        assert!(
+            inits > CHILDREN as u64 + panics,
+            "siblings were restarted too"
+        );
+        assert_eq!(
+            overlaps, 0,
+            "a restarted child ran beside its predecessor's state"
+        );
+        assert!(sup.is_alive());
+        sup.stop().await.unwrap();
+        assert!(eventually(|| slots.iter().all(|slot| !slot.alive.load(SeqCst))).await);
+    }
 }
 
 /// The storm under a `DynamicSupervisor`: children started on demand,

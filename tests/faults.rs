@@ -1154,6 +1154,44 @@ async fn a_stop_from_a_handler_fails_every_queued_call_with_the_reason() {
     assert_eq!(*log.reasons.lock().unwrap(), [reason]);
 }
 
+/// An exit signal (`Process.exit(pid, reason)`) to a held server with a
+/// full mailbox: it exits at once, without `terminate`, and every queued
+/// caller, the held one included, gets the signal's reason.
+#[tokio::test(start_paused = true)]
+async fn an_exit_signal_fails_every_queued_call_with_its_reason() {
+    let log = Arc::new(GateLog::default());
+    let server = Gate::start(Gate {
+        log: Arc::clone(&log),
+    })
+    .await
+    .unwrap();
+    let holding = tokio::spawn({
+        let server = server.with_timeout(PATIENCE);
+        async move { server.hold().await }
+    });
+    log.entered.notified().await;
+    let queued = fill(&server, 0, QUEUED).await;
+    let reason = ExitReason::shutdown_with("signalled");
+    server.exit(reason.clone());
+    assert_eq!(server.exited().await.unwrap(), reason);
+    let held = tokio::time::timeout(2 * PATIENCE, holding)
+        .await
+        .unwrap()
+        .unwrap();
+    let queued = ended(queued, &reason).await;
+    eprintln!(
+        "exit signal under load: the held call got {held:?}; {} queued calls: {queued:?}; \
+         casts handled {}; terminate ran {} time(s)",
+        QUEUED + SENDERS,
+        log.casts.load(SeqCst),
+        log.terminates.load(SeqCst)
+    );
+    assert_eq!(held, Err(CallError::Exit(reason)));
+    assert_eq!(queued, all_exited(QUEUED + SENDERS));
+    assert_eq!(log.casts.load(SeqCst), 0);
+    assert_eq!(log.terminates.load(SeqCst), 0);
+}
+
 /// Starts a supervisor of one held `Gate` child, shut down as `shutdown`
 /// says, with its mailbox full; then stops the supervisor and queues as
 /// many again behind the supervisor's stop. Releases the child (unless

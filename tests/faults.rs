@@ -265,6 +265,15 @@ impl Stormy {
         token
     }
 
+    /// As `work`, from an `async` handler (a boxed future the panic
+    /// unwinds out of).
+    #[call]
+    async fn work_async(&mut self, token: u64) -> u64 {
+        tokio::task::yield_now().await;
+        self.tick();
+        token
+    }
+
     #[cast]
     fn poke(&mut self) {
         self.tick();
@@ -331,8 +340,8 @@ const STORM_CLIENTS: usize = 8;
 const STORM_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 const HANG_MARGIN: Duration = Duration::from_secs(5);
 
-/// One client: `calls` calls (and a cast after every fourth) spread over
-/// the children, each found by name at the time of the call. While a child
+/// One client: `calls` calls (every other one to an `async` handler, and a
+/// cast after every fourth) spread over the children, each found by name at the time of the call. While a child
 /// is down (between its exit and its restart) the client waits for its
 /// name to come back, without making the call; once the supervisor has
 /// exited, it stops.
@@ -358,7 +367,13 @@ async fn storm_client(client: usize, calls: usize, names: Arc<[String]>, sup: Pi
             server.poke();
         }
         let client = server.with_timeout(STORM_CALL_TIMEOUT);
-        let call = client.work(token);
+        let call = async {
+            if i % 2 == 0 {
+                client.work(token).await
+            } else {
+                client.work_async(token).await
+            }
+        };
         match tokio::time::timeout(STORM_CALL_TIMEOUT + HANG_MARGIN, call).await {
             Err(_) => tally.hung += 1,
             Ok(Ok(reply)) if reply == token => tally.replied += 1,
@@ -788,6 +803,9 @@ async fn crash_storm_beyond_a_dynamic_supervisor_s_intensity_escalates_once() {
 
 const SENDERS: usize = 8;
 
+/// An info message in the ordering test: sender and sequence number.
+struct Numbered(usize, u64);
+
 /// Checks that each sender's messages arrive in the order sent, none lost.
 struct Sequencer {
     /// Per sender, the sequence number expected next.
@@ -802,6 +820,11 @@ struct Sequencer {
 impl Sequencer {
     #[cast]
     fn note(&mut self, sender: usize, seq: u64) {
+        self.record(sender, seq);
+    }
+
+    #[info]
+    fn numbered(&mut self, Numbered(sender, seq): Numbered) {
         self.record(sender, seq);
     }
 
@@ -832,6 +855,7 @@ impl Sequencer {
 #[derive(Debug, Default)]
 struct SenderTally {
     casts: u64,
+    infos: u64,
     calls: u64,
     requests: u64,
     miscounted: u64,
@@ -840,7 +864,7 @@ struct SenderTally {
 
 /// Sends `count` messages numbered from 0: mostly casts, every 8th an
 /// awaited call, every 8th (offset) a request sent at once and collected
-/// later, up to 64 of them outstanding.
+/// later (up to 64 of them outstanding), two in 8 info messages.
 async fn sequence(server: ServerRef<Sequencer>, sender: usize, count: u64) -> SenderTally {
     let mut tally = SenderTally::default();
     let mut pending = std::collections::VecDeque::new();
@@ -863,6 +887,10 @@ async fn sequence(server: ServerRef<Sequencer>, sender: usize, count: u64) -> Se
                     let (seq, request) = pending.pop_front().unwrap();
                     collect(&mut tally, seq, request.await);
                 }
+            }
+            1 | 5 => {
+                tally.infos += 1;
+                server.send(Numbered(sender, seq));
             }
             _ => {
                 tally.casts += 1;
@@ -898,12 +926,13 @@ async fn many_senders_keep_their_order_and_lose_nothing() {
     let (received, out_of_order) = server.totals().await.unwrap();
     let took = started.elapsed();
     let casts: u64 = tallies.iter().map(|tally| tally.casts).sum();
+    let infos: u64 = tallies.iter().map(|tally| tally.infos).sum();
     let calls: u64 = tallies.iter().map(|tally| tally.calls).sum();
     let requests: u64 = tallies.iter().map(|tally| tally.requests).sum();
     let total: u64 = received.iter().sum();
     eprintln!(
-        "ordering ({}): {SENDERS} senders x {per_sender} messages ({casts} casts, {calls} calls, \
-         {requests} pipelined requests) in {took:?}: received {total}, out of order \
+        "ordering ({}): {SENDERS} senders x {per_sender} messages ({casts} casts, {infos} infos, \
+         {calls} calls, {requests} pipelined requests) in {took:?}: received {total}, out of order \
          {out_of_order}, lost {}",
         build(),
         SENDERS as u64 * per_sender - total

@@ -1550,3 +1550,91 @@ async fn a_late_reply_never_reaches_a_later_call_across_threads() {
     assert_eq!(handled, total.slow_made);
     server.stop().await.unwrap();
 }
+
+/// Callers on plain threads, outside the runtime (`genserver::block_on`),
+/// keep the same promises: a slow call with a short timeout times out, a
+/// late reply never reaches a later call, and when the server is stopped
+/// under them every call still ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_callers_on_plain_threads_get_their_own_replies_and_never_hang() {
+    const THREADS: u64 = 8;
+    let rounds = scaled(100, 20) as u64;
+    let server = Slow::start(Slow {
+        delay: Duration::from_millis(1),
+        handled: 0,
+    })
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let (done, finished) = std::sync::mpsc::channel();
+    for thread in 0..THREADS {
+        let hasty = server.with_timeout(Duration::from_millis(1 + thread % 4));
+        let patient = server.with_timeout(Duration::from_secs(5));
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut tally = TimeoutTally::default();
+            for round in 0..rounds {
+                let token = (thread << 32) | (round << 1);
+                tally.slow_made += 1;
+                let reply = genserver::block_on(hasty.slow(token)).unwrap();
+                tally.count(token, Some(&reply));
+                let token = token | 1;
+                let reply = genserver::block_on(patient.quick(token)).unwrap();
+                tally.count(token, Some(&reply));
+            }
+            // Then calls until the server is gone: each ends.
+            let mut after = Ended::default();
+            for token in (thread << 32 | 1 << 31).. {
+                match genserver::block_on(patient.quick(token)).unwrap() {
+                    Ok(reply) if reply == token => after.replied += 1,
+                    Err(CallError::Exit(ExitReason::Normal)) => after.exited += 1,
+                    Err(CallError::NoProc) => {
+                        after.noproc += 1;
+                        break;
+                    }
+                    Err(CallError::Timeout) => {
+                        after.hung += 1;
+                        break;
+                    }
+                    Ok(_) | Err(_) => after.wrong += 1,
+                }
+            }
+            done.send((tally, after)).unwrap();
+        });
+    }
+    drop(done);
+    // Stop the server once every slow call has been handled, while the
+    // threads keep calling.
+    let mut total = TimeoutTally::default();
+    let mut after = Ended::default();
+    let patient = server.with_timeout(Duration::from_secs(5));
+    while patient.handled().await.unwrap() < THREADS * rounds {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    server.stop().await.unwrap();
+    for _ in 0..THREADS {
+        let (tally, ended) =
+            tokio::task::block_in_place(|| finished.recv_timeout(Duration::from_secs(30)))
+                .expect("a blocking caller hung");
+        total.add(&tally);
+        after.replied += ended.replied;
+        after.exited += ended.exited;
+        after.noproc += ended.noproc;
+        after.wrong += ended.wrong;
+        after.hung += ended.hung;
+    }
+    eprintln!(
+        "blocking callers ({}): {THREADS} threads x {rounds} rounds of a 1 ms call with a 1-4 \
+         ms timeout and a quick call, in {:?}: {total:?}; then calling through a stop: {after:?}",
+        build(),
+        started.elapsed()
+    );
+    assert_eq!(total.made, 2 * THREADS * rounds);
+    assert_eq!(
+        (total.wrong_reply, total.other_error, total.hung),
+        (0, 0, 0)
+    );
+    assert!(total.timed_out > 0, "{total:?}");
+    assert_eq!((after.wrong, after.hung), (0, 0));
+    assert_eq!(after.noproc as u64, THREADS);
+}

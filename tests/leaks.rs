@@ -1,18 +1,22 @@
 //! Leaks: 100k start/stop cycles and 100k crash/restart cycles under a
-//! supervisor leave the live heap where it was. Measured with a counting
-//! global allocator (live blocks and bytes, not RSS), so this binary holds
-//! one test: another running beside it would be counted too.
+//! supervisor leave the live heap where it was, and so do 10k cycles of a
+//! DynamicSupervisor's child and of a stop racing callers on other
+//! threads. Measured with a counting global allocator (live blocks and
+//! bytes, not RSS), so this binary holds one test: another running beside
+//! it would be counted too.
 //!
-//! Debug builds run 10k cycles of each; release builds, or
+//! Debug builds run a tenth of each; release builds, or
 //! `GENSERVER_STRESS_SCALE=full` (or a fraction such as `0.5`), the full
-//! 100k. The figures are printed (`--nocapture`).
+//! size. The figures are printed (`--nocapture`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
+use genserver::dynamic_supervisor::Options;
 use genserver::prelude::*;
-use genserver::{ChildSpec, Strategy, Supervisor, SupervisorSpec};
+use genserver::registry::Registry;
+use genserver::{ChildSpec, DynamicSupervisor, Strategy, Supervisor, SupervisorSpec};
 
 struct Counting;
 
@@ -155,16 +159,24 @@ async fn settle() {
 /// long the measured cycles took.
 type Moved = ((isize, isize), Duration);
 
-/// A plain server and a named one, each with a cast, a call, a call that
+/// A plain server, a named one and one under a `Registry` key, each with a cast, a call, a call that
 /// times out (its late reply dropped), a request abandoned, two monitors
 /// and a stop, on the paused clock of a single-threaded runtime.
 async fn start_stop(warm_up: usize, cycles: usize) -> Moved {
-    measure(warm_up, cycles, |i| async move {
-        let options = if i % 2 == 0 {
-            StartOptions::new()
-        } else {
-            StartOptions::new().name("leaks_named")
+    let registry: Registry<u64, Counter> = Registry::new();
+    measure(warm_up, cycles, |i| {
+        let options = match i % 3 {
+            0 => StartOptions::new(),
+            1 => StartOptions::new().name("leaks_named"),
+            _ => StartOptions::new().via(&registry, 7),
         };
+        start_stop_cycle(options)
+    })
+    .await
+}
+
+async fn start_stop_cycle(options: StartOptions) {
+    {
         let server = Counter::start_with(Counter { count: 0 }, options)
             .await
             .unwrap();
@@ -178,8 +190,7 @@ async fn start_stop(warm_up: usize, cycles: usize) -> Moved {
         let down = server.monitor();
         server.stop().await.unwrap();
         assert_eq!(down.await.reason, ExitReason::Normal);
-    })
-    .await
+    }
 }
 
 /// A named child crashing, its supervisor restarting it. The restart
@@ -212,6 +223,45 @@ async fn crash_restart(warm_up: usize, cycles: usize) -> Moved {
     })
     .await;
     assert!(sup.is_alive());
+    sup.stop().await.unwrap();
+    moved
+}
+
+/// Under a `DynamicSupervisor`: a child started, crashed and restarted,
+/// then terminated. As above, the restart window is 1 ms and each cycle
+/// moves the paused clock 2 ms on.
+async fn dynamic(warm_up: usize, cycles: usize) -> Moved {
+    let sup = DynamicSupervisor::start(
+        Options::new()
+            .max_restarts(1)
+            .max_seconds(Duration::from_millis(1)),
+    )
+    .await
+    .unwrap();
+    let moved = measure(warm_up, cycles, |_| {
+        let sup = sup.clone();
+        async move {
+            let spec = ChildSpec::new::<Counter>(Counter { count: 0 })
+                .start_options(StartOptions::new().name("leaks_dynamic"));
+            let child: ServerRef<Counter> = sup.start_child(spec).await.unwrap();
+            child.crash();
+            assert!(matches!(child.exited().await, Ok(ExitReason::Panic(_))));
+            drop(child);
+            // The restarted child, found by its name once it is back.
+            let child = loop {
+                if let Ok(child) = genserver::registry::whereis::<Counter>("leaks_dynamic") {
+                    break child;
+                }
+                tokio::task::yield_now().await;
+            };
+            assert_eq!(child.get().await.unwrap(), 0);
+            sup.terminate_child(&child).await.unwrap();
+            drop(child);
+            tokio::time::advance(Duration::from_millis(2)).await;
+        }
+    })
+    .await;
+    assert_eq!(sup.count_children().await.unwrap().specs, 0);
     sup.stop().await.unwrap();
     moved
 }
@@ -267,6 +317,7 @@ fn start_stop_and_crash_restart_cycles_leave_the_heap_at_its_baseline() {
     };
     let start_stop = paused().block_on(start_stop(warm_up, cycles));
     let crash_restart = paused().block_on(crash_restart(warm_up, cycles));
+    let dynamic = paused().block_on(dynamic(warm_up, cycles / 10));
     let racing = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -281,6 +332,11 @@ fn start_stop_and_crash_restart_cycles_leave_the_heap_at_its_baseline() {
     let phases = [
         ("start/stop", cycles, start_stop),
         ("crash/restart", cycles, crash_restart),
+        (
+            "DynamicSupervisor start/crash/restart/terminate",
+            cycles / 10,
+            dynamic,
+        ),
         ("stop racing 4 callers on 2 threads", cycles / 10, racing),
     ];
     for (what, count, ((blocks, bytes), took)) in phases {

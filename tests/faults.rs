@@ -590,6 +590,63 @@ async fn crash_storm_beyond_the_intensity_escalates_once() {
     assert_eq!(total.ended(), total.made);
 }
 
+/// The supervisor is stopped in the middle of the storm, while children
+/// crash and restart and the clients keep calling: the stop returns, every
+/// child is gone, and every call made ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_supervisor_stopped_in_the_middle_of_the_storm_leaves_nothing_behind() {
+    const CHILDREN: usize = 3;
+    const EVERY: u64 = 50;
+    let calls = scaled(25_000, 3_000);
+    let Storm {
+        sup,
+        slots,
+        clients,
+    } = storm(
+        Strategy::OneForOne,
+        "faults_stopped_",
+        CHILDREN,
+        EVERY,
+        u32::MAX,
+        calls,
+    )
+    .await;
+    // Once a few restarts have happened.
+    assert!(eventually(|| sum(&slots, |slot| &slot.inits) > CHILDREN as u64 + 5).await);
+    let stopped = tokio::time::timeout(Duration::from_secs(30), sup.stop())
+        .await
+        .expect("the supervisor's stop hung");
+    let total = tally(clients).await;
+    let panics = sum(&slots, |slot| &slot.panics);
+    let restarts = sum(&slots, |slot| &slot.inits) - CHILDREN as u64;
+    eprintln!(
+        "supervisor stopped mid-storm ({}): stop {stopped:?}, panics {panics}, restarts \
+         {restarts}, {total:?}",
+        build()
+    );
+    assert_eq!(stopped, Ok(()));
+    assert!(
+        eventually(|| slots.iter().all(|slot| !slot.alive.load(SeqCst))).await,
+        "a child outlived its supervisor"
+    );
+    for name in (0..CHILDREN).map(|i| format!("faults_stopped_{i}")) {
+        assert!(
+            registry::whereis::<Stormy>(&name).is_err(),
+            "{name} lives on"
+        );
+    }
+    assert_eq!(sum(&slots, |slot| &slot.overlaps), 0);
+    assert_eq!(
+        (total.hung, total.unreachable, total.wrong_reply),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        (total.timed_out, total.other_error, total.exit_other),
+        (0, 0, 0)
+    );
+    assert_eq!(total.ended(), total.made);
+}
+
 /// The storm under `one_for_all` and `rest_for_one`: a crash restarts
 /// siblings too, which may be busy with calls (they get `Shutdown` as
 /// their exit reason, or crash themselves while being stopped). Every call

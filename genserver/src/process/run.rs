@@ -507,7 +507,7 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         // dropped with the rest, after the reason is published.
         let unhandled = mailbox.take_buffered();
         drop(ctx);
-        guard.exit(&reason, Some(last), Some(&state));
+        guard.exit(&reason, Some(last), Some(state));
         drop(unhandled);
     }
 }
@@ -908,20 +908,31 @@ struct ExitGuard<S: GenServer> {
 }
 
 impl<S: GenServer> ExitGuard<S> {
-    /// Publishes `reason`, logs a crash report if it is abnormal, and drops
-    /// the messages still queued (failing their calls with `reason`).
+    /// Drops the state, publishes `reason`, logs a crash report if it is
+    /// abnormal, and drops the messages still queued (failing their calls
+    /// with `reason`).
     ///
     /// The report shows the state as the server's `format_status` does,
     /// computed only for a crash; `state` is `None` when there is none yet.
-    fn exit(&self, reason: &ExitReason, last: Option<Last>, state: Option<&S>) {
+    fn exit(&self, reason: &ExitReason, last: Option<Last>, state: Option<S>) {
         // Read before the exit, which releases it; only for a crash report.
         let name = (!reason.is_normal()).then(|| self.shared.name()).flatten();
+        let view = if reason.is_normal() {
+            None
+        } else {
+            state.as_ref().and_then(crate::sys::state_view)
+        };
+        // The state goes before the exit is published, as a process's
+        // resources go before its exit signal: whoever learns of the exit
+        // (a supervisor restarting the server, a `stop` returning) finds
+        // what the state held (a socket, a lock, a file) released. A panic
+        // in its `Drop` does not change the reason.
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(state)));
         let Some(unhandled) = self.shared.exit(reason.clone()) else {
             // Killed from outside first (a start timeout): that was the exit.
             return;
         };
         if !reason.is_normal() {
-            let view = state.and_then(crate::sys::state_view);
             let who = Label::new::<S>(self.shared.id, name);
             tracing::error!(
                 server = who.type_name,

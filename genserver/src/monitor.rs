@@ -144,6 +144,28 @@ impl<S: GenServer> ServerRef<S> {
 
 /// A monitor held by a task: a future of the [`Down`]. See
 /// [`ServerRef::monitor`].
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let worker = Worker::start(Worker).await?;
+/// let monitor = worker.monitor(); // Process.monitor(pid)
+/// worker.kill();
+/// let down = monitor.await; // the {:DOWN, ref, :process, pid, reason} message
+/// assert_eq!(down.reason, ExitReason::Killed);
+/// assert_eq!(down.id, worker.id());
+/// # Ok(())
+/// # }
+/// ```
 pub struct Monitor {
     reference: MonitorRef,
     target: Arc<dyn Process>,

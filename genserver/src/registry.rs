@@ -135,6 +135,34 @@ fn typed<S: GenServer>(process: Arc<dyn Process>) -> Result<ServerRef<S>, Lookup
 /// are equal when they refer to the same server.
 ///
 /// [`StartError::AlreadyStarted`]: crate::StartError::AlreadyStarted
+///
+/// # Examples
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # #[derive(Debug)]
+/// # struct Counter(u64);
+/// # #[gen_server]
+/// # impl Counter {
+/// #     #[cast]
+/// #     fn add(&mut self, n: u64) { self.0 += n; }
+/// #     #[call]
+/// #     fn get(&self) -> u64 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(0)).await?;
+/// let pid: Pid = counter.pid(); // any server, untyped
+/// assert!(pid.type_name().ends_with("Counter"));
+/// assert_eq!(pid.id(), counter.id());
+/// let again = pid.downcast::<Counter>().expect("a Counter");
+/// again.add(1);
+/// assert_eq!(counter.get().await?, 1);
+/// pid.stop_with(ExitReason::Shutdown, std::time::Duration::from_secs(1)).await?;
+/// assert_eq!(pid.exited().await, ExitReason::Shutdown);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Pid {
     handle: AnyHandle,
@@ -759,6 +787,32 @@ pub fn unregister(name: &str) -> bool {
 /// names it resolved until the name table changes, so a name looked up
 /// again costs an atomic load and a string comparison on top of making the
 /// reference (a hash and a read lock after a change).
+///
+/// # Examples
+///
+/// ```
+/// use genserver::registry;
+/// # use genserver::prelude::*;
+/// # #[derive(Debug)]
+/// # struct Counter(u64);
+/// # #[gen_server]
+/// # impl Counter {
+/// #     #[cast]
+/// #     fn add(&mut self, n: u64) { self.0 += n; }
+/// #     #[call]
+/// #     fn get(&self) -> u64 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(0)).await?;
+/// registry::register("hits", &counter)?; // or start_with(.., StartOptions::new().name("hits"))
+/// registry::whereis::<Counter>("hits")?.add(1);
+/// assert_eq!(counter.get().await?, 1);
+/// assert!(matches!(registry::whereis::<Counter>("misses"), Err(LookupError::NotFound)));
+/// assert!(registry::unregister("hits"));
+/// # Ok(())
+/// # }
+/// ```
 pub fn whereis<S: GenServer>(name: &str) -> Result<ServerRef<S>, LookupError> {
     typed(resolve(name).ok_or(LookupError::NotFound)?)
 }

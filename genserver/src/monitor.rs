@@ -53,6 +53,52 @@ impl fmt::Debug for MonitorRef {
 }
 
 /// A monitored server exited: Erlang's `{:DOWN, ref, :process, pid, reason}`.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::Down;
+///
+/// #[derive(Default)]
+/// struct Watcher {
+///     down: Vec<String>,
+/// }
+///
+/// #[gen_server]
+/// impl Watcher {
+///     #[call]
+///     fn watch(&mut self, other: ServerRef<Worker>, ctx: &mut Context<Self>) {
+///         ctx.monitor(&other); // Process.monitor(pid)
+///     }
+///
+///     /// handle_info({:DOWN, ref, :process, pid, reason}, state)
+///     #[info]
+///     fn down(&mut self, down: Down) {
+///         self.down.push(down.reason.to_string());
+///     }
+///
+///     #[call]
+///     fn down_seen(&self) -> Vec<String> {
+///         self.down.clone()
+///     }
+/// }
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let watcher = Watcher::start(Watcher::default()).await?;
+/// let worker = Worker::start(Worker).await?;
+/// watcher.watch(worker.clone()).await?;
+/// worker.stop_with(ExitReason::Shutdown).await?;
+/// assert_eq!(watcher.down_seen().await?, ["shutdown"]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Down {

@@ -260,6 +260,21 @@ async fn a_quiet_session_expires_after_its_idle_timeout_and_a_request_restarts_i
     assert_eq!(started.elapsed(), Duration::from_secs(2 * IDLE_SECS - 1));
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_sys_request_restarts_the_idle_countdown_without_cancelling_it() {
+    let started = Instant::now();
+    let session = QuietSession::start(()).await.unwrap();
+
+    // A `sys` request at 10:00 does not run a handler, so nothing sets the
+    // idle timeout again; the server keeps it, and counts it again from
+    // the request, as OTP's loop does (rule 4).
+    sleep(Duration::from_secs(10 * 60)).await;
+    sys::get_state(&session, |_| ()).await.unwrap();
+    let reason = session.exited().await.unwrap();
+    assert_eq!(reason, ExitReason::shutdown_with("idle"));
+    assert_eq!(started.elapsed(), Duration::from_secs(10 * 60 + IDLE_SECS));
+}
+
 // ------------------------------------------------------------------------
 // Call, start and stop timeouts.
 

@@ -413,6 +413,80 @@ impl std::error::Error for LookupError {}
 /// * forget a server as it exits ([`Pid::on_exit`] runs a hook then, before
 ///   anyone awaiting the exit is woken), so the key is free again at once;
 /// * hold the [`Pid`] while the server is registered, which keeps it alive.
+///
+/// # Examples
+///
+/// A registry of servers by number, in a plain map:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::future::{ready, Future};
+/// use std::sync::{Arc, Mutex};
+/// use genserver::prelude::*;
+/// use genserver::registry::{self, RegisterError, Via};
+/// use genserver::ServerId;
+///
+/// #[derive(Clone, Default)]
+/// struct Numbered(Arc<Mutex<HashMap<u32, Pid>>>);
+///
+/// impl Via for Numbered {
+///     type Key = u32;
+///
+///     fn register_name(
+///         &self,
+///         key: u32,
+///         server: &Pid,
+///     ) -> impl Future<Output = Result<(), RegisterError>> + Send {
+///         let mut map = self.0.lock().unwrap();
+///         let result = if let Some(holder) = map.get(&key) {
+///             Err(RegisterError::Taken(holder.clone()))
+///         } else {
+///             // Forget the server as it exits, unless the key changed hands.
+///             let table = Arc::clone(&self.0);
+///             let forget = move |id: ServerId, _: &ExitReason| {
+///                 let mut map = table.lock().unwrap();
+///                 if map.get(&key).is_some_and(|pid| pid.id() == id) {
+///                     map.remove(&key);
+///                 }
+///             };
+///             match server.on_exit(forget) {
+///                 Ok(_) => {
+///                     map.insert(key, server.clone());
+///                     Ok(())
+///                 }
+///                 Err(_) => Err(RegisterError::NoProc),
+///             }
+///         };
+///         ready(result)
+///     }
+///
+///     fn unregister_name(&self, key: &u32) -> impl Future<Output = bool> + Send {
+///         ready(self.0.lock().unwrap().remove(key).is_some())
+///     }
+///
+///     fn whereis_name(&self, key: &u32) -> impl Future<Output = Option<Pid>> + Send {
+///         ready(self.0.lock().unwrap().get(key).cloned())
+///     }
+/// }
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let numbered = Numbered::default();
+/// let worker = Worker::start_with(Worker, StartOptions::new().via(&numbered, 7)).await?;
+/// let found = registry::whereis_via::<Worker, _>(&numbered, &7).await?;
+/// assert_eq!(found.id(), worker.id());
+/// let taken = Worker::start_with(Worker, StartOptions::new().via(&numbered, 7)).await;
+/// assert!(matches!(taken, Err(StartError::AlreadyStarted(_))));
+/// worker.stop().await?;
+/// assert!(numbered.whereis_name(&7).await.is_none(), "forgotten as it exited");
+/// # Ok(())
+/// # }
+/// ```
 pub trait Via: Send + Sync + 'static {
     /// What names a server in this registry.
     type Key: Send + Sync + 'static;

@@ -213,6 +213,38 @@ where
 ///
 /// A panic in `f` is caught: the caller gets [`SysError::CallbackFailed`]
 /// and the server runs on.
+///
+/// # Examples
+///
+/// In a test, check what a cast did without a call written for it:
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # use genserver::sys;
+/// # #[derive(Clone)]
+/// # struct Cart { items: Vec<String>, paid: bool }
+/// # #[gen_server]
+/// # impl Cart {
+/// #     #[cast]
+/// #     fn add(&mut self, item: String) { self.items.push(item); }
+/// #     #[call]
+/// #     fn pay(&mut self) -> Result<usize, String> {
+/// #         if self.paid { return Err("paid already".into()); }
+/// #         self.paid = true;
+/// #         Ok(self.items.len())
+/// #     }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let cart = Cart::start(Cart { items: Vec::new(), paid: false }).await?;
+/// cart.add("tea".into());
+/// let items = sys::get_state(&cart, |cart| cart.items.clone()).await?;
+/// assert_eq!(items, ["tea"]); // the cast before it was handled first
+/// let whole: Cart = sys::get_state(&cart, Cart::clone).await?;
+/// assert!(!whole.paid);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn get_state<T, R>(
     server: &T,
     f: impl FnOnce(&T::Server) -> R + Send + 'static,
@@ -246,6 +278,35 @@ where
 /// left exactly as it was, the caller gets [`SysError::CallbackFailed`]
 /// (Erlang's `callback_failed`) and the server runs on. To change one
 /// field of a `Clone` state: `|s| State { count: 0, ..s.clone() }`.
+///
+/// # Examples
+///
+/// In a test, put the server in the state a case needs, then exercise it:
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # use genserver::sys;
+/// # #[derive(Clone)]
+/// # struct Cart { items: Vec<String>, paid: bool }
+/// # #[gen_server]
+/// # impl Cart {
+/// #     #[cast]
+/// #     fn add(&mut self, item: String) { self.items.push(item); }
+/// #     #[call]
+/// #     fn pay(&mut self) -> Result<usize, String> {
+/// #         if self.paid { return Err("paid already".into()); }
+/// #         self.paid = true;
+/// #         Ok(self.items.len())
+/// #     }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let cart = Cart::start(Cart { items: Vec::new(), paid: false }).await?;
+/// sys::replace_state(&cart, |cart| Cart { paid: true, ..cart.clone() }).await?;
+/// assert_eq!(cart.pay().await?, Err("paid already".to_string()));
+/// # Ok(())
+/// # }
+/// ```
 pub async fn replace_state<T>(
     server: &T,
     f: impl FnOnce(&T::Server) -> T::Server + Send + 'static,

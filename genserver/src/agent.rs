@@ -90,6 +90,24 @@ type Job<T> = Box<dyn FnOnce(&mut Slot<T>) + Send>;
 ///
 /// Clients hold a [`ServerRef<Agent<T>>`](ServerRef), which dereferences to
 /// the [`AgentClient<T>`] methods.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::agent::Agent;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let scores = Agent::start(Vec::<u32>::new).await?;
+/// scores.cast(|mut s| { s.push(3); s });
+/// scores.update(|mut s| { s.push(5); s }).await?;
+/// assert_eq!(scores.get(|s| s.iter().sum::<u32>()).await?, 8);
+/// let best = scores.get_and_update(|s| (s.iter().max().copied(), Vec::new())).await?;
+/// assert_eq!(best, Some(5));
+/// scores.stop().await?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct Agent<T> {
     state: Slot<T>,
 }

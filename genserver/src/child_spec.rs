@@ -212,6 +212,35 @@ impl ChildSpec {
     /// started by a plain `Type::start` (start options, a name, another
     /// process type): `start` returns the running child, `None` for an
     /// ignored start, or the start error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::{ChildSpec, Strategy, Supervisor, SupervisorSpec};
+    ///
+    /// struct Cache(Vec<u8>);
+    ///
+    /// #[gen_server]
+    /// impl Cache {
+    ///     #[call]
+    ///     fn capacity(&self) -> usize {
+    ///         self.0.capacity()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// // The start argument need not be `Clone`: the closure builds it each time.
+    /// let spec = ChildSpec::from_fn("cache", || async {
+    ///     let cache = Cache::start(Cache(Vec::with_capacity(64))).await?;
+    ///     Ok(Some(cache.pid()))
+    /// });
+    /// let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(spec)).await?;
+    /// assert_eq!(sup.child::<Cache>("cache").await?.capacity().await?, 64);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_fn<F, Fut>(id: impl Into<Arc<str>>, start: F) -> Self
     where
         F: Fn() -> Fut + Send + Sync + 'static,
@@ -243,6 +272,43 @@ impl ChildSpec {
     /// clients find a restarted child. For specs made with
     /// [`new`](ChildSpec::new) or a generated `child_spec`; a
     /// [`from_fn`](ChildSpec::from_fn) spec starts as its closure says.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::registry;
+    /// use genserver::{Strategy, Supervisor, SupervisorSpec};
+    ///
+    /// #[derive(Clone)]
+    /// struct Db;
+    ///
+    /// #[gen_server]
+    /// impl Db {
+    ///     #[cast]
+    ///     fn lose_connection(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.stop(ExitReason::error("connection lost"));
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn ping(&self) -> &'static str {
+    ///         "pong"
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let db = Db::child_spec(Db).start_options(StartOptions::new().name("db"));
+    /// let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(db)).await?;
+    /// let before = registry::whereis::<Db>("db")?;
+    /// before.lose_connection();
+    /// before.exited().await?;
+    /// sup.count_children().await?; // the supervisor has handled the exit: restarted
+    /// // Restarted under the same name: clients find the new server by it.
+    /// assert_eq!(registry::whereis::<Db>("db")?.ping().await?, "pong");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn start_options(mut self, options: crate::StartOptions) -> Self {
         self.options = options;

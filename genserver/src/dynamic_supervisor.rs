@@ -372,6 +372,38 @@ struct Child {
 /// whose methods are the supervisor's API. As a child of another
 /// supervisor: `ChildSpec::new::<DynamicSupervisor>(options)
 /// .child_type(ChildType::Supervisor)`.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::dynamic_supervisor::Options;
+/// use genserver::{ChildSpec, DynamicSupervisor};
+///
+/// #[derive(Clone)]
+/// struct Session(String);
+///
+/// #[gen_server]
+/// impl Session {
+///     #[call]
+///     fn user(&self) -> String {
+///         self.0.clone()
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let sessions = DynamicSupervisor::start(Options::new()).await?;
+/// let ann: ServerRef<Session> = sessions
+///     .start_child(ChildSpec::new::<Session>(Session("ann".into())))
+///     .await?;
+/// assert_eq!(ann.user().await?, "ann");
+/// assert_eq!(sessions.count_children().await?.active, 1);
+/// sessions.terminate_child(&ann).await?;
+/// assert!(sessions.which_children().await?.is_empty());
+/// # Ok(())
+/// # }
+/// ```
 pub struct DynamicSupervisor {
     options: Options,
     /// The running children, by server id.

@@ -33,6 +33,33 @@ use crate::registry::{LookupError, Pid, RegisterError};
 ///
 /// `Normal`, `Shutdown` and `ShutdownWith` are the *expected* reasons: they are
 /// not logged as crashes. Everything else is.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Job;
+///
+/// #[gen_server]
+/// impl Job {
+///     #[cast]
+///     fn fail(&mut self, ctx: &mut Context<Self>) {
+///         ctx.stop(ExitReason::error("disk full")); // {:stop, reason, state}
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let job = Job::start(Job).await?;
+/// job.fail();
+/// let reason = job.exited().await?;
+/// assert_eq!(reason.to_string(), "error: disk full");
+/// assert!(!reason.is_normal());
+/// assert!(ExitReason::shutdown_with("upgrade").is_normal()); // not logged as a crash
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum ExitReason {
@@ -157,6 +184,36 @@ impl StdError for ExitReason {
 }
 
 /// Why a call got no reply.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+///
+/// struct Slow;
+///
+/// #[gen_server]
+/// impl Slow {
+///     #[call]
+///     async fn work(&self) {
+///         tokio::time::sleep(Duration::from_secs(60)).await;
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let slow = Slow::start(Slow).await?;
+/// match slow.with_timeout(Duration::from_secs(1)).work().await {
+///     Err(CallError::Timeout) => {} // {:timeout, _}: the server still does the work
+///     other => panic!("{other:?}"),
+/// }
+/// slow.kill();
+/// slow.exited().await?;
+/// assert_eq!(slow.work().await, Err(CallError::NoProc)); // {:noproc, _}
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CallError {

@@ -72,6 +72,10 @@
 //!   on demand ([`DynamicSupervisor`]).
 //! * `error`: [`ExitReason`] and the errors clients see.
 //!
+//! Coming from Elixir? [`guide`] maps every function of `GenServer`,
+//! `Supervisor`, `DynamicSupervisor`, `Registry`, `Agent` and `Task` to
+//! its counterpart here, with the deviations and why.
+//!
 //! Servers built on the same machinery, as OTP builds them on `gen_server`:
 //!
 //! * [`agent`]: [`Agent`](agent::Agent), a server whose callbacks are
@@ -92,6 +96,8 @@ pub mod agent;
 pub mod child_spec;
 pub mod dynamic_supervisor;
 mod error;
+#[doc = include_str!("../docs/from-elixir.md")]
+pub mod guide {}
 pub mod link;
 pub mod monitor;
 mod process;

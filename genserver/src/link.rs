@@ -92,6 +92,59 @@ use crate::server::{GenServer, HandleInfo};
 
 /// An exit signal, as a server that traps exits receives it: Erlang's
 /// `{:EXIT, pid, reason}` message.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::Exit;
+///
+/// #[derive(Default)]
+/// struct Parent {
+///     exits: Vec<String>,
+/// }
+///
+/// #[gen_server]
+/// impl Parent {
+///     #[init]
+///     fn init(state: Parent, ctx: &mut Context<Self>) -> Self {
+///         ctx.trap_exits(true); // Process.flag(:trap_exit, true)
+///         state
+///     }
+///
+///     /// Starts a child linked to this server.
+///     #[call]
+///     async fn start_child(&mut self, ctx: &mut Context<Self>) -> Result<ServerRef<Child>, StartError> {
+///         ctx.start_link::<Child>(Child).await
+///     }
+///
+///     /// handle_info({:EXIT, pid, reason}, state)
+///     #[info]
+///     fn exit(&mut self, exit: Exit) {
+///         self.exits.push(exit.reason.to_string());
+///     }
+///
+///     #[call]
+///     fn exits(&self) -> Vec<String> {
+///         self.exits.clone()
+///     }
+/// }
+///
+/// struct Child;
+///
+/// #[gen_server]
+/// impl Child {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let parent = Parent::start(Parent::default()).await?;
+/// let child = parent.start_child().await??;
+/// child.exit(ExitReason::error("gave up")); // Process.exit(child, reason)
+/// child.exited().await?;
+/// assert_eq!(parent.exits().await?, ["error: gave up"]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Exit {
@@ -364,6 +417,29 @@ pub(crate) fn signal(to: &dyn Process, from: Option<ServerId>, reason: ExitReaso
 ///   [`unlink`](TaskLink::unlink) removes the link without a signal.
 ///
 /// While the link exists it keeps the server alive.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Server;
+///
+/// #[gen_server]
+/// impl Server {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let server = Server::start(Server).await?;
+/// let link = server.link()?; // Process.link(pid) from a plain task
+/// let worker = tokio::spawn(std::future::pending::<()>());
+/// link.abort_on_exit(worker.abort_handle()); // the task dies with the server
+/// server.kill();
+/// assert_eq!(link.exited().await, ExitReason::Killed);
+/// assert!(worker.await.unwrap_err().is_cancelled());
+/// # Ok(())
+/// # }
+/// ```
 pub struct TaskLink {
     /// The task's own id, as the server sees it in [`Exit::from`].
     id: ServerId,

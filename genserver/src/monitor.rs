@@ -53,6 +53,52 @@ impl fmt::Debug for MonitorRef {
 }
 
 /// A monitored server exited: Erlang's `{:DOWN, ref, :process, pid, reason}`.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::Down;
+///
+/// #[derive(Default)]
+/// struct Watcher {
+///     down: Vec<String>,
+/// }
+///
+/// #[gen_server]
+/// impl Watcher {
+///     #[call]
+///     fn watch(&mut self, other: ServerRef<Worker>, ctx: &mut Context<Self>) {
+///         ctx.monitor(&other); // Process.monitor(pid)
+///     }
+///
+///     /// handle_info({:DOWN, ref, :process, pid, reason}, state)
+///     #[info]
+///     fn down(&mut self, down: Down) {
+///         self.down.push(down.reason.to_string());
+///     }
+///
+///     #[call]
+///     fn down_seen(&self) -> Vec<String> {
+///         self.down.clone()
+///     }
+/// }
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let watcher = Watcher::start(Watcher::default()).await?;
+/// let worker = Worker::start(Worker).await?;
+/// watcher.watch(worker.clone()).await?;
+/// worker.stop_with(ExitReason::Shutdown).await?;
+/// assert_eq!(watcher.down_seen().await?, ["shutdown"]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Down {
@@ -144,6 +190,28 @@ impl<S: GenServer> ServerRef<S> {
 
 /// A monitor held by a task: a future of the [`Down`]. See
 /// [`ServerRef::monitor`].
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let worker = Worker::start(Worker).await?;
+/// let monitor = worker.monitor(); // Process.monitor(pid)
+/// worker.kill();
+/// let down = monitor.await; // the {:DOWN, ref, :process, pid, reason} message
+/// assert_eq!(down.reason, ExitReason::Killed);
+/// assert_eq!(down.id, worker.id());
+/// # Ok(())
+/// # }
+/// ```
 pub struct Monitor {
     reference: MonitorRef,
     target: Arc<dyn Process>,

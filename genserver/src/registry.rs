@@ -135,6 +135,34 @@ fn typed<S: GenServer>(process: Arc<dyn Process>) -> Result<ServerRef<S>, Lookup
 /// are equal when they refer to the same server.
 ///
 /// [`StartError::AlreadyStarted`]: crate::StartError::AlreadyStarted
+///
+/// # Examples
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # #[derive(Debug)]
+/// # struct Counter(u64);
+/// # #[gen_server]
+/// # impl Counter {
+/// #     #[cast]
+/// #     fn add(&mut self, n: u64) { self.0 += n; }
+/// #     #[call]
+/// #     fn get(&self) -> u64 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(0)).await?;
+/// let pid: Pid = counter.pid(); // any server, untyped
+/// assert!(pid.type_name().ends_with("Counter"));
+/// assert_eq!(pid.id(), counter.id());
+/// let again = pid.downcast::<Counter>().expect("a Counter");
+/// again.add(1);
+/// assert_eq!(counter.get().await?, 1);
+/// pid.stop_with(ExitReason::Shutdown, std::time::Duration::from_secs(1)).await?;
+/// assert_eq!(pid.exited().await, ExitReason::Shutdown);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Pid {
     handle: AnyHandle,
@@ -385,6 +413,80 @@ impl std::error::Error for LookupError {}
 /// * forget a server as it exits ([`Pid::on_exit`] runs a hook then, before
 ///   anyone awaiting the exit is woken), so the key is free again at once;
 /// * hold the [`Pid`] while the server is registered, which keeps it alive.
+///
+/// # Examples
+///
+/// A registry of servers by number, in a plain map:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::future::{ready, Future};
+/// use std::sync::{Arc, Mutex};
+/// use genserver::prelude::*;
+/// use genserver::registry::{self, RegisterError, Via};
+/// use genserver::ServerId;
+///
+/// #[derive(Clone, Default)]
+/// struct Numbered(Arc<Mutex<HashMap<u32, Pid>>>);
+///
+/// impl Via for Numbered {
+///     type Key = u32;
+///
+///     fn register_name(
+///         &self,
+///         key: u32,
+///         server: &Pid,
+///     ) -> impl Future<Output = Result<(), RegisterError>> + Send {
+///         let mut map = self.0.lock().unwrap();
+///         let result = if let Some(holder) = map.get(&key) {
+///             Err(RegisterError::Taken(holder.clone()))
+///         } else {
+///             // Forget the server as it exits, unless the key changed hands.
+///             let table = Arc::clone(&self.0);
+///             let forget = move |id: ServerId, _: &ExitReason| {
+///                 let mut map = table.lock().unwrap();
+///                 if map.get(&key).is_some_and(|pid| pid.id() == id) {
+///                     map.remove(&key);
+///                 }
+///             };
+///             match server.on_exit(forget) {
+///                 Ok(_) => {
+///                     map.insert(key, server.clone());
+///                     Ok(())
+///                 }
+///                 Err(_) => Err(RegisterError::NoProc),
+///             }
+///         };
+///         ready(result)
+///     }
+///
+///     fn unregister_name(&self, key: &u32) -> impl Future<Output = bool> + Send {
+///         ready(self.0.lock().unwrap().remove(key).is_some())
+///     }
+///
+///     fn whereis_name(&self, key: &u32) -> impl Future<Output = Option<Pid>> + Send {
+///         ready(self.0.lock().unwrap().get(key).cloned())
+///     }
+/// }
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let numbered = Numbered::default();
+/// let worker = Worker::start_with(Worker, StartOptions::new().via(&numbered, 7)).await?;
+/// let found = registry::whereis_via::<Worker, _>(&numbered, &7).await?;
+/// assert_eq!(found.id(), worker.id());
+/// let taken = Worker::start_with(Worker, StartOptions::new().via(&numbered, 7)).await;
+/// assert!(matches!(taken, Err(StartError::AlreadyStarted(_))));
+/// worker.stop().await?;
+/// assert!(numbered.whereis_name(&7).await.is_none(), "forgotten as it exited");
+/// # Ok(())
+/// # }
+/// ```
 pub trait Via: Send + Sync + 'static {
     /// What names a server in this registry.
     type Key: Send + Sync + 'static;
@@ -759,6 +861,32 @@ pub fn unregister(name: &str) -> bool {
 /// names it resolved until the name table changes, so a name looked up
 /// again costs an atomic load and a string comparison on top of making the
 /// reference (a hash and a read lock after a change).
+///
+/// # Examples
+///
+/// ```
+/// use genserver::registry;
+/// # use genserver::prelude::*;
+/// # #[derive(Debug)]
+/// # struct Counter(u64);
+/// # #[gen_server]
+/// # impl Counter {
+/// #     #[cast]
+/// #     fn add(&mut self, n: u64) { self.0 += n; }
+/// #     #[call]
+/// #     fn get(&self) -> u64 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(0)).await?;
+/// registry::register("hits", &counter)?; // or start_with(.., StartOptions::new().name("hits"))
+/// registry::whereis::<Counter>("hits")?.add(1);
+/// assert_eq!(counter.get().await?, 1);
+/// assert!(matches!(registry::whereis::<Counter>("misses"), Err(LookupError::NotFound)));
+/// assert!(registry::unregister("hits"));
+/// # Ok(())
+/// # }
+/// ```
 pub fn whereis<S: GenServer>(name: &str) -> Result<ServerRef<S>, LookupError> {
     typed(resolve(name).ok_or(LookupError::NotFound)?)
 }

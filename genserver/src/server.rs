@@ -294,6 +294,34 @@ pub struct IdleTimeout;
 /// An `#[init]` function can return `Self`, `Result<Self, E>` (where `E` converts
 /// into `Box<dyn Error + Send + Sync>`, as `String`, `&str` and every error type do),
 /// or `Init<Self>` when it needs [`Init::Ignore`].
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {
+///     /// `:ignore` when there is nothing to do, `{:stop, reason}` on a bad argument.
+///     #[init]
+///     fn init(jobs: i32) -> Init<Self> {
+///         match jobs {
+///             0 => Init::Ignore,
+///             n if n < 0 => Init::Stop(ExitReason::error("negative job count")),
+///             _ => Init::Ok(Worker),
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert!(matches!(Worker::start(0).await, Err(StartError::Ignored)));
+/// assert!(matches!(Worker::start(-1).await, Err(StartError::Init(_))));
+/// assert!(Worker::start(1).await.is_ok());
+/// # }
+/// ```
 #[derive(Debug)]
 pub enum Init<S> {
     /// Start serving with this state (`{:ok, state}`).

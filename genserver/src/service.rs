@@ -44,6 +44,23 @@ use crate::registry::Pid;
 /// and waits, without a limit, until it has exited: a supervisor stops its
 /// children within their own shutdown budgets, so the wait is bounded by
 /// them. Returns the reason `root` exited with.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::{Strategy, Supervisor, SupervisorSpec};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let root = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+/// // In a binary: `genserver::run_until_shutdown(&root).await` (ctrl-c or SIGTERM).
+/// let reason = genserver::run_until(&root, tokio::time::sleep(Duration::from_secs(1))).await;
+/// assert_eq!(reason, ExitReason::Shutdown);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn run_until<F>(root: impl Into<Pid>, shutdown: F) -> ExitReason
 where
     F: Future,

@@ -170,6 +170,35 @@ pub enum AutoShutdown {
 
 /// A supervisor's flags and children: what [`Supervisor::start`] takes
 /// (the `init/1` callback's `{:ok, {flags, children}}`).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::{AutoShutdown, Strategy, Supervisor, SupervisorSpec};
+///
+/// #[derive(Clone)]
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// // Supervisor.init([a, b], strategy: :rest_for_one, max_restarts: 10, max_seconds: 60)
+/// let spec = SupervisorSpec::new(Strategy::RestForOne)
+///     .max_restarts(10)
+///     .max_seconds(60)
+///     .auto_shutdown(AutoShutdown::Never)
+///     .children(["a", "b"].map(|id| Worker::child_spec(Worker).id(id)));
+/// assert_eq!(spec.strategy(), Strategy::RestForOne);
+/// let sup = Supervisor::start(spec.clone().period(Duration::from_millis(500))).await?;
+/// assert_eq!(sup.count_children().await?.workers, 2);
+/// sup.stop().await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SupervisorSpec {
     strategy: Strategy,
@@ -393,6 +422,42 @@ pub struct ChildCount {
 
 /// A supervisor's state: its flags, its children in start order, and the
 /// times of its recent restarts. See the [module docs](crate::supervisor).
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::{Strategy, Supervisor, SupervisorSpec};
+///
+/// #[derive(Clone)]
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {
+///     #[cast]
+///     fn crash(&mut self, ctx: &mut Context<Self>) {
+///         ctx.stop(ExitReason::error("bad request"));
+///     }
+///
+///     #[call]
+///     fn ping(&self) -> &'static str {
+///         "pong"
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let spec = SupervisorSpec::new(Strategy::OneForOne).child(Worker::child_spec(Worker).id("worker"));
+/// let sup = Supervisor::start(spec).await?;
+/// let worker = sup.child::<Worker>("worker").await?;
+/// worker.crash();
+/// worker.exited().await?;
+/// // Restarted: a new server, found again through the supervisor.
+/// assert_eq!(sup.child::<Worker>("worker").await?.ping().await?, "pong");
+/// sup.stop().await?; // children stop in reverse start order
+/// # Ok(())
+/// # }
+/// ```
 pub struct Supervisor {
     strategy: Strategy,
     max_restarts: u32,

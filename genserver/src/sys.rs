@@ -213,6 +213,38 @@ where
 ///
 /// A panic in `f` is caught: the caller gets [`SysError::CallbackFailed`]
 /// and the server runs on.
+///
+/// # Examples
+///
+/// In a test, check what a cast did without a call written for it:
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # use genserver::sys;
+/// # #[derive(Clone)]
+/// # struct Cart { items: Vec<String>, paid: bool }
+/// # #[gen_server]
+/// # impl Cart {
+/// #     #[cast]
+/// #     fn add(&mut self, item: String) { self.items.push(item); }
+/// #     #[call]
+/// #     fn pay(&mut self) -> Result<usize, String> {
+/// #         if self.paid { return Err("paid already".into()); }
+/// #         self.paid = true;
+/// #         Ok(self.items.len())
+/// #     }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let cart = Cart::start(Cart { items: Vec::new(), paid: false }).await?;
+/// cart.add("tea".into());
+/// let items = sys::get_state(&cart, |cart| cart.items.clone()).await?;
+/// assert_eq!(items, ["tea"]); // the cast before it was handled first
+/// let whole: Cart = sys::get_state(&cart, Cart::clone).await?;
+/// assert!(!whole.paid);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn get_state<T, R>(
     server: &T,
     f: impl FnOnce(&T::Server) -> R + Send + 'static,
@@ -246,6 +278,35 @@ where
 /// left exactly as it was, the caller gets [`SysError::CallbackFailed`]
 /// (Erlang's `callback_failed`) and the server runs on. To change one
 /// field of a `Clone` state: `|s| State { count: 0, ..s.clone() }`.
+///
+/// # Examples
+///
+/// In a test, put the server in the state a case needs, then exercise it:
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # use genserver::sys;
+/// # #[derive(Clone)]
+/// # struct Cart { items: Vec<String>, paid: bool }
+/// # #[gen_server]
+/// # impl Cart {
+/// #     #[cast]
+/// #     fn add(&mut self, item: String) { self.items.push(item); }
+/// #     #[call]
+/// #     fn pay(&mut self) -> Result<usize, String> {
+/// #         if self.paid { return Err("paid already".into()); }
+/// #         self.paid = true;
+/// #         Ok(self.items.len())
+/// #     }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let cart = Cart::start(Cart { items: Vec::new(), paid: false }).await?;
+/// sys::replace_state(&cart, |cart| Cart { paid: true, ..cart.clone() }).await?;
+/// assert_eq!(cart.pay().await?, Err("paid already".to_string()));
+/// # Ok(())
+/// # }
+/// ```
 pub async fn replace_state<T>(
     server: &T,
     f: impl FnOnce(&T::Server) -> T::Server + Send + 'static,
@@ -268,6 +329,32 @@ where
 /// `:sys` requests and stops; calls, casts and info messages wait in its
 /// mailbox, in order, and a call may time out meanwhile. Returns once the
 /// server is suspended.
+///
+/// # Examples
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # use genserver::sys;
+/// # struct Counter(u64);
+/// # #[gen_server]
+/// # impl Counter {
+/// #     #[cast]
+/// #     fn add(&mut self, n: u64) { self.0 += n; }
+/// #     #[call]
+/// #     fn get(&self) -> u64 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(0)).await?;
+/// sys::suspend(&counter).await?;
+/// counter.add(1); // waits in the mailbox
+/// assert_eq!(sys::get_state(&counter, |c| c.0).await?, 0);
+/// assert_eq!(sys::get_status(&counter).await?.mode, sys::Mode::Suspended);
+/// sys::resume(&counter).await?;
+/// assert_eq!(counter.get().await?, 1);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn suspend<T: Target + ?Sized>(server: &T) -> Result<(), SysError> {
     request(server, |_, ctx| ctx.extra().sys.suspended = true).await
 }
@@ -286,6 +373,33 @@ pub async fn resume<T: Target + ?Sized>(server: &T) -> Result<(), SysError> {
 
 /// Switches statistics on or off (`sys:statistics(s, true | false)`).
 /// Switching them on again starts the count again.
+///
+/// # Examples
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # use genserver::sys;
+/// # struct Counter(u64);
+/// # #[gen_server]
+/// # impl Counter {
+/// #     #[cast]
+/// #     fn add(&mut self, n: u64) { self.0 += n; }
+/// #     #[call]
+/// #     fn get(&self) -> u64 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(0)).await?;
+/// sys::statistics(&counter, true).await?;
+/// counter.add(1);
+/// counter.add(2);
+/// let stats = sys::get_statistics(&counter).await?.expect("switched on");
+/// assert_eq!(stats.messages_in, 2);
+/// sys::no_debug(&counter).await?;
+/// assert_eq!(sys::get_statistics(&counter).await?, None);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn statistics<T: Target + ?Sized>(server: &T, on: bool) -> Result<(), SysError> {
     request(server, move |_, ctx| {
         if on {
@@ -372,6 +486,38 @@ pub async fn no_debug<T: Target + ?Sized>(server: &T) -> Result<(), SysError> {
 }
 
 /// The server's status (`sys:get_status`).
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::sys;
+///
+/// struct Account {
+///     owner: String,
+///     pin: u32,
+/// }
+///
+/// #[gen_server]
+/// impl Account {
+///     /// What `get_status` and crash reports show: not the pin.
+///     #[format_status]
+///     fn status(&self) -> String {
+///         format!("account of {}", self.owner)
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let account = Account::start(Account { owner: "ann".into(), pin: 1234 }).await?;
+/// let status = sys::get_status(&account).await?;
+/// assert_eq!(status.state.as_deref(), Some("account of ann"));
+/// assert_eq!(status.mode, sys::Mode::Running);
+/// assert_eq!(status.id, account.id());
+/// # assert_eq!(sys::get_state(&account, |a| a.pin).await?, 1234);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn get_status<T: Target + ?Sized>(server: &T) -> Result<Status, SysError> {
     request(server, |state, ctx| {
         let sys = ctx.extra.as_deref().map(|extra| &extra.sys);

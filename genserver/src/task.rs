@@ -141,6 +141,22 @@ where
 
 /// A task: a server that runs one future, then exits. See the [module
 /// docs](crate::task).
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::task::Task;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let ok = Task::start(async { Ok::<(), String>(()) }).await?;
+/// assert_eq!(ok.exited().await?, ExitReason::Normal);
+/// let failed = Task::start(async { Err::<(), _>("no network") }).await?;
+/// assert_eq!(failed.exited().await?.to_string(), "error: no network");
+/// # Ok(())
+/// # }
+/// ```
 pub struct Task {
     /// The tokio task running the work, aborted when the server ends
     /// before the work does.

@@ -251,6 +251,33 @@ impl<S: HandleInfo<M>, M> Dest<M> for Context<S> {
 /// timer still fires: genserver's own timer thread keeps it, on the system
 /// clock, as it keeps call timeouts there. Outside a tokio runtime it fails
 /// with [`TimerError::NoRuntime`].
+///
+/// # Examples
+///
+/// ```
+/// # use std::time::Duration;
+/// # use genserver::prelude::*;
+/// # #[derive(Clone)]
+/// # struct Ping;
+/// # struct Pinged(u32);
+/// # #[gen_server]
+/// # impl Pinged {
+/// #     #[info]
+/// #     fn ping(&mut self, _: Ping) { self.0 += 1; }
+/// #     #[call]
+/// #     fn count(&self) -> u32 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let server = Pinged::start(Pinged(0)).await?;
+/// let timer = genserver::send_after(&server, Ping, Duration::from_secs(1))?;
+/// assert_eq!(timer.read(), Some(Duration::from_secs(1)));
+/// tokio::time::sleep(Duration::from_secs(2)).await; // a paused clock: no real wait
+/// assert_eq!(server.count().await?, 1);
+/// assert_eq!(timer.cancel(), None, "fired already");
+/// # Ok(())
+/// # }
+/// ```
 pub fn send_after<M, D>(dest: &D, message: M, delay: Duration) -> Result<TimerRef, TimerError>
 where
     D: Dest<M> + ?Sized,
@@ -264,6 +291,32 @@ where
 /// Sends `message` to `dest` at `deadline` (`Process.send_after/4` with
 /// `abs: true`). A deadline in the past sends at once (not immediately:
 /// see [`send_after`]).
+///
+/// # Examples
+///
+/// ```
+/// # use std::time::Duration;
+/// # use genserver::prelude::*;
+/// # #[derive(Clone)]
+/// # struct Ping;
+/// # struct Pinged(u32);
+/// # #[gen_server]
+/// # impl Pinged {
+/// #     #[info]
+/// #     fn ping(&mut self, _: Ping) { self.0 += 1; }
+/// #     #[call]
+/// #     fn count(&self) -> u32 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let server = Pinged::start(Pinged(0)).await?;
+/// let at = tokio::time::Instant::now() + Duration::from_secs(10);
+/// genserver::send_at(&server, Ping, at)?;
+/// tokio::time::sleep_until(at + Duration::from_millis(1)).await;
+/// assert_eq!(server.count().await?, 1);
+/// # Ok(())
+/// # }
+/// ```
 pub fn send_at<M, D>(dest: &D, message: M, deadline: Instant) -> Result<TimerRef, TimerError>
 where
     D: Dest<M> + ?Sized,
@@ -276,6 +329,33 @@ where
 /// Sends a clone of `message` to `dest` every `period`, the first after one
 /// period (`:timer.send_interval/3`), until the [`TimerRef`] is cancelled
 /// or the destination exits. A period under 1 ms counts as 1 ms.
+///
+/// # Examples
+///
+/// ```
+/// # use std::time::Duration;
+/// # use genserver::prelude::*;
+/// # #[derive(Clone)]
+/// # struct Ping;
+/// # struct Pinged(u32);
+/// # #[gen_server]
+/// # impl Pinged {
+/// #     #[info]
+/// #     fn ping(&mut self, _: Ping) { self.0 += 1; }
+/// #     #[call]
+/// #     fn count(&self) -> u32 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let server = Pinged::start(Pinged(0)).await?;
+/// let interval = genserver::send_interval(&server, Ping, Duration::from_secs(1))?;
+/// tokio::time::sleep(Duration::from_millis(3_500)).await;
+/// assert_eq!(interval.cancel(), Some(Duration::from_millis(500)));
+/// tokio::time::sleep(Duration::from_secs(10)).await;
+/// assert_eq!(server.count().await?, 3);
+/// # Ok(())
+/// # }
+/// ```
 pub fn send_interval<M, D>(dest: &D, message: M, period: Duration) -> Result<TimerRef, TimerError>
 where
     D: Dest<M> + ?Sized,
@@ -366,6 +446,34 @@ fn deadline_after(delay: Duration) -> Instant {
 /// was cancelled, or was never set (its destination was not running).
 /// Dropping it does not cancel the timer, as in Erlang. Clones refer to
 /// the same timer and compare equal.
+///
+/// # Examples
+///
+/// ```
+/// # use std::time::Duration;
+/// # use genserver::prelude::*;
+/// # #[derive(Clone)]
+/// # struct Ping;
+/// # struct Pinged(u32);
+/// # #[gen_server]
+/// # impl Pinged {
+/// #     #[info]
+/// #     fn ping(&mut self, _: Ping) { self.0 += 1; }
+/// #     #[call]
+/// #     fn count(&self) -> u32 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let server = Pinged::start(Pinged(0)).await?;
+/// let timer = genserver::send_after(&server, Ping, Duration::from_secs(60))?;
+/// tokio::time::advance(Duration::from_secs(20)).await;
+/// assert!(timer.is_pending());
+/// assert_eq!(timer.read(), Some(Duration::from_secs(40))); // read_timer
+/// assert_eq!(timer.cancel(), Some(Duration::from_secs(40))); // cancel_timer
+/// assert_eq!(timer.cancel(), None);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct TimerRef {
     /// `None`: a timer that was never set.

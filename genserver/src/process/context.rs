@@ -220,6 +220,46 @@ impl<S: GenServer> Context<S> {
     /// part of `init` (which `start` then does not wait for), or a step that
     /// follows a reply. A continuation may ask for another one; a later call
     /// in the same callback replaces an earlier one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// /// The continuation step of `init`.
+    /// struct Load;
+    ///
+    /// struct Catalog {
+    ///     items: Vec<&'static str>,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Catalog {
+    ///     #[init]
+    ///     fn init((): (), ctx: &mut Context<Self>) -> Self {
+    ///         ctx.continue_with(Load); // {:ok, state, {:continue, :load}}
+    ///         Catalog { items: Vec::new() }
+    ///     }
+    ///
+    ///     /// Runs after `start` has returned, before any request.
+    ///     #[continuation]
+    ///     async fn load(&mut self, _: Load) {
+    ///         self.items = vec!["tea", "cake"]; // e.g. read from a database
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn count(&self) -> usize {
+    ///         self.items.len()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let catalog = Catalog::start(()).await?;
+    /// assert_eq!(catalog.count().await?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn continue_with<M>(&mut self, message: M)
     where
         S: crate::HandleContinue<M>,
@@ -245,6 +285,47 @@ impl<S: GenServer> Context<S> {
     /// it). On a runtime built without tokio's time driver (no
     /// `enable_time`), genserver's own timer thread keeps it instead, as it
     /// keeps call timeouts there; it then follows the system clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genserver::prelude::*;
+    /// use genserver::IdleTimeout;
+    ///
+    /// struct Connection;
+    ///
+    /// #[gen_server]
+    /// impl Connection {
+    ///     #[init]
+    ///     fn init((): (), ctx: &mut Context<Self>) -> Self {
+    ///         ctx.idle_timeout(Duration::from_secs(30)); // {:ok, state, 30_000}
+    ///         Connection
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn query(&self, ctx: &mut Context<Self>) {
+    ///         ctx.idle_timeout(Duration::from_secs(30)); // each callback decides anew
+    ///     }
+    ///
+    ///     /// handle_info(:timeout, state): 30 s without a message.
+    ///     #[info]
+    ///     fn idle(&mut self, _: IdleTimeout, ctx: &mut Context<Self>) {
+    ///         ctx.stop(ExitReason::shutdown_with("idle"));
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let started = tokio::time::Instant::now();
+    /// let connection = Connection::start(()).await?;
+    /// tokio::time::sleep(Duration::from_secs(20)).await;
+    /// connection.query().await?; // the countdown starts again
+    /// assert_eq!(connection.exited().await?, ExitReason::shutdown_with("idle"));
+    /// assert_eq!(started.elapsed(), Duration::from_secs(50));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn idle_timeout(&mut self, timeout: Duration)
     where
         S: crate::HandleInfo<crate::IdleTimeout>,

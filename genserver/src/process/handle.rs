@@ -70,6 +70,32 @@ impl fmt::Display for ServerId {
 
 /// The untyped core of a reference to a server: its mailbox and the call
 /// timeout to use. Generated clients wrap one; you rarely touch it directly.
+///
+/// # Examples
+///
+/// ```
+/// # use std::time::Duration;
+/// # use genserver::prelude::*;
+/// # struct Counter(u64);
+/// # #[gen_server]
+/// # impl Counter {
+/// #     #[cast]
+/// #     fn add(&mut self, n: u64) { self.0 += n; }
+/// #     #[call]
+/// #     fn get(&self) -> u64 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(0)).await?;
+/// let handle = counter.handle().with_timeout(Duration::from_secs(1));
+/// assert_eq!(handle.timeout(), Duration::from_secs(1));
+/// // What the generated `get` does: build the call around its reply handle.
+/// let count = handle.call(|reply| CounterCall::Get { reply }).await?;
+/// assert_eq!(count, 0);
+/// handle.stop_with_timeout(ExitReason::Normal, Duration::from_secs(1)).await?;
+/// # Ok(())
+/// # }
+/// ```
 pub struct Handle<S: GenServer> {
     shared: Arc<Shared<S>>,
     /// The call timeout set with `with_timeout`; `None`: the default
@@ -333,6 +359,40 @@ impl<S: GenServer> fmt::Debug for Handle<S> {
 /// It dereferences to the server's generated client, so the handler methods
 /// are available on it directly (`kv.get(key).await`). Cloning is cheap and
 /// every clone talks to the same server.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Counter(u64);
+///
+/// #[gen_server]
+/// impl Counter {
+///     #[cast]
+///     fn add(&mut self, n: u64) {
+///         self.0 += n;
+///     }
+///
+///     #[call]
+///     fn get(&self) -> u64 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter: ServerRef<Counter> = Counter::start(Counter(0)).await?;
+/// let other = counter.clone(); // the same server
+/// other.add(2); // the handlers are methods of the reference
+/// assert_eq!(counter.get().await?, 2);
+/// assert_eq!(counter.id(), other.id());
+/// counter.stop().await?; // terminate ran, the server is gone
+/// assert!(!other.is_alive());
+/// assert_eq!(other.get().await, Err(CallError::NoProc));
+/// # Ok(())
+/// # }
+/// ```
 pub struct ServerRef<S: GenServer> {
     client: S::Client,
 }
@@ -485,6 +545,49 @@ impl fmt::Display for Label {
 /// Answering a caller that timed out or went away does nothing. Dropping it
 /// unanswered leaves the caller to its timeout, unless the server exits first,
 /// in which case the caller gets the exit reason.
+///
+/// # Examples
+///
+/// A call answered later: `pop` on an empty stack waits for the next `push`.
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// #[derive(Default)]
+/// struct Stack {
+///     items: Vec<u32>,
+///     waiting: Option<ReplyTo<u32>>,
+/// }
+///
+/// #[gen_server]
+/// impl Stack {
+///     #[cast]
+///     fn push(&mut self, item: u32) {
+///         match self.waiting.take() {
+///             Some(reply) => reply.send(item), // GenServer.reply(from, item)
+///             None => self.items.push(item),
+///         }
+///     }
+///
+///     /// {:noreply, state} when empty: the caller waits for a push.
+///     #[call]
+///     fn pop(&mut self, reply: ReplyTo<u32>) {
+///         match self.items.pop() {
+///             Some(item) => reply.send(item),
+///             None => self.waiting = Some(reply),
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let stack = Stack::start(Stack::default()).await?;
+/// let popped = stack.request().pop(); // sent now, answered later
+/// stack.push(7);
+/// assert_eq!(popped.await?, 7);
+/// # Ok(())
+/// # }
+/// ```
 pub struct ReplyTo<T> {
     tx: oneshot::Sender<T>,
     /// The tokio task that made the call, for the server's crash report.
@@ -573,6 +676,31 @@ async fn await_reply<S: GenServer, R>(
 /// server still handles it, and its reply is dropped.
 ///
 /// A request does not keep its server alive.
+///
+/// # Examples
+///
+/// ```
+/// # use std::time::Duration;
+/// # use genserver::prelude::*;
+/// # struct Counter(u64);
+/// # #[gen_server]
+/// # impl Counter {
+/// #     #[cast]
+/// #     fn add(&mut self, n: u64) { self.0 += n; }
+/// #     #[call]
+/// #     fn get(&self) -> u64 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(0)).await?;
+/// let mut before = counter.request().get(); // in the mailbox now
+/// counter.add(1);
+/// let count = before.wait_response(Duration::from_secs(1)).await?;
+/// assert_eq!(count, 0, "sent before the add");
+/// assert_eq!(counter.request().get().await?, 1);
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "a request does nothing more once sent; collect its reply or drop it to abandon it"]
 pub struct Request<S: GenServer, R> {
     shared: Arc<Shared<S>>,

@@ -60,6 +60,34 @@ macro_rules! caught {
 }
 
 /// Options for [`start_with`](crate::GenServer) (generated as `Type::start_with`).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::registry::{self, Registry};
+///
+/// struct Db;
+///
+/// #[gen_server]
+/// impl Db {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// // A local name and an init timeout: `name: :db, timeout: 1_000`.
+/// let options = StartOptions::new().name("db").timeout(Duration::from_secs(1));
+/// Db::start_with(Db, options.clone()).await?;
+/// assert!(registry::whereis::<Db>("db").is_ok());
+/// assert!(matches!(Db::start_with(Db, options).await, Err(StartError::AlreadyStarted(_))));
+///
+/// // A key in a Registry: `name: {:via, Registry, {dbs, "replica"}}`.
+/// let dbs: Registry<String, Db> = Registry::new();
+/// Db::start_with(Db, StartOptions::new().via(&dbs, "replica".to_string())).await?;
+/// assert!(dbs.lookup("replica").is_some());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct StartOptions {
@@ -116,6 +144,27 @@ impl StartOptions {
 /// Starts a server and waits until its `init` has run.
 ///
 /// This is what the generated `Type::start` and `Type::start_with` call.
+///
+/// # Examples
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # struct Counter(u64);
+/// # #[gen_server]
+/// # impl Counter {
+/// #     #[cast]
+/// #     fn add(&mut self, n: u64) { self.0 += n; }
+/// #     #[call]
+/// #     fn get(&self) -> u64 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// // The same as `Counter::start_with(Counter(1), StartOptions::new())`.
+/// let counter = genserver::start::<Counter>(Counter(1), StartOptions::new()).await?;
+/// assert_eq!(counter.get().await?, 1);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn start<S: GenServer>(
     arg: S::Arg,
     options: StartOptions,
@@ -173,6 +222,27 @@ pub async fn start<S: GenServer>(
 /// started. The only error is [`StartError::NoRuntime`].
 ///
 /// [`CallError::NoProc`]: crate::CallError::NoProc
+///
+/// # Examples
+///
+/// ```
+/// # use genserver::prelude::*;
+/// # struct Counter(u64);
+/// # #[gen_server]
+/// # impl Counter {
+/// #     #[cast]
+/// #     fn add(&mut self, n: u64) { self.0 += n; }
+/// #     #[call]
+/// #     fn get(&self) -> u64 { self.0 }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = genserver::spawn::<Counter>(Counter(0))?; // init has not run yet
+/// counter.add(1); // queued until it has
+/// assert_eq!(counter.get().await?, 1);
+/// # Ok(())
+/// # }
+/// ```
 pub fn spawn<S: GenServer>(arg: S::Arg) -> Result<ServerRef<S>, StartError> {
     let (handle, _) = launch::<S>(arg)?;
     Ok(ServerRef::from_handle(handle))

@@ -843,10 +843,13 @@ impl<'s, 'a> Expander<'s, 'a> {
             quote!(#binding: #ty)
         });
         let fields: Vec<TokenStream> = handler.values().map(|(ident, _)| field(ident)).collect();
+        let documents_errors = docs.iter().any(|attr| {
+            matches!(&attr.meta, syn::Meta::NameValue(nv) if quote!(#nv).to_string().contains("# Errors"))
+        });
         if handler.kind == Kind::Cast {
             let cast = &self.cast;
             let public = matches!(vis, syn::Visibility::Public(_));
-            let errors_doc = public.then(|| {
+            let errors_doc = (public && !documents_errors).then(|| {
                 quote! {
                     #[doc = ""]
                     #[doc = " # Errors"]
@@ -888,9 +891,6 @@ impl<'s, 'a> Expander<'s, 'a> {
             Reply::Returned(Some(ty)) | Reply::Deferred(ty) => self.de_self(ty),
             Reply::Returned(None) | Reply::None => quote!(()),
         };
-        let documents_errors = docs.iter().any(|attr| {
-            matches!(&attr.meta, syn::Meta::NameValue(nv) if quote!(#nv).to_string().contains("# Errors"))
-        });
         // Clippy's pedantic `missing_errors_doc` asks public functions that
         // return `Result` to say when they fail.
         let public = matches!(vis, syn::Visibility::Public(_));

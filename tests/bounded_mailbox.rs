@@ -82,6 +82,15 @@ impl Waiting {
     fn note(&mut self, item: u64) {
         self.seen.push(item);
     }
+
+    /// Fills its own mailbox, then casts to it with `wait`: only this
+    /// server empties it, so that fails at once rather than wait for ever.
+    #[call]
+    async fn fill_self(&mut self, ctx: &mut Context<Self>) -> Result<(), CastError> {
+        let me = ctx.server_ref();
+        while me.handle().try_cast(WaitingCast::Push { item: 0 }).is_ok() {}
+        me.push(7).await
+    }
 }
 
 /// Starts a `Waiting` server and blocks it in a handler: its mailbox is
@@ -242,6 +251,13 @@ async fn sys_info_and_stop_get_through_a_full_mailbox() {
     assert_eq!(stop.await.unwrap(), Ok(()));
     // It got in when the server took its batch, and went with the server.
     assert_eq!(waiting.await.unwrap(), Ok(()));
+}
+
+#[tokio::test]
+async fn a_waiting_cast_to_its_own_full_mailbox_fails_at_once() {
+    let server = Waiting::start(Waiting { seen: Vec::new() }).await.unwrap();
+    assert_eq!(server.fill_self().await, Ok(Err(CastError::Full)));
+    assert_eq!(server.seen().await, Ok(vec![0; BOUND]));
 }
 
 #[tokio::test(start_paused = true)]

@@ -90,6 +90,51 @@ pub mod counter {
     }
 }
 
+/// Public servers with bounded mailboxes, whose casts wait or fail.
+pub mod bounded {
+    use genserver::prelude::*;
+
+    /// Takes items, waiting for room.
+    #[derive(Debug, Default)]
+    pub struct Waiting {
+        items: u64,
+    }
+
+    #[gen_server(mailbox = 8)]
+    impl Waiting {
+        /// Takes an item.
+        #[cast]
+        pub fn push(&mut self, item: u64) {
+            self.items += item;
+        }
+    }
+
+    /// Takes items, or says it is full.
+    #[derive(Debug, Default)]
+    pub struct Failing {
+        items: u64,
+    }
+
+    #[gen_server(mailbox = 8, when_full = fail)]
+    impl Failing {
+        /// Takes an item.
+        ///
+        /// # Errors
+        ///
+        /// `CastError::Full` when eight items wait already.
+        #[cast]
+        pub fn push(&mut self, item: u64) {
+            self.items += item;
+        }
+
+        /// The sum of the items so far.
+        #[call]
+        pub fn items(&self) -> u64 {
+            self.items
+        }
+    }
+}
+
 /// A private server whose handler takes a private message type.
 mod private {
     use genserver::prelude::*;
@@ -139,4 +184,13 @@ async fn strict_lints_compile_and_run() {
     counter.send(counter::Reset);
     assert_eq!(counter.get_later().await.unwrap(), 0);
     assert_eq!(private::run().await, 2);
+    let waiting = bounded::Waiting::start(bounded::Waiting::default())
+        .await
+        .unwrap();
+    waiting.push(1).await.unwrap();
+    let failing = bounded::Failing::start(bounded::Failing::default())
+        .await
+        .unwrap();
+    failing.push(2).unwrap();
+    assert_eq!(failing.items().await.unwrap(), 2);
 }

@@ -1,6 +1,7 @@
-//! The options of `#[gen_server(...)]`: where the runtime is (`crate`), and
+//! The options of `#[gen_server(...)]`: where the runtime is (`crate`),
 //! the child spec options of Elixir's `use GenServer, restart: ..., ...`
-//! (`id`, `restart`, `shutdown`, `type`, `significant`).
+//! (`id`, `restart`, `shutdown`, `type`, `significant`), and the bounded
+//! mailbox (`mailbox`, `when_full`).
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -16,6 +17,38 @@ pub(crate) struct Args {
     pub(crate) krate: syn::Path,
     /// What `Type::child_spec` sets on top of the defaults.
     pub(crate) child: ChildOptions,
+    /// `mailbox = N`: the bound, as the user's literal.
+    pub(crate) mailbox: Option<syn::LitInt>,
+    /// Whether `mailbox` was given, valid or not: a refused bound keeps
+    /// the casts' policy, so that its error comes alone.
+    mailbox_given: bool,
+    /// `when_full = ...`, if given.
+    pub(crate) when_full: Option<WhenFull>,
+}
+
+/// What the generated cast methods do when the bounded mailbox is full.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum WhenFull {
+    /// `async fn`, waits for room (`Handle::cast_wait`).
+    Wait,
+    /// Returns `Err(CastError::Full)` (`Handle::try_cast`).
+    Fail,
+    /// Makes room by dropping the oldest cast (`Handle::cast`): the
+    /// plain cast, never failing, never waiting.
+    DropOldest,
+}
+
+impl Args {
+    /// The policy of the generated casts: as given; `wait` for a bounded
+    /// mailbox given without one; otherwise the plain cast, which never
+    /// waits or fails (a bound set at start then drops the oldest).
+    pub(crate) fn when_full(&self) -> WhenFull {
+        match self.when_full {
+            Some(when_full) => when_full,
+            None if self.mailbox_given => WhenFull::Wait,
+            None => WhenFull::DropOldest,
+        }
+    }
 }
 
 /// The child spec options, each with the option's name (for errors that
@@ -62,7 +95,7 @@ impl ChildOptions {
     }
 }
 
-const OPTIONS: &str = "the options are `id = \"name\"`, `restart = permanent | transient | temporary`, `shutdown = <milliseconds> | brutal_kill | infinity`, `type = worker | supervisor`, `significant = true | false` (the child spec of `Type::child_spec`) and `crate = \"path\"` (where the genserver crate is found, for crates that re-export it)";
+const OPTIONS: &str = "the options are `id = \"name\"`, `restart = permanent | transient | temporary`, `shutdown = <milliseconds> | brutal_kill | infinity`, `type = worker | supervisor`, `significant = true | false` (the child spec of `Type::child_spec`), `mailbox = <messages>` and `when_full = wait | fail | drop_oldest` (a bounded mailbox) and `crate = \"path\"` (where the genserver crate is found, for crates that re-export it)";
 
 impl Args {
     /// Parses the options, reporting problems into `errors` and falling back
@@ -72,6 +105,9 @@ impl Args {
         let mut args = Args {
             krate: syn::parse_quote!(::genserver),
             child: ChildOptions::default(),
+            mailbox: None,
+            mailbox_given: false,
+            when_full: None,
         };
         let mut seen: Vec<String> = Vec::new();
         let parser = syn::meta::parser(|meta| {
@@ -85,7 +121,14 @@ impl Args {
             let key = name.to_string();
             let known = matches!(
                 key.as_str(),
-                "crate" | "id" | "restart" | "shutdown" | "type" | "significant"
+                "crate"
+                    | "id"
+                    | "restart"
+                    | "shutdown"
+                    | "type"
+                    | "significant"
+                    | "mailbox"
+                    | "when_full"
             );
             if known {
                 if seen.contains(&key) {
@@ -128,6 +171,11 @@ impl Args {
                 }
                 "significant" => parse_significant(&meta)
                     .map(|value| args.child.significant = Some((name, value))),
+                "mailbox" => {
+                    args.mailbox_given = true;
+                    parse_mailbox(&meta).map(|bound| args.mailbox = Some(bound))
+                }
+                "when_full" => parse_when_full(&meta).map(|word| args.when_full = Some(word)),
                 "modules" => Err(meta.error(
                     "`modules` does not apply here: it lists the modules to suspend for a hot code upgrade, which Rust does not have; remove it",
                 )),
@@ -318,6 +366,65 @@ pub(crate) fn group(digits: &str) -> String {
         out.push(c);
     }
     out
+}
+
+fn parse_when_full(meta: &ParseNestedMeta<'_>) -> syn::Result<WhenFull> {
+    let word = parse_word(
+        meta,
+        "when_full",
+        &[("wait", "Wait"), ("fail", "Fail"), ("drop_oldest", "DropOldest")],
+        "`when_full = wait` (casts are `async` and wait for room; the default with `mailbox`), `when_full = fail` (casts return `Err(CastError::Full)`) or `when_full = drop_oldest` (casts never wait or fail: the oldest waiting cast is dropped)",
+    )?;
+    Ok(match word.to_string().as_str() {
+        "Wait" => WhenFull::Wait,
+        "Fail" => WhenFull::Fail,
+        _ => WhenFull::DropOldest,
+    })
+}
+
+const MAILBOX: &str = "write the most calls and casts that may wait in the mailbox, a whole number of at least 1: `mailbox = 1024` (leave the option out for an unbounded mailbox, the default)";
+
+fn parse_mailbox(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::LitInt> {
+    let expr = value(meta, "mailbox = 1024")?;
+    let message = match &expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => match int.base10_parse::<u32>() {
+            Ok(0) => format!(
+                "a mailbox with room for nothing could never take a call or a cast; {MAILBOX}"
+            ),
+            Ok(bound) if int.suffix().is_empty() => {
+                return Ok(syn::LitInt::new(&bound.to_string(), int.span()))
+            }
+            Ok(bound) => format!(
+                "the mailbox bound is a count of messages, without a suffix: `mailbox = {}`",
+                group(&bound.to_string())
+            ),
+            Err(_) => format!("the mailbox bound is too large (at most 4_294_967_295); {MAILBOX}"),
+        },
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            ..
+        }) => format!("the mailbox bound cannot be negative; {MAILBOX}"),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) => match text.value().trim().replace('_', "").parse::<u32>() {
+            Ok(bound) if bound > 0 => format!(
+                "write the number without quotes: `mailbox = {}`",
+                group(&bound.to_string())
+            ),
+            _ => format!("the mailbox bound is not a string; {MAILBOX}"),
+        },
+        syn::Expr::Path(path)
+            if path.path.is_ident("infinity") || path.path.is_ident("unbounded") =>
+        {
+            "a mailbox is unbounded unless the option is given: remove `mailbox = ...`".to_string()
+        }
+        _ => format!("the mailbox bound is a whole number; {MAILBOX}"),
+    };
+    Err(syn::Error::new_spanned(&expr, message))
 }
 
 fn parse_significant(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::LitBool> {

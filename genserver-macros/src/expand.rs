@@ -15,7 +15,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{parse_quote, Attribute, Generics, ImplItem, Item, ItemImpl, ReturnType, Type};
 
-use crate::args::{self, Args, ChildOptions};
+use crate::args::{self, Args, ChildOptions, WhenFull};
 use crate::ast::{Handler, Param, Reply, Server};
 use crate::attr::{self, Kind};
 use crate::errors::Errors;
@@ -126,6 +126,10 @@ struct Expander<'s, 'a> {
     server: &'s Server<'a>,
     krate: &'s syn::Path,
     child: &'s ChildOptions,
+    /// `mailbox = N`, if given.
+    mailbox: Option<&'s syn::LitInt>,
+    /// What the generated casts do when the mailbox is full.
+    when_full: WhenFull,
     /// The impl's generics plus `T: Send + 'static` for every type parameter,
     /// which every generated item needs.
     generics: Generics,
@@ -163,6 +167,8 @@ impl<'s, 'a> Expander<'s, 'a> {
             server,
             krate: &args.krate,
             child: &args.child,
+            mailbox: args.mailbox.as_ref(),
+            when_full: args.when_full(),
             def_generics,
             generics,
             self_ty: &server.item.self_ty,
@@ -494,6 +500,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 }
             }
         });
+        let mailbox = self.mailbox_const();
         quote! {
             #[automatically_derived]
             #[allow(deprecated)]
@@ -501,6 +508,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 type Arg = #arg_ty;
                 #types
                 type Client = #client #ty_generics;
+                #mailbox
 
                 async fn init(#arg: Self::Arg, #ctx: &mut #krate::Context<Self>) -> #krate::Init<Self> {
                     #unused_ctx
@@ -513,6 +521,16 @@ impl<'s, 'a> Expander<'s, 'a> {
                 #format_status
             }
         }
+    }
+
+    /// `const MAILBOX` for `mailbox = N`, spanned at the user's number.
+    fn mailbox_const(&self) -> Option<TokenStream> {
+        self.mailbox.map(|bound| {
+            quote! {
+                const MAILBOX: ::core::option::Option<::core::num::NonZeroUsize> =
+                    ::core::num::NonZeroUsize::new(#bound);
+            }
+        })
     }
 
     /// The start argument's type and the body of `init`.
@@ -825,14 +843,46 @@ impl<'s, 'a> Expander<'s, 'a> {
             quote!(#binding: #ty)
         });
         let fields: Vec<TokenStream> = handler.values().map(|(ident, _)| field(ident)).collect();
+        let documents_errors = docs.iter().any(|attr| {
+            matches!(&attr.meta, syn::Meta::NameValue(nv) if quote!(#nv).to_string().contains("# Errors"))
+        });
         if handler.kind == Kind::Cast {
             let cast = &self.cast;
-            return quote! {
-                #(#docs)*
-                #forwarded
-                #vis fn #ident(&self, #(#params),*) {
-                    self.handle.cast(#cast::#variant { #(#fields),* });
+            let public = matches!(vis, syn::Visibility::Public(_));
+            let errors_doc = (public && !documents_errors).then(|| {
+                quote! {
+                    #[doc = ""]
+                    #[doc = " # Errors"]
+                    #[doc = ""]
+                    #[doc = " A `CastError` if the cast was not queued: the server is not running, its bounded mailbox is full (`when_full = fail`), or it exited while the cast waited for room (`when_full = wait`)."]
                 }
+            });
+            return match self.when_full {
+                WhenFull::DropOldest => quote! {
+                    #(#docs)*
+                    #forwarded
+                    #vis fn #ident(&self, #(#params),*) {
+                        self.handle.cast(#cast::#variant { #(#fields),* });
+                    }
+                },
+                WhenFull::Fail => quote! {
+                    #(#docs)*
+                    #errors_doc
+                    #forwarded
+                    #vis fn #ident(&self, #(#params),*) -> ::core::result::Result<(), #krate::CastError> {
+                        self.handle.try_cast(#cast::#variant { #(#fields),* })
+                    }
+                },
+                WhenFull::Wait => quote! {
+                    #(#docs)*
+                    #[doc = ""]
+                    #[doc = " Waits for room in the server's bounded mailbox: the cast is sent when the returned future is first polled, once there is room."]
+                    #errors_doc
+                    #forwarded
+                    #vis async fn #ident(&self, #(#params),*) -> ::core::result::Result<(), #krate::CastError> {
+                        self.handle.cast_wait(#cast::#variant { #(#fields),* }).await
+                    }
+                },
             };
         }
         let call = &self.call;
@@ -841,9 +891,6 @@ impl<'s, 'a> Expander<'s, 'a> {
             Reply::Returned(Some(ty)) | Reply::Deferred(ty) => self.de_self(ty),
             Reply::Returned(None) | Reply::None => quote!(()),
         };
-        let documents_errors = docs.iter().any(|attr| {
-            matches!(&attr.meta, syn::Meta::NameValue(nv) if quote!(#nv).to_string().contains("# Errors"))
-        });
         // Clippy's pedantic `missing_errors_doc` asks public functions that
         // return `Result` to say when they fail.
         let public = matches!(vis, syn::Visibility::Public(_));

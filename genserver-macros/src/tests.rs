@@ -280,3 +280,33 @@ fn own_child_spec_wins() {
         },
     );
 }
+
+#[test]
+fn bounded_mailbox_policies() {
+    // `mailbox` sets the bound; the casts wait for room by default.
+    check(
+        "bounded_mailbox_wait",
+        quote!(mailbox = 1024),
+        quote! {
+            impl Sink {
+                #[cast]
+                pub fn push(&mut self, item: u64) {
+                    self.items.push(item);
+                }
+            }
+        },
+    );
+    // `when_full = fail`: the casts say when the mailbox is full.
+    check(
+        "bounded_mailbox_fail",
+        quote!(mailbox = 16, when_full = fail),
+        quote! {
+            impl Sink {
+                #[cast]
+                pub fn push(&mut self, item: u64) {
+                    self.items.push(item);
+                }
+            }
+        },
+    );
+}

@@ -243,6 +243,13 @@ pub enum CallError {
     /// where blocking could stall the very server it waits for. Nothing was
     /// sent.
     InRuntime,
+    /// The server's bounded mailbox (see [`backpressure`](crate::backpressure))
+    /// stayed full for the whole call timeout, or a request
+    /// ([`Handle::send_request`](crate::Handle::send_request)), which cannot
+    /// wait, found it full. Unlike [`Timeout`](CallError::Timeout), the
+    /// outcome is known: the request was never queued, the server will
+    /// never see it.
+    Full,
 }
 
 impl fmt::Display for CallError {
@@ -258,6 +265,10 @@ impl fmt::Display for CallError {
             }
             CallError::Exit(reason) => write!(f, "the server exited before it replied ({reason})"),
             CallError::InRuntime => BlockingError::InRuntime.fmt(f),
+            CallError::Full => f.write_str(
+                "mailbox full: the server's bounded mailbox had no room within the call \
+                 timeout, so the request was not sent",
+            ),
             CallError::WrongType { expected, found } => {
                 write!(
                     f,
@@ -288,6 +299,53 @@ impl StdError for CallError {
     }
 }
 
+/// Why a cast that reports its fate ([`Handle::try_cast`](crate::Handle::try_cast),
+/// [`Handle::cast_wait`](crate::Handle::cast_wait), and the generated cast
+/// methods of a server declared with `when_full = fail` or `when_full = wait`)
+/// was not queued. See [`backpressure`](crate::backpressure).
+///
+/// A plain cast ([`Handle::cast`](crate::Handle::cast)) never fails, as
+/// `GenServer.cast` never does.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CastError {
+    /// The server's bounded mailbox is full, and this cast does not wait
+    /// (`try_cast`), or would wait for room in its own server's mailbox,
+    /// which only that server can empty. Nothing was queued.
+    Full,
+    /// The server was not running when the cast was made (`:noproc`).
+    NoProc,
+    /// The server exited while the cast waited for room; it was not
+    /// queued.
+    Exit(ExitReason),
+}
+
+impl fmt::Display for CastError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CastError::Full => {
+                f.write_str("mailbox full: the server's bounded mailbox has no room for the cast")
+            }
+            CastError::NoProc => CallError::NoProc.fmt(f),
+            CastError::Exit(reason) => {
+                write!(
+                    f,
+                    "the server exited before there was room for the cast ({reason})"
+                )
+            }
+        }
+    }
+}
+
+impl StdError for CastError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            CastError::Exit(ExitReason::Error(error)) => Some(&**error),
+            _ => None,
+        }
+    }
+}
+
 /// Why a server did not start.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -300,6 +358,10 @@ pub enum StartError {
     Init(ExitReason),
     /// `init` took longer than the start timeout; the server was killed.
     Timeout,
+    /// [`StartOptions::mailbox`](crate::StartOptions::mailbox) was given 0:
+    /// a mailbox with room for nothing could never take a call or a cast.
+    /// Give it room for at least one message. Nothing was started.
+    ZeroMailbox,
     /// `start` was called outside a tokio runtime, so there is nowhere to run
     /// the server.
     NoRuntime,
@@ -339,6 +401,10 @@ impl fmt::Display for StartError {
             StartError::Ignored => f.write_str("init returned Init::Ignore"),
             StartError::Init(reason) => write!(f, "init failed ({reason})"),
             StartError::Timeout => f.write_str("init did not finish within the start timeout"),
+            StartError::ZeroMailbox => f.write_str(
+                "a bounded mailbox needs room for at least one message: \
+                 StartOptions::mailbox(0) cannot take anything",
+            ),
             StartError::NoRuntime => {
                 f.write_str("no tokio runtime: start a server from within a tokio runtime")
             }
@@ -553,6 +619,8 @@ crate_error! {
         Start(StartError),
         /// A call got no reply.
         Call(CallError),
+        /// A cast that reports its fate was not queued.
+        Cast(CastError),
         /// A stop could not be confirmed.
         Stop(StopError),
         /// An exit could not be waited for.
@@ -689,6 +757,16 @@ mod tests {
         assert_eq!(
             WaitError::CallingSelf.to_string(),
             "calling self: a server cannot wait for its own exit"
+        );
+        assert_eq!(
+            CastError::Exit(ExitReason::Killed).to_string(),
+            "the server exited before there was room for the cast (killed)"
+        );
+        assert!(CallError::Full.to_string().starts_with("mailbox full"));
+        assert!(StartError::ZeroMailbox.to_string().contains("at least one"));
+        assert_eq!(
+            Error::from(CastError::Full).to_string(),
+            CastError::Full.to_string()
         );
     }
 

@@ -93,6 +93,7 @@
 extern crate self as genserver;
 
 pub mod agent;
+pub mod backpressure;
 pub mod child_spec;
 pub mod dynamic_supervisor;
 mod error;
@@ -112,7 +113,8 @@ pub mod timer;
 pub use crate::child_spec::{ChildSpec, ChildSpecError, ChildType, Restart, Shutdown};
 pub use crate::dynamic_supervisor::{DynamicSupervisor, DynamicSupervisorClient};
 pub use crate::error::{
-    BlockingError, CallError, Error, ExitReason, FlattenErr, StartError, StopError, WaitError,
+    BlockingError, CallError, CastError, Error, ExitReason, FlattenErr, StartError, StopError,
+    WaitError,
 };
 pub use crate::link::{Exit, LinkError, TaskLink};
 pub use crate::monitor::{Down, Monitor, MonitorRef};
@@ -269,8 +271,8 @@ pub mod prelude {
     #[cfg(feature = "macros")]
     pub use crate::gen_server;
     pub use crate::{
-        CallError, Context, ExitReason, GenServer, Init, LookupError, Pid, ReplyTo, ServerRef,
-        StartError, StartOptions, StopError, TimerRef, WaitError,
+        CallError, CastError, Context, ExitReason, GenServer, Init, LookupError, Pid, ReplyTo,
+        ServerRef, StartError, StartOptions, StopError, TimerRef, WaitError,
     };
 }
 

@@ -42,6 +42,13 @@ pub trait GenServer: Sized + Send + 'static {
     /// [`ServerRef<Self>`](crate::ServerRef) dereferences to it.
     type Client: Client<Self>;
 
+    /// The bound of the mailbox (`#[gen_server(mailbox = N)]`): at most
+    /// this many calls and casts wait in it; `None` (the default) leaves
+    /// it unbounded, as an Erlang process's. See
+    /// [`backpressure`](crate::backpressure);
+    /// [`StartOptions::mailbox`](crate::StartOptions::mailbox) overrides it.
+    const MAILBOX: Option<std::num::NonZeroUsize> = None;
+
     /// Builds the state inside the new server's task, before it serves
     /// anything. `start` waits for it.
     ///

@@ -31,9 +31,9 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use crate::error::{CallError, ExitReason, StopError, WaitError};
+use crate::error::{CallError, CastError, ExitReason, StopError, WaitError};
 use crate::process::blocking::within;
-use crate::process::mailbox::{Envelope, ExitHook, HookKey, Refused, Shared};
+use crate::process::mailbox::{Envelope, ExitHook, HookKey, NoRoom, Refused, Shared, WaitForRoom};
 use crate::server::{Client, GenServer, HandleInfo, SendRequest};
 
 /// The default call timeout, as in Elixir: 5 seconds.
@@ -185,6 +185,11 @@ impl<S: GenServer> Handle<S> {
             Ok(()) => {}
             Err(Refused::NoProc(_)) => return Err(CallError::NoProc),
             Err(Refused::CallingSelf(_)) => return Err(CallError::CallingSelf),
+            // A full bounded mailbox: wait for room, off the common path
+            // (boxed, so that it does not make every call future larger).
+            Err(Refused::Full(envelope)) => {
+                return Box::pin(call_when_full(&self.shared, envelope, rx, self.timeout())).await;
+            }
         }
         let mut rx = rx;
         // Most replies arrive within one turn of the scheduler: the server
@@ -243,7 +248,9 @@ impl<S: GenServer> Handle<S> {
     /// [`Request::receive_response`] and [`Request::wait_response`].
     ///
     /// A request to a server that is not running fails through its response
-    /// ([`CallError::NoProc`]), never here. A server may send a request to
+    /// ([`CallError::NoProc`]), never here; so does a request to a full
+    /// bounded mailbox ([`CallError::Full`]: sending at once cannot wait
+    /// for room). A server may send a request to
     /// itself and check for the reply in a later callback; waiting for it in
     /// its own task fails at once with [`CallError::CallingSelf`].
     pub fn send_request<R: Send + 'static>(
@@ -262,6 +269,7 @@ impl<S: GenServer> Handle<S> {
                 rx,
                 reply_gone: false,
             },
+            Err(Refused::Full(_)) => Pending::Failed(CallError::Full),
             Err(_) => Pending::Failed(CallError::NoProc),
         };
         Request {
@@ -273,8 +281,69 @@ impl<S: GenServer> Handle<S> {
 
     /// Sends a cast request. Like `GenServer.cast`, it never fails and never
     /// waits: if the server is gone the request is dropped.
+    ///
+    /// To a full bounded mailbox (see [`backpressure`](crate::backpressure))
+    /// it makes room by dropping the oldest cast not yet taken by the
+    /// server (`when_full = drop_oldest`); if only calls wait there, this
+    /// cast is the one dropped. [`try_cast`](Handle::try_cast) fails
+    /// instead, [`cast_wait`](Handle::cast_wait) waits.
     pub fn cast(&self, request: S::Cast) {
         let _ = self.shared.send(Envelope::Cast(request), false);
+    }
+
+    /// Sends a cast request if the mailbox has room, without waiting
+    /// (`when_full = fail`). An unbounded mailbox always has room.
+    ///
+    /// # Errors
+    ///
+    /// [`CastError::Full`] if the server's bounded mailbox is full, and
+    /// [`CastError::NoProc`] if the server is not running; the request is
+    /// dropped.
+    pub fn try_cast(&self, request: S::Cast) -> Result<(), CastError> {
+        match self.shared.try_send(Envelope::Cast(request)) {
+            Ok(()) => Ok(()),
+            Err(Refused::Full(_)) => Err(CastError::Full),
+            Err(Refused::NoProc(_) | Refused::CallingSelf(_)) => Err(CastError::NoProc),
+        }
+    }
+
+    /// Sends a cast request, waiting for room in a full bounded mailbox
+    /// (`when_full = wait`): the backpressure that makes a fast producer
+    /// go at its consumer's pace. Senders waiting for room get in in the
+    /// order they came; an unbounded mailbox never makes it wait. Dropping
+    /// the future while it waits takes the request back: it is queued
+    /// whole or not at all.
+    ///
+    /// # Errors
+    ///
+    /// [`CastError::NoProc`] if the server is not running,
+    /// [`CastError::Exit`] if it exits while the request waits for room,
+    /// and [`CastError::Full`] at once, without waiting, in the server's
+    /// own task: only the server empties its mailbox, so it would wait for
+    /// itself.
+    pub async fn cast_wait(&self, request: S::Cast) -> Result<(), CastError> {
+        WaitForRoom::new(&self.shared, Envelope::Cast(request))
+            .await
+            .map_err(|no_room| match no_room {
+                NoRoom::NoProc => CastError::NoProc,
+                NoRoom::Exit(reason) => CastError::Exit(reason),
+                NoRoom::OwnTask => CastError::Full,
+            })
+    }
+
+    /// How many messages wait in the server's mailbox, not yet taken by
+    /// the server (`Process.info(pid, :message_queue_len)`). The server
+    /// takes its mail in batches, so the messages of the batch it is
+    /// working through are not counted. Like every look at another
+    /// process, the answer may be stale by the time you act on it.
+    pub fn message_queue_len(&self) -> usize {
+        self.shared.message_queue_len()
+    }
+
+    /// The bound of the server's mailbox, if it has one (see
+    /// [`backpressure`](crate::backpressure)).
+    pub fn mailbox_capacity(&self) -> Option<usize> {
+        self.shared.capacity()
     }
 
     /// Sends an info message. Never fails; dropped if the server is gone.
@@ -300,7 +369,8 @@ impl<S: GenServer> Handle<S> {
             .send(Envelope::Stop(Box::new(reason.clone())), true)
         {
             Ok(()) => {}
-            Err(Refused::NoProc(_)) => return Err(StopError::NoProc),
+            // A stop bypasses a mailbox's bound: never `Full`.
+            Err(Refused::NoProc(_) | Refused::Full(_)) => return Err(StopError::NoProc),
             Err(Refused::CallingSelf(_)) => return Err(StopError::CallingSelf),
         }
         let exited = within(timeout, self.shared.exited())
@@ -662,6 +732,39 @@ async fn await_reply<S: GenServer, R>(
     within(timeout, outcome)
         .await
         .unwrap_or(Err(CallError::Timeout))
+}
+
+/// A call that found the server's bounded mailbox full: waits for room,
+/// then for the reply, both within the call's timeout. A timeout while the
+/// request still waits for room takes it back and is [`CallError::Full`]
+/// (the server never sees it); once queued, it is an ordinary call.
+async fn call_when_full<S: GenServer, R>(
+    shared: &Shared<S>,
+    envelope: Envelope<S>,
+    mut rx: oneshot::AsyncReceiver<R>,
+    timeout: Duration,
+) -> Result<R, CallError> {
+    let deadline = tokio::time::Instant::now().checked_add(timeout);
+    let mut room = WaitForRoom::new(shared, envelope);
+    match within(timeout, &mut room).await {
+        Some(Ok(())) => {}
+        Some(Err(NoRoom::NoProc)) => return Err(CallError::NoProc),
+        Some(Err(NoRoom::Exit(reason))) => return Err(CallError::Exit(reason)),
+        // The caller is not the server (checked when it was first sent).
+        Some(Err(NoRoom::OwnTask)) => return Err(CallError::CallingSelf),
+        None => {
+            if room.withdraw() {
+                return Err(CallError::Full);
+            }
+            // Queued just as the time ran out: an ordinary late call.
+        }
+    }
+    drop(room);
+    let left = deadline.map_or(Duration::MAX, |deadline| {
+        deadline.saturating_duration_since(tokio::time::Instant::now())
+    });
+    let mut reply_gone = false;
+    await_reply(shared, &mut rx, &mut reply_gone, left).await
 }
 
 /// A call sent and not yet answered: what [`Handle::send_request`] returns,

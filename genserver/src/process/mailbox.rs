@@ -25,13 +25,19 @@
 //! unless exited" and "exit and take what is queued" atomic with respect to
 //! each other: a message is either handled, or dropped by the exiting server
 //! after its exit reason was published, never lost in between.
+//!
+//! A server may have a bounded mailbox (see [`crate::backpressure`]): its
+//! bookkeeping ([`Bound`]) lives in the lazily made extras, and a bit in
+//! `Shared::flags` says it is there, so an unbounded server pays one test of
+//! a byte it already has in cache per send and per batch, nothing more.
 
 use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -78,6 +84,18 @@ pub(crate) enum Refused<T> {
     NoProc(T),
     /// The server's own task sent a message that waits for the server.
     CallingSelf(T),
+    /// A call or a cast that does not make room found the server's
+    /// bounded mailbox full.
+    Full(T),
+}
+
+impl<S: GenServer> Envelope<S> {
+    /// Whether a bounded mailbox counts it: calls and casts do; info
+    /// messages (timers cannot wait), stops, system messages and signals
+    /// bypass the bound, so `:sys`, exit signals and a stop always get in.
+    fn is_bounded(&self) -> bool {
+        matches!(self, Envelope::Call(_) | Envelope::Cast(_))
+    }
 }
 
 /// Where a server is in its life.
@@ -139,11 +157,18 @@ pub(crate) struct Shared<S: GenServer> {
     /// read by whoever sends it an exit signal, which decides there
     /// whether the signal kills it or is queued as a message.
     trapping: AtomicBool,
-    /// Whether the server runs on a `current_thread` runtime, where a caller
-    /// waiting for a reply yields most cheaply by waking itself (see
-    /// [`Handle::call`](crate::Handle::call)). Fits in the padding.
-    current_thread: bool,
+    /// Set once at the start, never changed: [`CURRENT_THREAD`] (the
+    /// server runs on a `current_thread` runtime, where a caller waiting
+    /// for a reply yields most cheaply by waking itself, see
+    /// [`Handle::call`](crate::Handle::call)) and [`BOUNDED`] (the mailbox
+    /// is bounded: its [`Bound`] is in the extras). Fits in the padding.
+    flags: u8,
 }
+
+/// See `Shared::flags`.
+const CURRENT_THREAD: u8 = 1;
+/// See `Shared::flags`.
+const BOUNDED: u8 = 2;
 
 struct State<S: GenServer> {
     /// Senders only push, and the server takes it all at once, so a `Vec`
@@ -157,12 +182,14 @@ struct State<S: GenServer> {
     status: Status,
     /// What only some servers need: made on first use, so an idle plain
     /// server does not carry it.
-    extras: Option<Box<Extras>>,
+    extras: Option<Box<Extras<S>>>,
 }
 
 /// The rarely used part of a server's shared state.
-#[derive(Default)]
-struct Extras {
+struct Extras<S: GenServer> {
+    /// A bounded mailbox's bookkeeping: made at the start for a bounded
+    /// server, never for another.
+    bound: Option<Box<Bound<S>>>,
     /// Woken when the server exits (a `stop`, or a call whose reply was
     /// dropped, waits for that).
     exit_waiters: Option<Arc<Notify>>,
@@ -183,6 +210,220 @@ struct Extras {
     /// with `terminate` (OTP's parent `EXIT`), instead of arriving as a
     /// message.
     parent: Option<ServerId>,
+}
+
+/// The bookkeeping of a bounded mailbox (see [`crate::backpressure`]).
+///
+/// The bound counts the calls and casts in the shared queue: what the
+/// server has not taken yet. The server takes its mail in batches of at
+/// most the bound, so at most twice the bound of them are in memory at
+/// once (the batch being handled and the queue behind it). Room is made
+/// when the server takes a batch, under the lock it takes for that anyway:
+/// the server pays nothing per message, and a full queue refills while the
+/// server works through the batch taken.
+pub(crate) struct Bound<S: GenServer> {
+    capacity: usize,
+    /// Calls and casts in the shared queue.
+    queued: usize,
+    /// Senders waiting for room, oldest first, each with its message: when
+    /// the server takes a batch, their messages go into the queue in this
+    /// order (no sender can overtake one that waits), and they are told.
+    waiting: VecDeque<Waiting<S>>,
+}
+
+/// A sender waiting for room, with what it sends.
+struct Waiting<S: GenServer> {
+    envelope: Envelope<S>,
+    /// [`WAITING`], then [`QUEUED`] or [`REFUSED`] (the server exited); set
+    /// under the lock.
+    slot: Arc<AtomicU8>,
+    waker: Waker,
+}
+
+/// See [`Waiting::slot`].
+const WAITING: u8 = 0;
+/// See [`Waiting::slot`].
+const QUEUED: u8 = 1;
+/// See [`Waiting::slot`].
+const REFUSED: u8 = 2;
+
+impl<S: GenServer> Bound<S> {
+    fn new(capacity: NonZeroUsize) -> Self {
+        Bound {
+            capacity: capacity.get(),
+            queued: 0,
+            waiting: VecDeque::new(),
+        }
+    }
+
+    /// Whether one more call or cast fits, without overtaking a waiting one.
+    fn has_room(&self) -> bool {
+        self.queued < self.capacity && self.waiting.is_empty()
+    }
+}
+
+/// Why [`WaitForRoom`] did not queue its message.
+pub(crate) enum NoRoom {
+    /// The server was not running.
+    NoProc,
+    /// The server exited while the message waited.
+    Exit(ExitReason),
+    /// The mailbox is full and the sender is the server's own task, which
+    /// would wait for itself.
+    OwnTask,
+}
+
+/// Queues a call or a cast in a bounded mailbox, waiting (in FIFO order
+/// with the other waiting senders) until there is room.
+///
+/// If it is dropped while it waits (a call's timeout, a cancelled cast),
+/// its message is taken back out: a message is queued or not, never
+/// half-way. [`withdraw`](WaitForRoom::withdraw) says which.
+pub(crate) struct WaitForRoom<'a, S: GenServer> {
+    shared: &'a Shared<S>,
+    /// Until the first poll.
+    envelope: Option<Envelope<S>>,
+    /// Once waiting.
+    slot: Option<Arc<AtomicU8>>,
+}
+
+// Nothing in it is pinned: it only holds a reference, a message and a slot.
+impl<S: GenServer> Unpin for WaitForRoom<'_, S> {}
+
+impl<'a, S: GenServer> WaitForRoom<'a, S> {
+    pub(crate) fn new(shared: &'a Shared<S>, envelope: Envelope<S>) -> Self {
+        WaitForRoom {
+            shared,
+            envelope: Some(envelope),
+            slot: None,
+        }
+    }
+
+    /// Gives up waiting: `true` if the message was not queued (it is
+    /// dropped, outside the lock), `false` if it was.
+    pub(crate) fn withdraw(&mut self) -> bool {
+        if let Some(envelope) = self.envelope.take() {
+            drop(envelope);
+            return true;
+        }
+        let Some(slot) = self.slot.take() else {
+            return true;
+        };
+        if slot.load(Ordering::Acquire) != WAITING {
+            return slot.load(Ordering::Acquire) == REFUSED;
+        }
+        let taken = {
+            let mut state = self.shared.lock();
+            if slot.load(Ordering::Acquire) != WAITING {
+                return slot.load(Ordering::Acquire) == REFUSED;
+            }
+            state
+                .extras
+                .as_deref_mut()
+                .and_then(|extras| extras.bound.as_deref_mut())
+                .and_then(|bound| {
+                    let at = bound
+                        .waiting
+                        .iter()
+                        .position(|waiting| Arc::ptr_eq(&waiting.slot, &slot))?;
+                    bound.waiting.remove(at)
+                })
+        };
+        drop(taken);
+        true
+    }
+}
+
+impl<S: GenServer> Drop for WaitForRoom<'_, S> {
+    fn drop(&mut self) {
+        self.withdraw();
+    }
+}
+
+impl<S: GenServer> std::future::Future for WaitForRoom<'_, S> {
+    type Output = Result<(), NoRoom>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let shared = this.shared;
+        if let Some(slot) = &this.slot {
+            let mut state = shared.lock();
+            // Set under the lock, so looked at under it.
+            let outcome = match slot.load(Ordering::Acquire) {
+                QUEUED => Some(Ok(())),
+                REFUSED => Some(Err(NoRoom::Exit(
+                    state.status.exit_reason().unwrap_or(ExitReason::NoProc),
+                ))),
+                _ => None,
+            };
+            if let Some(outcome) = outcome {
+                drop(state);
+                this.slot = None;
+                return Poll::Ready(outcome);
+            }
+            if let Some(waiting) = state
+                .extras
+                .as_deref_mut()
+                .and_then(|extras| extras.bound.as_deref_mut())
+                .and_then(|bound| {
+                    bound
+                        .waiting
+                        .iter_mut()
+                        .find(|waiting| Arc::ptr_eq(&waiting.slot, slot))
+                })
+            {
+                if !waiting.waker.will_wake(cx.waker()) {
+                    waiting.waker.clone_from(cx.waker());
+                }
+            }
+            return Poll::Pending;
+        }
+        let Some(envelope) = this.envelope.take() else {
+            // Polled after it finished.
+            return Poll::Ready(Ok(()));
+        };
+        let mut state = shared.lock();
+        if state.status.exit_reason().is_some() {
+            drop(state);
+            drop(envelope);
+            return Poll::Ready(Err(NoRoom::NoProc));
+        }
+        let State {
+            queue,
+            extras,
+            status,
+            ..
+        } = &mut *state;
+        match extras
+            .as_deref_mut()
+            .and_then(|extras| extras.bound.as_deref_mut())
+        {
+            Some(bound) if !bound.has_room() => {
+                if status.is_current_task() {
+                    drop(state);
+                    drop(envelope);
+                    return Poll::Ready(Err(NoRoom::OwnTask));
+                }
+                let slot = Arc::new(AtomicU8::new(WAITING));
+                bound.waiting.push_back(Waiting {
+                    envelope,
+                    slot: Arc::clone(&slot),
+                    waker: cx.waker().clone(),
+                });
+                this.slot = Some(slot);
+                return Poll::Pending;
+            }
+            Some(bound) => bound.queued += 1,
+            None => {}
+        }
+        queue.push(envelope);
+        let waker = shared.take_waker(&mut state);
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Poll::Ready(Ok(()))
+    }
 }
 
 /// What an exit hook is for, so it can be found again and removed
@@ -414,10 +655,24 @@ impl<S: GenServer> Drop for ReleaseWaiters<'_, S> {
     }
 }
 
-impl Extras {
+impl<S: GenServer> Default for Extras<S> {
+    fn default() -> Self {
+        Extras {
+            bound: None,
+            exit_waiters: None,
+            hooks: Hooks::default(),
+            name: None,
+            init_waker: None,
+            parent: None,
+        }
+    }
+}
+
+impl<S: GenServer> Extras<S> {
     /// Whether it holds nothing (as made by `Default`).
     fn is_empty(&self) -> bool {
-        self.exit_waiters.is_none()
+        self.bound.is_none()
+            && self.exit_waiters.is_none()
             && self.hooks.is_empty()
             && self.name.is_none()
             && self.init_waker.is_none()
@@ -492,26 +747,52 @@ pub(crate) fn unique() -> u64 {
 }
 
 impl<S: GenServer> Shared<S> {
-    pub(crate) fn new(id: ServerId, current_thread: bool) -> Self {
+    /// A server's shared state; `capacity` bounds its mailbox (`None`:
+    /// unbounded, the default).
+    pub(crate) fn new(id: ServerId, current_thread: bool, capacity: Option<NonZeroUsize>) -> Self {
+        let mut flags = if current_thread { CURRENT_THREAD } else { 0 };
+        let extras = capacity.map(|capacity| {
+            flags |= BOUNDED;
+            Box::new(Extras {
+                bound: Some(Box::new(Bound::new(capacity))),
+                ..Extras::default()
+            })
+        });
         Shared {
             id,
             state: Mutex::new(State {
                 queue: Vec::new(),
                 waker: None,
                 status: Status::Starting,
-                extras: None,
+                extras,
             }),
             handles: AtomicU32::new(0),
             parked: AtomicBool::new(false),
             gone: AtomicBool::new(false),
             trapping: AtomicBool::new(false),
-            current_thread,
+            flags,
         }
     }
 
     /// Whether the server runs on a `current_thread` runtime.
     pub(crate) fn on_current_thread(&self) -> bool {
-        self.current_thread
+        self.flags & CURRENT_THREAD != 0
+    }
+
+    /// The bound of the server's mailbox, if it has one.
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        if self.flags & BOUNDED == 0 {
+            return None;
+        }
+        let state = self.lock();
+        let bound = state.extras.as_deref()?.bound.as_deref()?;
+        Some(bound.capacity)
+    }
+
+    /// How many messages are in the mailbox, not yet taken by the server
+    /// (`Process.info(pid, :message_queue_len)`).
+    pub(crate) fn message_queue_len(&self) -> usize {
+        self.lock().queue.len()
     }
 
     fn lock(&self) -> MutexGuard<'_, State<S>> {
@@ -538,6 +819,13 @@ impl<S: GenServer> Shared<S> {
         envelope: Envelope<S>,
         from_outside: bool,
     ) -> Result<(), Refused<Envelope<S>>> {
+        // The only cost of bounded mailboxes to an unbounded server: one
+        // test of a byte it has in cache, before the lock. (The kind of
+        // message is looked at on the cold path: tested here, the two tests
+        // were merged into six instructions.)
+        if self.flags & BOUNDED != 0 {
+            return self.send_bounded(envelope, from_outside, true);
+        }
         let mut state = self.lock();
         match state.status {
             Status::Exited(_) | Status::Served(_) | Status::Ignored => {
@@ -551,6 +839,74 @@ impl<S: GenServer> Shared<S> {
         state.queue.push(envelope);
         let waker = self.take_waker(&mut state);
         drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// As [`send`](Shared::send) for a cast that does not make room: a full
+    /// bounded mailbox refuses it ([`Refused::Full`]).
+    pub(crate) fn try_send(&self, envelope: Envelope<S>) -> Result<(), Refused<Envelope<S>>> {
+        self.send_bounded(envelope, false, false)
+    }
+
+    /// [`send`](Shared::send) to a bounded mailbox (and `try_send` to
+    /// any): a message that bypasses the bound, or a call or a cast that
+    /// finds room, is queued; if there is none, a cast sent with
+    /// `drop_oldest` takes the place of the oldest cast in the queue (or,
+    /// with none there to drop, is dropped itself), and anything else is
+    /// refused with [`Refused::Full`].
+    #[cold]
+    #[inline(never)]
+    fn send_bounded(
+        &self,
+        envelope: Envelope<S>,
+        from_outside: bool,
+        drop_oldest: bool,
+    ) -> Result<(), Refused<Envelope<S>>> {
+        let mut state = self.lock();
+        match state.status {
+            Status::Exited(_) | Status::Served(_) | Status::Ignored => {
+                return Err(Refused::NoProc(envelope));
+            }
+            ref status if from_outside && status.is_current_task() => {
+                return Err(Refused::CallingSelf(envelope));
+            }
+            Status::Starting | Status::Running(_) => {}
+        }
+        let State { queue, extras, .. } = &mut *state;
+        let mut dropped = None;
+        match extras
+            .as_deref_mut()
+            .and_then(|extras| extras.bound.as_deref_mut())
+        {
+            _ if !envelope.is_bounded() => queue.push(envelope),
+            Some(bound) if bound.has_room() => {
+                bound.queued += 1;
+                queue.push(envelope);
+            }
+            Some(_) if drop_oldest && matches!(envelope, Envelope::Cast(_)) => {
+                // The oldest cast not yet taken by the server makes way;
+                // calls are never dropped (their callers wait for room).
+                match queue
+                    .iter()
+                    .position(|queued| matches!(queued, Envelope::Cast(_)))
+                {
+                    Some(at) => {
+                        dropped = Some(queue.remove(at));
+                        queue.push(envelope);
+                    }
+                    None => dropped = Some(envelope),
+                }
+            }
+            Some(_) => return Err(Refused::Full(envelope)),
+            None => queue.push(envelope),
+        }
+        let waker = self.take_waker(&mut state);
+        drop(state);
+        // A dropped call fails its caller, so not under the lock.
+        drop(dropped);
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -628,16 +984,33 @@ impl<S: GenServer> Shared<S> {
             (status, _) => status,
         };
         self.gone.store(true, Ordering::Release);
-        let queue = std::mem::take(&mut state.queue);
+        let mut queue = std::mem::take(&mut state.queue);
         let waker = self.take_waker(&mut state);
         // The common exit: nothing but the server's own task to wake.
-        let Some(extras) = state.extras.take() else {
+        let Some(mut extras) = state.extras.take() else {
             drop(state);
             wake_all(waker, None);
             return Some(queue);
         };
+        // Senders waiting for room are refused, their messages dropped
+        // with the queue (after the reason is published), and told.
+        let refused: Vec<Waker> = match extras.bound.as_deref_mut() {
+            None => Vec::new(),
+            Some(bound) => bound
+                .waiting
+                .drain(..)
+                .map(|waiting| {
+                    waiting.slot.store(REFUSED, Ordering::Release);
+                    queue.push(waiting.envelope);
+                    waiting.waker
+                })
+                .collect(),
+        };
         let reason = state.status.exit_reason();
         drop(state);
+        for waker in refused {
+            waker.wake();
+        }
         if let Some(init) = extras.init_waker {
             init.wake();
         }
@@ -838,6 +1211,9 @@ impl<S: GenServer> Shared<S> {
             slot => *slot = Some(cx.waker().clone()),
         }
         self.parked.store(true, Ordering::Release);
+        if self.flags & BOUNDED != 0 && !state.queue.is_empty() {
+            return self.take_bounded(state, buf, starter);
+        }
         let batch = if !state.queue.is_empty() {
             // The end of a burst (a small batch after large ones): the
             // burst's buffer does not go back to the senders, or an idle
@@ -878,6 +1254,56 @@ impl<S: GenServer> Shared<S> {
             starter.wake();
         }
         batch
+    }
+
+    /// [`poll_batch`](Shared::poll_batch)'s taking of a batch from a
+    /// bounded mailbox: the queue is swapped out as for any server, which
+    /// makes room, and the senders waiting for room get their messages
+    /// into the emptied queue, oldest first, and are told.
+    #[cold]
+    #[inline(never)]
+    fn take_bounded(
+        &self,
+        mut state: MutexGuard<'_, State<S>>,
+        buf: &mut Vec<Envelope<S>>,
+        starter: Option<Waker>,
+    ) -> Poll<Batch> {
+        // The drained buffer goes back for the senders to fill, unless it
+        // is larger than the bound needs.
+        let spare = (buf.capacity() > IDLE_CAPACITY && state.queue.len() <= IDLE_CAPACITY)
+            .then(|| std::mem::take(buf));
+        let State { queue, extras, .. } = &mut *state;
+        std::mem::swap(queue, buf);
+        let mut told = Vec::new();
+        if let Some(bound) = extras
+            .as_deref_mut()
+            .and_then(|extras| extras.bound.as_deref_mut())
+        {
+            bound.queued = 0;
+            while bound.queued < bound.capacity {
+                let Some(waiting) = bound.waiting.pop_front() else {
+                    break;
+                };
+                waiting.slot.store(QUEUED, Ordering::Release);
+                queue.push(waiting.envelope);
+                bound.queued += 1;
+                told.push(waiting.waker);
+            }
+        }
+        if !told.is_empty() {
+            // Mail is waiting already: after this batch the server must
+            // look again rather than sleep.
+            self.parked.store(false, Ordering::Release);
+        }
+        drop(state);
+        drop(spare);
+        for waker in told {
+            waker.wake();
+        }
+        if let Some(starter) = starter {
+            starter.wake();
+        }
+        Poll::Ready(Batch::Mail)
     }
 
     /// Makes a server that finished init serve, and wakes `start`, before

@@ -26,6 +26,7 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::sync::Arc;
@@ -97,6 +98,9 @@ pub struct StartOptions {
     pub timeout: Option<Duration>,
     /// The name to register the server under before its `init` runs.
     name: Option<Arc<dyn Naming>>,
+    /// The bound of the mailbox, overriding the type's
+    /// ([`GenServer::MAILBOX`]).
+    mailbox: Option<usize>,
 }
 
 impl StartOptions {
@@ -139,6 +143,19 @@ impl StartOptions {
         }));
         self
     }
+
+    /// Bounds the server's mailbox to `capacity` calls and casts not yet
+    /// taken by the server, overriding the type's bound
+    /// (`#[gen_server(mailbox = N)]`): see
+    /// [`backpressure`](crate::backpressure). What a cast does when the
+    /// mailbox is full is the type's choice (`when_full`); a call waits
+    /// for room within its timeout. `0` makes `start` fail with
+    /// [`StartError::ZeroMailbox`].
+    #[must_use]
+    pub fn mailbox(mut self, capacity: usize) -> Self {
+        self.mailbox = Some(capacity);
+        self
+    }
 }
 
 /// Starts a server and waits until its `init` has run.
@@ -169,9 +186,13 @@ pub async fn start<S: GenServer>(
     arg: S::Arg,
     options: StartOptions,
 ) -> Result<ServerRef<S>, StartError> {
+    let capacity = match options.mailbox {
+        None => S::MAILBOX,
+        Some(capacity) => Some(NonZeroUsize::new(capacity).ok_or(StartError::ZeroMailbox)?),
+    };
     let (handle, task) = match &options.name {
-        None => launch::<S>(arg)?,
-        Some(name) => launch_named::<S>(arg, &**name).await?,
+        None => launch::<S>(arg, capacity)?,
+        Some(name) => launch_named::<S>(arg, &**name, capacity).await?,
     };
     let shared = handle.shared();
     if options.timeout.is_some() {
@@ -244,7 +265,7 @@ pub async fn start<S: GenServer>(
 /// # }
 /// ```
 pub fn spawn<S: GenServer>(arg: S::Arg) -> Result<ServerRef<S>, StartError> {
-    let (handle, _) = launch::<S>(arg)?;
+    let (handle, _) = launch::<S>(arg, S::MAILBOX)?;
     Ok(ServerRef::from_handle(handle))
 }
 
@@ -252,8 +273,9 @@ pub fn spawn<S: GenServer>(arg: S::Arg) -> Result<ServerRef<S>, StartError> {
 /// the server, and the task.
 fn launch<S: GenServer>(
     arg: S::Arg,
+    capacity: Option<NonZeroUsize>,
 ) -> Result<(Handle<S>, tokio::task::JoinHandle<()>), StartError> {
-    let (runtime, guard, handle) = prepare::<S>()?;
+    let (runtime, guard, handle) = prepare::<S>(capacity)?;
     let task = spawn_task(&runtime, guard, arg)?;
     Ok((handle, task))
 }
@@ -265,8 +287,9 @@ fn launch<S: GenServer>(
 async fn launch_named<S: GenServer>(
     arg: S::Arg,
     name: &dyn Naming,
+    capacity: Option<NonZeroUsize>,
 ) -> Result<(Handle<S>, tokio::task::JoinHandle<()>), StartError> {
-    let (runtime, guard, handle) = prepare::<S>()?;
+    let (runtime, guard, handle) = prepare::<S>(capacity)?;
     let pid = Pid::from_shared(handle.shared_arc());
     match name.register(&pid).await {
         Ok(()) => {}
@@ -282,13 +305,14 @@ async fn launch_named<S: GenServer>(
 /// task will own. (Inlined: with two callers it was a call of its own,
 /// its three results passed back through memory.)
 #[inline]
-fn prepare<S: GenServer>() -> Result<(tokio::runtime::Handle, ExitGuard<S>, Handle<S>), StartError>
-{
+fn prepare<S: GenServer>(
+    capacity: Option<NonZeroUsize>,
+) -> Result<(tokio::runtime::Handle, ExitGuard<S>, Handle<S>), StartError> {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
     let current_thread = runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
-    let shared = Arc::new(Shared::<S>::new(ServerId::next(), current_thread));
+    let shared = Arc::new(Shared::<S>::new(ServerId::next(), current_thread, capacity));
     // The guard is made here and moved into the task, so that even a task
     // dropped before its first poll (its runtime shutting down) reports
     // `Killed` instead of leaving `start` waiting.
@@ -1114,7 +1138,7 @@ mod tests {
     /// the loop's own state from growing past that line unnoticed.
     #[test]
     fn an_idle_small_server_fits_the_smallest_task_cell() {
-        let shared = Arc::new(Shared::<Counter>::new(ServerId::next(), true));
+        let shared = Arc::new(Shared::<Counter>::new(ServerId::next(), true, None));
         let future = run(ExitGuard { shared }, None);
         let size = std::mem::size_of_val(&future);
         assert!(size <= 152, "the server task's future grew to {size} bytes");

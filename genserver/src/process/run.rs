@@ -26,7 +26,6 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::Poll;
@@ -39,6 +38,7 @@ use crate::process::blocking::{probe_time_driver, within, Sleep};
 use crate::process::context::{Actions, Context, HeldReply, Idle};
 use crate::process::handle::{Handle, Label, ServerId, ServerRef};
 use crate::process::mailbox::{Batch, Envelope, Receiver, Shared, SystemFn};
+use crate::process::panics::{self, catch_callback, Panicked};
 use crate::registry::{LocalName, Naming, Pid, RegisterError, Via, ViaName};
 use crate::server::{GenServer, Init, Message};
 
@@ -217,6 +217,7 @@ fn prepare<S: GenServer>() -> Result<(tokio::runtime::Handle, ExitGuard<S>, Hand
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
+    panics::install_hook();
     let current_thread = runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
     let shared = Arc::new(Shared::<S>::new(ServerId::next(), current_thread));
     // The guard is made here and moved into the task, so that even a task
@@ -269,6 +270,8 @@ fn spawn_task<S: GenServer>(
 fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = ()> + Send {
     async move {
         let mut ctx = Context::new(Arc::clone(&guard.shared));
+        // This task, for the panic hook's mark (see `panics`).
+        let task = tokio::task::try_id();
         // Nothing of init's outcome but the state may stay in this future
         // once the server serves: the synchronous outcomes are settled
         // without an await in scope, and the `async` init is boxed.
@@ -277,7 +280,7 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
             return;
         }
         let Some(mut state) = ('init: {
-            let arg = match catch_unwind(AssertUnwindSafe(|| S::init_now(arg, &mut ctx))) {
+            let arg = match panics::catch_callback_in(task, || S::init_now(arg, &mut ctx)) {
                 Ok(Ok(init)) => break 'init settle(&guard, Ok(init)),
                 Ok(Err(arg)) => arg,
                 Err(payload) => break 'init settle(&guard, Err(panic_reason(&*payload))),
@@ -401,7 +404,9 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                 let handed_back = {
                     // `:sys.trace`, looked up once per run of messages.
                     let trace = ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace);
-                    let next = catch_unwind(AssertUnwindSafe(|| {
+                    // Marked for the whole batch, and left marked after it.
+                    panics::mark(task);
+                    let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         handle_now(
                             &mut state,
                             &mut ctx,
@@ -481,6 +486,10 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
             }
         };
 
+        // Taken on the thread that caught the panic, before terminate runs
+        // (perhaps elsewhere), and kept in terminate's box.
+        panics::mark(None);
+        let panicked = panics::take_panicked(&reason);
         let terminated: Boxed<'_, _> = Box::pin(async {
             let outcome = {
                 let mut terminate = pin!(async { caught!(state.terminate(&reason)) });
@@ -493,21 +502,24 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                 reply();
             }
             match outcome {
-                Ok(Ok(())) => Some(reason),
+                Ok(Ok(())) => Some((reason, panicked)),
                 // A crashing terminate replaces the reason, as in OTP.
-                Ok(Err(crash)) | Err(Crash::Panic(crash)) => Some(crash),
+                Ok(Err(crash)) | Err(Crash::Panic(crash)) => {
+                    let panicked = panics::take_panicked(&crash);
+                    Some((crash, panicked))
+                }
                 // Killed while terminating (a shutdown that ran out of time).
                 Err(Crash::Killed) => None,
             }
         });
-        let Some(reason) = terminated.await else {
+        let Some((reason, panicked)) = terminated.await else {
             return;
         };
         // Messages swapped out of the shared queue but not handled yet are
         // dropped with the rest, after the reason is published.
         let unhandled = mailbox.take_buffered();
         drop(ctx);
-        guard.exit(&reason, Some(last), Some(&state));
+        guard.exit(&reason, Some(last), Some(&state), panicked.as_deref());
         drop(unhandled);
     }
 }
@@ -528,7 +540,13 @@ fn settle<S: GenServer>(guard: &ExitGuard<S>, init: Result<Init<S>, ExitReason>)
             None
         }
         Ok(Init::Stop(reason)) | Err(reason) => {
-            guard.exit(&reason, Some(Last::named("init")), None);
+            let panicked = panics::take_panicked(&reason);
+            guard.exit(
+                &reason,
+                Some(Last::named("init")),
+                None,
+                panicked.as_deref(),
+            );
             None
         }
     }
@@ -634,7 +652,7 @@ fn system_now<S: GenServer>(
     last: &mut Last,
 ) -> Result<Option<Envelope<S>>, ExitReason> {
     *last = Last::named("system message");
-    match catch_unwind(AssertUnwindSafe(|| system(state, ctx))) {
+    match catch_callback(|| system(state, ctx)) {
         Ok(Some(message)) => {
             // A trapped exit or a down is an info message for the server,
             // and like any other it cancels an idle timeout (the system
@@ -662,7 +680,7 @@ fn info_now<S: GenServer>(
     if ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace) {
         crate::sys::trace_info::<S>(ctx.id(), &message);
     }
-    match catch_unwind(AssertUnwindSafe(|| state.handle_info_now(message, ctx))) {
+    match catch_callback(|| state.handle_info_now(message, ctx)) {
         Ok(Ok(())) => Ok(None),
         Ok(Err(message)) => Ok(Some(Envelope::Info(message))),
         Err(payload) => Err(panic_reason(&*payload)),
@@ -776,7 +794,7 @@ fn poll_killable<F: Future>(
     if shared.has_exited() {
         return Poll::Ready(Err(Crash::Killed));
     }
-    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+    match catch_callback(|| future.poll(cx)) {
         Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
         Ok(Poll::Pending) => {
             if shared.watch_for_kill(cx.waker()) {
@@ -905,7 +923,15 @@ impl<S: GenServer> ExitGuard<S> {
     ///
     /// The report shows the state as the server's `format_status` does,
     /// computed only for a crash; `state` is `None` when there is none yet.
-    fn exit(&self, reason: &ExitReason, last: Option<Last>, state: Option<&S>) {
+    /// `panicked` is what the panic hook saw of the panic that is `reason`:
+    /// its location and backtrace.
+    fn exit(
+        &self,
+        reason: &ExitReason,
+        last: Option<Last>,
+        state: Option<&S>,
+        panicked: Option<&Panicked>,
+    ) {
         // Read before the exit, which releases it; only for a crash report.
         let name = (!reason.is_normal()).then(|| self.shared.name()).flatten();
         let Some(unhandled) = self.shared.exit(reason.clone()) else {
@@ -913,27 +939,69 @@ impl<S: GenServer> ExitGuard<S> {
             return;
         };
         if !reason.is_normal() {
-            let view = state.and_then(crate::sys::state_view);
-            let who = Label::new::<S>(self.shared.id, name);
-            tracing::error!(
-                server = who.type_name,
-                id = who.id.as_u64(),
-                name = who.name.as_deref(),
-                reason = %reason,
-                last_message = last.map_or("none", |last| last.name),
-                caller = last.and_then(|last| last.caller).map(|task| task.to_string()),
-                state = view.as_deref(),
-                "GenServer {who} terminating: {reason}{}{}{}",
-                match last.and_then(|last| last.caller) {
-                    Some(task) => format!("; last message {} from task {task}", last.map_or("none", |last| last.name)),
-                    None => String::new(),
-                },
-                if view.is_some() { "; state: " } else { "" },
-                view.as_deref().unwrap_or(""),
+            report::<S>(
+                &Label::new::<S>(self.shared.id, name),
+                reason,
+                last,
+                state,
+                panicked,
             );
         }
         drop(unhandled);
     }
+}
+
+/// Whether a crash report would be taken by the current subscriber: the
+/// panic hook leaves a server's panic to the report only then.
+pub(crate) fn crash_reports_enabled() -> bool {
+    tracing::enabled!(tracing::Level::ERROR)
+}
+
+/// Logs a crash report: one `tracing` error event, as Elixir's logger
+/// prints `GenServer <name> terminating`, the reason, the last message and
+/// its client, and the state.
+#[cold]
+#[inline(never)]
+fn report<S: GenServer>(
+    who: &Label,
+    reason: &ExitReason,
+    last: Option<Last>,
+    state: Option<&S>,
+    panicked: Option<&Panicked>,
+) {
+    use std::fmt::Write as _;
+
+    let view = state.and_then(crate::sys::state_view);
+    let location = panicked.and_then(|panicked| panicked.location.as_deref());
+    let backtrace = panicked.and_then(|panicked| panicked.backtrace.as_deref());
+    let mut message = format!("GenServer {who} terminating: {reason}");
+    if let Some(location) = location {
+        let _ = write!(message, " at {location}");
+    }
+    if let Some(last) = last {
+        let _ = write!(message, "; last message {}", last.name);
+        if let Some(task) = last.caller {
+            let _ = write!(message, " from task {task}");
+        }
+    }
+    if let Some(view) = &view {
+        let _ = write!(message, "; state: {view}");
+    }
+    if let Some(backtrace) = backtrace {
+        let _ = write!(message, "\nbacktrace:\n{backtrace}");
+    }
+    tracing::error!(
+        server = who.type_name,
+        id = who.id.as_u64(),
+        name = who.name.as_deref(),
+        reason = %reason,
+        location,
+        last_message = last.map_or("none", |last| last.name),
+        caller = last.and_then(|last| last.caller).map(|task| task.to_string()),
+        state = view.as_deref(),
+        backtrace,
+        "{message}",
+    );
 }
 
 impl<S: GenServer> Drop for ExitGuard<S> {
@@ -951,7 +1019,7 @@ impl<S: GenServer> Drop for ExitGuard<S> {
 /// Makes a callback's future, catching a panic (into `crash`) as
 /// [`poll_caught`] does for its polls.
 fn build<F>(crash: &mut Option<Box<ExitReason>>, make: impl FnOnce() -> F) -> Option<F> {
-    match catch_unwind(AssertUnwindSafe(make)) {
+    match catch_callback(make) {
         Ok(future) => Some(future),
         Err(payload) => {
             // Boxed: this slot lives in every server task, panics are rare.
@@ -966,7 +1034,7 @@ pub(crate) fn poll_caught<F: Future>(
     future: Pin<&mut F>,
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Result<F::Output, ExitReason>> {
-    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+    match catch_callback(|| future.poll(cx)) {
         Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
         Ok(Poll::Pending) => Poll::Pending,
         Err(payload) => Poll::Ready(Err(panic_reason(&*payload))),
@@ -975,17 +1043,7 @@ pub(crate) fn poll_caught<F: Future>(
 
 /// The exit reason for a panic with this payload.
 fn panic_reason(payload: &(dyn Any + Send)) -> ExitReason {
-    ExitReason::Panic(panic_message(payload).into())
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(message) = payload.downcast_ref::<&'static str>() {
-        message
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message
-    } else {
-        "Box<dyn Any>"
-    }
+    ExitReason::Panic(panics::panic_message(payload).into())
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@
 //!   and [`block_on`](crate::block_on) for synchronous code.
 //! * `panics`: the panic hook that leaves a server's panic to its crash
 //!   report ([`report_panics_once`](crate::report_panics_once)).
+//! * `spans`: the `tracing` spans of servers and of the messages they
+//!   handle.
 //! * `handle`: how clients reach a server ([`ServerRef`](crate::ServerRef),
 //!   [`Handle`](crate::Handle), [`ReplyTo`](crate::ReplyTo)).
 
@@ -28,6 +30,7 @@ pub(crate) mod handle;
 pub(crate) mod mailbox;
 pub(crate) mod panics;
 pub(crate) mod run;
+pub(crate) mod spans;
 
 pub use self::blocking::block_on;
 pub use self::panics::report_panics_once;

@@ -39,6 +39,7 @@ use crate::process::context::{Actions, Context, HeldReply, Idle};
 use crate::process::handle::{Handle, Label, ServerId, ServerRef};
 use crate::process::mailbox::{Batch, Envelope, Receiver, Shared, SystemFn};
 use crate::process::panics::{self, catch_callback, Panicked};
+use crate::process::spans;
 use crate::registry::{LocalName, Naming, Pid, RegisterError, Via, ViaName};
 use crate::server::{GenServer, Init, Message};
 
@@ -236,11 +237,19 @@ fn prepare<S: GenServer>() -> Result<(tokio::runtime::Handle, ExitGuard<S>, Hand
     not(all(tokio_unstable, feature = "console")),
     allow(clippy::unnecessary_wraps)
 )]
+#[inline]
 fn spawn_task<S: GenServer>(
     runtime: &tokio::runtime::Handle,
     guard: ExitGuard<S>,
     arg: S::Arg,
 ) -> Result<tokio::task::JoinHandle<()>, StartError> {
+    // The server's span, if a subscriber wants it: the task then runs
+    // inside it, a task of another type spawned out of line, so that a
+    // plain server's task and start stay as they are.
+    let span = spans::server::<S>(guard.shared.id, || guard.shared.name());
+    if !span.is_disabled() {
+        return spawn_in_span(runtime, guard, arg, span);
+    }
     // Named after the server for tokio-console; tokio keeps task names
     // behind `--cfg tokio_unstable`. Without it the spawn is the plain one.
     #[cfg(all(tokio_unstable, feature = "console"))]
@@ -253,6 +262,33 @@ fn spawn_task<S: GenServer>(
     }
     #[cfg(not(all(tokio_unstable, feature = "console")))]
     Ok(runtime.spawn(run(guard, arg)))
+}
+
+/// [`spawn_task`] for a server whose task runs inside its span.
+#[cold]
+#[inline(never)]
+#[cfg_attr(
+    not(all(tokio_unstable, feature = "console")),
+    allow(clippy::unnecessary_wraps)
+)]
+fn spawn_in_span<S: GenServer>(
+    runtime: &tokio::runtime::Handle,
+    guard: ExitGuard<S>,
+    arg: S::Arg,
+    span: tracing::Span,
+) -> Result<tokio::task::JoinHandle<()>, StartError> {
+    use tracing::Instrument as _;
+
+    #[cfg(all(tokio_unstable, feature = "console"))]
+    {
+        let name = Label::new::<S>(guard.shared.id, None).to_string();
+        tokio::task::Builder::new()
+            .name(&name)
+            .spawn_on(run(guard, arg).instrument(span), runtime)
+            .map_err(|_| StartError::NoRuntime)
+    }
+    #[cfg(not(all(tokio_unstable, feature = "console")))]
+    Ok(runtime.spawn(run(guard, arg).instrument(span)))
 }
 
 /// The server task: init, the receive loop, terminate and exit.
@@ -402,8 +438,10 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                 // First the synchronous handlers, as many in a row as there
                 // are; then what they handed back, if anything.
                 let handed_back = {
-                    // `:sys.trace`, looked up once per run of messages.
-                    let trace = ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace);
+                    // `:sys.trace` or message spans, looked up once per run
+                    // of messages.
+                    let instrumented = ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace)
+                        || spans::messages();
                     // Marked for the whole batch, and left marked after it.
                     panics::mark(task);
                     let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -413,7 +451,7 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                             &mut mailbox,
                             &mut last,
                             &mut handled,
-                            trace,
+                            instrumented,
                         )
                     }));
                     match next {
@@ -680,9 +718,18 @@ fn info_now<S: GenServer>(
     if ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace) {
         crate::sys::trace_info::<S>(ctx.id(), &message);
     }
-    match catch_callback(|| state.handle_info_now(message, ctx)) {
+    let span = spans::messages().then(|| spans::message(message.name()));
+    let entered = span.as_ref().map(tracing::Span::enter);
+    let outcome = catch_callback(|| state.handle_info_now(message, ctx));
+    drop(entered);
+    match outcome {
         Ok(Ok(())) => Ok(None),
-        Ok(Err(message)) => Ok(Some(Envelope::Info(message))),
+        Ok(Err(message)) => {
+            if let Some(span) = span {
+                ctx.extra().span = Some(span);
+            }
+            Ok(Some(Envelope::Info(message)))
+        }
         Err(payload) => Err(panic_reason(&*payload)),
     }
 }
@@ -766,7 +813,13 @@ fn awaited<'a, S: GenServer>(
             std::future::poll_fn(|cx| poll_killable(shared, future.as_mut(), cx)).await
         }};
     }
-    Box::pin(async move {
+    // Its span: made when `handle_*_now` handed it back, or now.
+    let span = ctx
+        .extra
+        .as_deref_mut()
+        .and_then(|extra| extra.span.take())
+        .or_else(|| spans::messages().then(|| message_span(&envelope)).flatten());
+    let handle = async move {
         let outcome = match envelope {
             Envelope::Call(request) => killable!(state.handle_call(request, ctx)),
             Envelope::Cast(request) => killable!(state.handle_cast(request, ctx)),
@@ -780,7 +833,11 @@ fn awaited<'a, S: GenServer>(
             Ok(Err(reason)) | Err(Crash::Panic(reason)) => Err(Crash::Panic(reason)),
             Err(Crash::Killed) => Err(Crash::Killed),
         }
-    })
+    };
+    match span {
+        None => Box::pin(handle),
+        Some(span) => Box::pin(tracing::Instrument::instrument(handle, span)),
+    }
 }
 
 /// Polls a callback's future unless the server was killed meanwhile (an
@@ -823,9 +880,11 @@ enum Now<S: GenServer> {
 /// for the whole run, which is what makes a cast to a plain `fn` handler
 /// cheap: no future is made, pinned or polled for it.
 ///
-/// `trace` (`:sys.trace` is on) logs each message and the state after it,
-/// in a copy of the loop of its own: logging a message takes its address,
-/// which in a shared loop makes every message go through the stack.
+/// `instrumented` (`:sys.trace` is on, or a subscriber wants message
+/// spans) runs a copy of the loop of its own, which logs each message and
+/// the state after it, or runs each message in a span, or both: logging a
+/// message takes its address, which in a shared loop makes every message
+/// go through the stack.
 #[inline]
 fn handle_now<S: GenServer>(
     state: &mut S,
@@ -833,59 +892,45 @@ fn handle_now<S: GenServer>(
     mailbox: &mut Receiver<S>,
     last: &mut Last,
     handled: &mut u8,
-    trace: bool,
+    instrumented: bool,
 ) -> Now<S> {
-    if trace {
-        handle_batch::<S, true>(state, ctx, mailbox, last, handled)
+    if instrumented {
+        let trace = ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace);
+        let spans = spans::messages();
+        handle_batch::<S, true>(state, ctx, mailbox, last, handled, trace, spans)
     } else {
-        handle_batch::<S, false>(state, ctx, mailbox, last, handled)
+        handle_batch::<S, false>(state, ctx, mailbox, last, handled, false, false)
     }
 }
 
-/// The loop of [`handle_now`], with or without tracing.
+/// The loop of [`handle_now`], plain or instrumented (`TRACE`: then
+/// `trace` and `spans` say what to do).
 #[inline]
+#[allow(clippy::fn_params_excessive_bools)]
 fn handle_batch<S: GenServer, const TRACE: bool>(
     state: &mut S,
     ctx: &mut Context<S>,
     mailbox: &mut Receiver<S>,
     last: &mut Last,
     handled: &mut u8,
+    trace: bool,
+    spans: bool,
 ) -> Now<S> {
     while let Some(envelope) = mailbox.pop() {
-        if TRACE {
+        if TRACE && trace {
             crate::sys::trace_in(ctx.id(), &envelope);
         }
-        let handed_back = match envelope {
-            Envelope::Call(request) => {
-                *last = Last {
-                    name: request.name(),
-                    caller: request.caller(),
-                };
-                state
-                    .handle_call_now(request, ctx)
-                    .err()
-                    .map(Envelope::Call)
-            }
-            Envelope::Cast(request) => {
-                *last = Last::named(request.name());
-                state
-                    .handle_cast_now(request, ctx)
-                    .err()
-                    .map(Envelope::Cast)
-            }
-            Envelope::Info(message) => {
-                *last = Last::named(message.name());
-                state
-                    .handle_info_now(message, ctx)
-                    .err()
-                    .map(Envelope::Info)
-            }
-            other @ (Envelope::Stop(_) | Envelope::System(_) | Envelope::Signal(_)) => Some(other),
+        // In the plain loop no span is ever in scope: one would have to be
+        // kept on the stack for the unwinding path, even as `None`.
+        let handed_back = if TRACE && spans {
+            handle_in_span(state, ctx, envelope, last)
+        } else {
+            handle_one(state, ctx, envelope, last)
         };
         if let Some(envelope) = handed_back {
             return Now::Await(envelope);
         }
-        if TRACE {
+        if TRACE && trace {
             crate::sys::trace_state(ctx.id(), state);
         }
         *handled = handled.wrapping_add(1);
@@ -894,6 +939,63 @@ fn handle_batch<S: GenServer, const TRACE: bool>(
         }
     }
     Now::Drained
+}
+
+/// Offers one message of a batch to its `handle_*_now`; hands it back if
+/// it needs awaiting (or is not a request).
+#[inline]
+fn handle_one<S: GenServer>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    envelope: Envelope<S>,
+    last: &mut Last,
+) -> Option<Envelope<S>> {
+    match envelope {
+        Envelope::Call(request) => {
+            *last = Last {
+                name: request.name(),
+                caller: request.caller(),
+            };
+            state
+                .handle_call_now(request, ctx)
+                .err()
+                .map(Envelope::Call)
+        }
+        Envelope::Cast(request) => {
+            *last = Last::named(request.name());
+            state
+                .handle_cast_now(request, ctx)
+                .err()
+                .map(Envelope::Cast)
+        }
+        Envelope::Info(message) => {
+            *last = Last::named(message.name());
+            state
+                .handle_info_now(message, ctx)
+                .err()
+                .map(Envelope::Info)
+        }
+        other @ (Envelope::Stop(_) | Envelope::System(_) | Envelope::Signal(_)) => Some(other),
+    }
+}
+
+/// [`handle_one`] inside the message's span. A message handed back to
+/// its `async` handler leaves the span in the context, for the handler to
+/// run in.
+fn handle_in_span<S: GenServer>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    envelope: Envelope<S>,
+    last: &mut Last,
+) -> Option<Envelope<S>> {
+    let Some(span) = message_span(&envelope) else {
+        return handle_one(state, ctx, envelope, last);
+    };
+    let handed_back = span.in_scope(|| handle_one(state, ctx, envelope, last));
+    if handed_back.is_some() {
+        ctx.extra().span = Some(span);
+    }
+    handed_back
 }
 
 /// The last message a server took, for its crash report: its name, and for
@@ -910,6 +1012,17 @@ impl Last {
     const fn named(name: &'static str) -> Last {
         Last { name, caller: None }
     }
+}
+
+/// The span of a call, cast or info message (see `process::spans`).
+fn message_span<S: GenServer>(envelope: &Envelope<S>) -> Option<tracing::Span> {
+    let name = match envelope {
+        Envelope::Call(request) => request.name(),
+        Envelope::Cast(request) => request.name(),
+        Envelope::Info(message) => message.name(),
+        Envelope::Stop(_) | Envelope::System(_) | Envelope::Signal(_) => return None,
+    };
+    Some(spans::message(name))
 }
 
 /// Publishes the exit reason exactly once, even if the task is dropped.

@@ -37,8 +37,21 @@ pub(crate) fn server<S: GenServer>(
 }
 
 /// Whether a subscriber wants message spans now.
-#[inline]
+///
+/// Below `TRACE` (no subscriber, or none that wants `TRACE`) `tracing`'s
+/// global level filter says no, and that is one load and a test, inlined
+/// into the server loop; the callsite is asked only past it.
+#[inline(always)]
+#[allow(clippy::inline_always)] // once per batch in the server loop: a call would cost more
 pub(crate) fn messages() -> bool {
+    tracing::level_filters::LevelFilter::current() == tracing::level_filters::LevelFilter::TRACE
+        && messages_enabled()
+}
+
+/// Whether the message span's callsite is enabled.
+#[cold]
+#[inline(never)]
+fn messages_enabled() -> bool {
     tracing::span_enabled!(tracing::Level::TRACE)
 }
 

@@ -524,11 +524,13 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
             }
         };
 
-        // Taken on the thread that caught the panic, before terminate runs
-        // (perhaps elsewhere), and kept in terminate's box.
-        panics::mark(None);
-        let panicked = panics::take_panicked(&reason);
         let terminated: Boxed<'_, _> = Box::pin(async {
+            // What the panic hook saw of a panic that ended the loop, taken
+            // at the box's first poll, which is in this poll of the task, on
+            // the thread that caught it (terminate may go on elsewhere).
+            // Inside the box, so that this task does not keep a slot for it.
+            panics::mark(None);
+            let panicked = panics::take_panicked(&reason);
             let outcome = {
                 let mut terminate = pin!(async { caught!(state.terminate(&reason)) });
                 std::future::poll_fn(|cx| poll_killable(&guard.shared, terminate.as_mut(), cx))

@@ -27,6 +27,23 @@ impl Fragile {
     }
 }
 
+/// A server whose state panics when dropped.
+struct Grumpy;
+
+impl Drop for Grumpy {
+    fn drop(&mut self) {
+        panic!("dropped");
+    }
+}
+
+#[gen_server]
+impl Grumpy {
+    #[call]
+    fn ping(&self) -> u32 {
+        1
+    }
+}
+
 /// Crashes a fresh server with `message` (through a plain or an `async`
 /// handler) on a current-thread runtime, with `Capture` as the subscriber
 /// if `subscriber`; returns the crash reports.
@@ -52,6 +69,15 @@ fn crash(message: &str, later: bool, subscriber: bool) -> Vec<genserver_tests::c
         .into_iter()
         .filter(|event| event.level == Level::ERROR)
         .collect()
+}
+
+fn run_with_capture(capture: &Capture, test: impl std::future::Future<Output = ()>) {
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(test);
 }
 
 #[test]
@@ -114,6 +140,18 @@ fn a_server_panic_is_left_to_its_crash_report_and_others_pass_on() {
     genserver::report_panics_once(true);
     assert_eq!(crash("once again", true, true).len(), 1);
     assert_eq!(seen(), Vec::<String>::new());
+
+    // A panic in a server's task outside its callbacks (here the state's
+    // `Drop` after a kill, which tokio catches) is no callback's: passed on,
+    // even right after a batch of messages.
+    let capture = Capture::default();
+    run_with_capture(&capture, async {
+        let grumpy = Grumpy::start(Grumpy).await.unwrap();
+        assert_eq!(grumpy.ping().await, Ok(1));
+        grumpy.kill();
+        assert_eq!(grumpy.exited().await, Ok(ExitReason::Killed));
+    });
+    assert_eq!(seen(), ["dropped"]);
 
     // A hook installed later that wraps the one it replaces, as a hook
     // should, keeps the single report.

@@ -26,7 +26,8 @@
 //! and not cleared after it (clearing it there costs the loop more than
 //! setting it). A mark left behind is harmless: the hook compares it with
 //! the task it runs in, so a panic in any other task on the thread is
-//! passed on. A handler that catches a panic of its own inside is inside
+//! passed on, and a server task clears it when it leaves its loop, so
+//! that its state's `Drop` is not taken for a callback. A handler that catches a panic of its own inside is inside
 //! the mark too.
 
 use std::any::Any;
@@ -197,6 +198,17 @@ fn in_callback() -> bool {
 #[inline]
 pub(crate) fn mark(task: Option<tokio::task::Id>) {
     IN_CALLBACK.set(task);
+}
+
+/// Clears the mark when dropped: held by a server task, so that what runs
+/// after its last batch (a kill returns from anywhere) is never taken for
+/// a callback.
+pub(crate) struct Unmark;
+
+impl Drop for Unmark {
+    fn drop(&mut self) {
+        mark(None);
+    }
 }
 
 /// `catch_unwind` for a server's callback: marks the thread as running

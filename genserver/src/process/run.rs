@@ -337,6 +337,10 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         }) else {
             return;
         };
+        // Declared after the state, so dropped before it: whichever way the
+        // task ends (a kill returns from anywhere), the state's `Drop` and
+        // the rest run with the panic hook's mark cleared.
+        let _unmark = panics::Unmark;
         // The server serves from its first look at the mailbox on, which
         // also wakes `start` (or finds it killed meanwhile: `Batch::Gone`).
         // If init asked for something, it serves before that is followed:

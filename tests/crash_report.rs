@@ -56,6 +56,48 @@ fn a_crash_is_logged_once_with_reason_and_last_message() {
         .contains("terminating: panicked: value exploded"));
 }
 
+/// Where `panic!("value exploded")` is in this file, as `file:line:col`.
+fn where_it_panics() -> String {
+    let source = include_str!("crash_report.rs");
+    let needle = concat!("panic!(", "\"value exploded\")");
+    let (line, text) = source
+        .lines()
+        .enumerate()
+        .find(|(_, text)| text.contains(needle))
+        .unwrap();
+    let column = text.find(needle).unwrap() + 1;
+    format!("{}:{}:{column}", file!(), line + 1)
+}
+
+/// The report carries the panic's location, which the panic hook saw, so
+/// that the hook itself need not print it (see tests/panic_hook.rs).
+#[test]
+fn a_crash_report_carries_the_location_of_the_panic() {
+    let events = captured(|| async {
+        let server = Fragile::start(Fragile).await.unwrap();
+        assert!(server.get_value().await.is_err());
+        server.exited().await.unwrap();
+    });
+    let errors: Vec<&Captured> = events.iter().filter(|e| e.level == Level::ERROR).collect();
+    assert_eq!(errors.len(), 1, "one crash report, got {events:?}");
+    let location = where_it_panics();
+    assert_eq!(errors[0].field("location"), Some(location.as_str()));
+    let message = errors[0].field("message").unwrap();
+    assert!(
+        message.contains(&format!(
+            "terminating: panicked: value exploded at {location}; last message FragileCall::GetValue"
+        )),
+        "{message}"
+    );
+    // A stop with an error is no panic: no location.
+    let events = captured(|| async {
+        let server = Fragile::start(Fragile).await.unwrap();
+        server.stop_with(ExitReason::error("no")).await.unwrap();
+    });
+    let report = events.iter().find(|e| e.level == Level::ERROR).unwrap();
+    assert_eq!(report.field("location"), None);
+}
+
 #[test]
 fn normal_and_shutdown_exits_are_not_logged() {
     let events = captured(|| async {

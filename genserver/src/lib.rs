@@ -122,7 +122,7 @@ pub use crate::process::context::Context;
 pub use crate::process::handle::{
     Handle, ReplyTo, Request, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT,
 };
-pub use crate::process::{block_on, spawn, start, StartOptions};
+pub use crate::process::{block_on, report_panics_once, spawn, start, StartOptions};
 pub use crate::registry::{LookupError, Pid, RegisterError};
 pub use crate::server::{
     Client, GenServer, HandleContinue, HandleInfo, IdleTimeout, Init, IntoInit, Message,

@@ -103,6 +103,9 @@ pub(crate) struct Extra<S: GenServer> {
     pub(crate) idle: Option<Idle<S>>,
     /// `:sys` debug state: suspended, statistics, trace.
     pub(crate) sys: crate::sys::Debug<S>,
+    /// The span of a message that `handle_*_now` handed back, for the
+    /// `async` handler to run in (see `process::spans`).
+    pub(crate) span: Option<tracing::Span>,
 }
 
 /// An armed idle timeout.
@@ -121,6 +124,7 @@ impl<S: GenServer> Default for Extra<S> {
             monitors: Vec::new(),
             idle: None,
             sys: crate::sys::Debug::default(),
+            span: None,
         }
     }
 }

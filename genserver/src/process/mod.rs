@@ -17,6 +17,10 @@
 //!   ([`Context`](crate::Context)).
 //! * `blocking`: waiting outside tokio: deadlines without tokio's timer,
 //!   and [`block_on`](crate::block_on) for synchronous code.
+//! * `panics`: the panic hook that leaves a server's panic to its crash
+//!   report ([`report_panics_once`](crate::report_panics_once)).
+//! * `spans`: the `tracing` spans of servers and of the messages they
+//!   handle.
 //! * `handle`: how clients reach a server ([`ServerRef`](crate::ServerRef),
 //!   [`Handle`](crate::Handle), [`ReplyTo`](crate::ReplyTo)).
 
@@ -24,7 +28,10 @@ pub(crate) mod blocking;
 pub(crate) mod context;
 pub(crate) mod handle;
 pub(crate) mod mailbox;
+pub(crate) mod panics;
 pub(crate) mod run;
+pub(crate) mod spans;
 
 pub use self::blocking::block_on;
+pub use self::panics::report_panics_once;
 pub use self::run::{spawn, start, StartOptions};

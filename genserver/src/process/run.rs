@@ -40,6 +40,8 @@ use crate::process::blocking::{probe_time_driver, within, Sleep};
 use crate::process::context::{Actions, Context, HeldReply, Idle};
 use crate::process::handle::{Handle, Label, ServerId, ServerRef};
 use crate::process::mailbox::{Batch, Envelope, Receiver, Shared, SystemFn};
+use crate::process::panics::{self, catch_callback, Panicked};
+use crate::process::spans;
 use crate::registry::{LocalName, Naming, Pid, RegisterError, Via, ViaName};
 use crate::server::{GenServer, Init, Message};
 
@@ -311,6 +313,7 @@ fn prepare<S: GenServer>(
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
+    panics::install_hook();
     let current_thread = runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
     let shared = Arc::new(Shared::<S>::new(ServerId::next(), current_thread, capacity));
     // The guard is made here and moved into the task, so that even a task
@@ -329,11 +332,19 @@ fn prepare<S: GenServer>(
     not(all(tokio_unstable, feature = "console")),
     allow(clippy::unnecessary_wraps)
 )]
+#[inline]
 fn spawn_task<S: GenServer>(
     runtime: &tokio::runtime::Handle,
     guard: ExitGuard<S>,
     arg: S::Arg,
 ) -> Result<tokio::task::JoinHandle<()>, StartError> {
+    // The server's span, if a subscriber wants it: the task then runs
+    // inside it, a task of another type spawned out of line, so that a
+    // plain server's task and start stay as they are.
+    let span = spans::server::<S>(guard.shared.id, || guard.shared.name());
+    if !span.is_disabled() {
+        return spawn_in_span(runtime, guard, arg, span);
+    }
     // Named after the server for tokio-console; tokio keeps task names
     // behind `--cfg tokio_unstable`. Without it the spawn is the plain one.
     #[cfg(all(tokio_unstable, feature = "console"))]
@@ -346,6 +357,33 @@ fn spawn_task<S: GenServer>(
     }
     #[cfg(not(all(tokio_unstable, feature = "console")))]
     Ok(runtime.spawn(run(guard, arg)))
+}
+
+/// [`spawn_task`] for a server whose task runs inside its span.
+#[cold]
+#[inline(never)]
+#[cfg_attr(
+    not(all(tokio_unstable, feature = "console")),
+    allow(clippy::unnecessary_wraps)
+)]
+fn spawn_in_span<S: GenServer>(
+    runtime: &tokio::runtime::Handle,
+    guard: ExitGuard<S>,
+    arg: S::Arg,
+    span: tracing::Span,
+) -> Result<tokio::task::JoinHandle<()>, StartError> {
+    use tracing::Instrument as _;
+
+    #[cfg(all(tokio_unstable, feature = "console"))]
+    {
+        let name = Label::new::<S>(guard.shared.id, None).to_string();
+        tokio::task::Builder::new()
+            .name(&name)
+            .spawn_on(run(guard, arg).instrument(span), runtime)
+            .map_err(|_| StartError::NoRuntime)
+    }
+    #[cfg(not(all(tokio_unstable, feature = "console")))]
+    Ok(runtime.spawn(run(guard, arg).instrument(span)))
 }
 
 /// The server task: init, the receive loop, terminate and exit.
@@ -363,6 +401,8 @@ fn spawn_task<S: GenServer>(
 fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = ()> + Send {
     async move {
         let mut ctx = Context::new(Arc::clone(&guard.shared));
+        // This task, for the panic hook's mark (see `panics`).
+        let task = tokio::task::try_id();
         // Nothing of init's outcome but the state may stay in this future
         // once the server serves: the synchronous outcomes are settled
         // without an await in scope, and the `async` init is boxed.
@@ -371,7 +411,7 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
             return;
         }
         let Some(mut state) = ('init: {
-            let arg = match catch_unwind(AssertUnwindSafe(|| S::init_now(arg, &mut ctx))) {
+            let arg = match panics::catch_callback_in(task, || S::init_now(arg, &mut ctx)) {
                 Ok(Ok(init)) => break 'init settle(&guard, Ok(init)),
                 Ok(Err(arg)) => arg,
                 Err(payload) => break 'init settle(&guard, Err(panic_reason(&*payload))),
@@ -392,6 +432,10 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         }) else {
             return;
         };
+        // Declared after the state, so dropped before it: whichever way the
+        // task ends (a kill returns from anywhere), the state's `Drop` and
+        // the rest run with the panic hook's mark cleared.
+        let _unmark = panics::Unmark;
         // The server serves from its first look at the mailbox on, which
         // also wakes `start` (or finds it killed meanwhile: `Batch::Gone`).
         // If init asked for something, it serves before that is followed:
@@ -493,16 +537,20 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                 // First the synchronous handlers, as many in a row as there
                 // are; then what they handed back, if anything.
                 let handed_back = {
-                    // `:sys.trace`, looked up once per run of messages.
-                    let trace = ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace);
-                    let next = catch_unwind(AssertUnwindSafe(|| {
+                    // `:sys.trace` or message spans, looked up once per run
+                    // of messages.
+                    let instrumented = ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace)
+                        || spans::messages();
+                    // Marked for the whole batch, and left marked after it.
+                    panics::mark(task);
+                    let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         handle_now(
                             &mut state,
                             &mut ctx,
                             &mut mailbox,
                             &mut last,
                             &mut handled,
-                            trace,
+                            instrumented,
                         )
                     }));
                     match next {
@@ -576,6 +624,12 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
         };
 
         let terminated: Boxed<'_, _> = Box::pin(async {
+            // What the panic hook saw of a panic that ended the loop, taken
+            // at the box's first poll, which is in this poll of the task, on
+            // the thread that caught it (terminate may go on elsewhere).
+            // Inside the box, so that this task does not keep a slot for it.
+            panics::mark(None);
+            let panicked = panics::take_panicked(&reason);
             let outcome = {
                 let mut terminate = pin!(async { caught!(state.terminate(&reason)) });
                 std::future::poll_fn(|cx| poll_killable(&guard.shared, terminate.as_mut(), cx))
@@ -587,21 +641,24 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                 reply();
             }
             match outcome {
-                Ok(Ok(())) => Some(reason),
+                Ok(Ok(())) => Some((reason, panicked)),
                 // A crashing terminate replaces the reason, as in OTP.
-                Ok(Err(crash)) | Err(Crash::Panic(crash)) => Some(crash),
+                Ok(Err(crash)) | Err(Crash::Panic(crash)) => {
+                    let panicked = panics::take_panicked(&crash);
+                    Some((crash, panicked))
+                }
                 // Killed while terminating (a shutdown that ran out of time).
                 Err(Crash::Killed) => None,
             }
         });
-        let Some(reason) = terminated.await else {
+        let Some((reason, panicked)) = terminated.await else {
             return;
         };
         // Messages swapped out of the shared queue but not handled yet are
         // dropped with the rest, after the reason is published.
         let unhandled = mailbox.take_buffered();
         drop(ctx);
-        guard.exit(&reason, Some(last), Some(state));
+        guard.exit(&reason, Some(last), Some(state), panicked.as_deref());
         drop(unhandled);
     }
 }
@@ -622,7 +679,13 @@ fn settle<S: GenServer>(guard: &ExitGuard<S>, init: Result<Init<S>, ExitReason>)
             None
         }
         Ok(Init::Stop(reason)) | Err(reason) => {
-            guard.exit(&reason, Some(Last::named("init")), None);
+            let panicked = panics::take_panicked(&reason);
+            guard.exit(
+                &reason,
+                Some(Last::named("init")),
+                None,
+                panicked.as_deref(),
+            );
             None
         }
     }
@@ -736,7 +799,7 @@ fn system_now<S: GenServer>(
     last: &mut Last,
 ) -> Result<Option<Envelope<S>>, ExitReason> {
     *last = Last::named("system message");
-    match catch_unwind(AssertUnwindSafe(|| system(state, ctx))) {
+    match catch_callback(|| system(state, ctx)) {
         Ok(Some(message)) => {
             // A trapped exit or a down is an info message for the server,
             // and like any other it cancels an idle timeout (the system
@@ -764,9 +827,18 @@ fn info_now<S: GenServer>(
     if ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace) {
         crate::sys::trace_info::<S>(ctx.id(), &message);
     }
-    match catch_unwind(AssertUnwindSafe(|| state.handle_info_now(message, ctx))) {
+    let span = spans::messages().then(|| spans::message(message.name()));
+    let entered = span.as_ref().map(tracing::Span::enter);
+    let outcome = catch_callback(|| state.handle_info_now(message, ctx));
+    drop(entered);
+    match outcome {
         Ok(Ok(())) => Ok(None),
-        Ok(Err(message)) => Ok(Some(Envelope::Info(message))),
+        Ok(Err(message)) => {
+            if let Some(span) = span {
+                ctx.extra().span = Some(span);
+            }
+            Ok(Some(Envelope::Info(message)))
+        }
         Err(payload) => Err(panic_reason(&*payload)),
     }
 }
@@ -850,7 +922,13 @@ fn awaited<'a, S: GenServer>(
             std::future::poll_fn(|cx| poll_killable(shared, future.as_mut(), cx)).await
         }};
     }
-    Box::pin(async move {
+    // Its span: made when `handle_*_now` handed it back, or now.
+    let span = ctx
+        .extra
+        .as_deref_mut()
+        .and_then(|extra| extra.span.take())
+        .or_else(|| spans::messages().then(|| message_span(&envelope)).flatten());
+    let handle = async move {
         let outcome = match envelope {
             Envelope::Call(request) => killable!(state.handle_call(request, ctx)),
             Envelope::Cast(request) => killable!(state.handle_cast(request, ctx)),
@@ -864,7 +942,11 @@ fn awaited<'a, S: GenServer>(
             Ok(Err(reason)) | Err(Crash::Panic(reason)) => Err(Crash::Panic(reason)),
             Err(Crash::Killed) => Err(Crash::Killed),
         }
-    })
+    };
+    match span {
+        None => Box::pin(handle),
+        Some(span) => Box::pin(tracing::Instrument::instrument(handle, span)),
+    }
 }
 
 /// Polls a callback's future unless the server was killed meanwhile (an
@@ -878,7 +960,7 @@ fn poll_killable<F: Future>(
     if shared.has_exited() {
         return Poll::Ready(Err(Crash::Killed));
     }
-    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+    match catch_callback(|| future.poll(cx)) {
         Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
         Ok(Poll::Pending) => {
             if shared.watch_for_kill(cx.waker()) {
@@ -907,9 +989,11 @@ enum Now<S: GenServer> {
 /// for the whole run, which is what makes a cast to a plain `fn` handler
 /// cheap: no future is made, pinned or polled for it.
 ///
-/// `trace` (`:sys.trace` is on) logs each message and the state after it,
-/// in a copy of the loop of its own: logging a message takes its address,
-/// which in a shared loop makes every message go through the stack.
+/// `instrumented` (`:sys.trace` is on, or a subscriber wants message
+/// spans) runs a copy of the loop of its own, which logs each message and
+/// the state after it, or runs each message in a span, or both: logging a
+/// message takes its address, which in a shared loop makes every message
+/// go through the stack.
 #[inline]
 fn handle_now<S: GenServer>(
     state: &mut S,
@@ -917,59 +1001,45 @@ fn handle_now<S: GenServer>(
     mailbox: &mut Receiver<S>,
     last: &mut Last,
     handled: &mut u8,
-    trace: bool,
+    instrumented: bool,
 ) -> Now<S> {
-    if trace {
-        handle_batch::<S, true>(state, ctx, mailbox, last, handled)
+    if instrumented {
+        let trace = ctx.extra.as_ref().is_some_and(|extra| extra.sys.trace);
+        let spans = spans::messages();
+        handle_batch::<S, true>(state, ctx, mailbox, last, handled, trace, spans)
     } else {
-        handle_batch::<S, false>(state, ctx, mailbox, last, handled)
+        handle_batch::<S, false>(state, ctx, mailbox, last, handled, false, false)
     }
 }
 
-/// The loop of [`handle_now`], with or without tracing.
+/// The loop of [`handle_now`], plain or instrumented (`TRACE`: then
+/// `trace` and `spans` say what to do).
 #[inline]
+#[allow(clippy::fn_params_excessive_bools)]
 fn handle_batch<S: GenServer, const TRACE: bool>(
     state: &mut S,
     ctx: &mut Context<S>,
     mailbox: &mut Receiver<S>,
     last: &mut Last,
     handled: &mut u8,
+    trace: bool,
+    spans: bool,
 ) -> Now<S> {
     while let Some(envelope) = mailbox.pop() {
-        if TRACE {
+        if TRACE && trace {
             crate::sys::trace_in(ctx.id(), &envelope);
         }
-        let handed_back = match envelope {
-            Envelope::Call(request) => {
-                *last = Last {
-                    name: request.name(),
-                    caller: request.caller(),
-                };
-                state
-                    .handle_call_now(request, ctx)
-                    .err()
-                    .map(Envelope::Call)
-            }
-            Envelope::Cast(request) => {
-                *last = Last::named(request.name());
-                state
-                    .handle_cast_now(request, ctx)
-                    .err()
-                    .map(Envelope::Cast)
-            }
-            Envelope::Info(message) => {
-                *last = Last::named(message.name());
-                state
-                    .handle_info_now(message, ctx)
-                    .err()
-                    .map(Envelope::Info)
-            }
-            other @ (Envelope::Stop(_) | Envelope::System(_) | Envelope::Signal(_)) => Some(other),
+        // In the plain loop no span is ever in scope: one would have to be
+        // kept on the stack for the unwinding path, even as `None`.
+        let handed_back = if TRACE && spans {
+            handle_in_span(state, ctx, envelope, last)
+        } else {
+            handle_one(state, ctx, envelope, last)
         };
         if let Some(envelope) = handed_back {
             return Now::Await(envelope);
         }
-        if TRACE {
+        if TRACE && trace {
             crate::sys::trace_state(ctx.id(), state);
         }
         *handled = handled.wrapping_add(1);
@@ -978,6 +1048,63 @@ fn handle_batch<S: GenServer, const TRACE: bool>(
         }
     }
     Now::Drained
+}
+
+/// Offers one message of a batch to its `handle_*_now`; hands it back if
+/// it needs awaiting (or is not a request).
+#[inline]
+fn handle_one<S: GenServer>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    envelope: Envelope<S>,
+    last: &mut Last,
+) -> Option<Envelope<S>> {
+    match envelope {
+        Envelope::Call(request) => {
+            *last = Last {
+                name: request.name(),
+                caller: request.caller(),
+            };
+            state
+                .handle_call_now(request, ctx)
+                .err()
+                .map(Envelope::Call)
+        }
+        Envelope::Cast(request) => {
+            *last = Last::named(request.name());
+            state
+                .handle_cast_now(request, ctx)
+                .err()
+                .map(Envelope::Cast)
+        }
+        Envelope::Info(message) => {
+            *last = Last::named(message.name());
+            state
+                .handle_info_now(message, ctx)
+                .err()
+                .map(Envelope::Info)
+        }
+        other @ (Envelope::Stop(_) | Envelope::System(_) | Envelope::Signal(_)) => Some(other),
+    }
+}
+
+/// [`handle_one`] inside the message's span. A message handed back to
+/// its `async` handler leaves the span in the context, for the handler to
+/// run in.
+fn handle_in_span<S: GenServer>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    envelope: Envelope<S>,
+    last: &mut Last,
+) -> Option<Envelope<S>> {
+    let Some(span) = message_span(&envelope) else {
+        return handle_one(state, ctx, envelope, last);
+    };
+    let handed_back = span.in_scope(|| handle_one(state, ctx, envelope, last));
+    if handed_back.is_some() {
+        ctx.extra().span = Some(span);
+    }
+    handed_back
 }
 
 /// The last message a server took, for its crash report: its name, and for
@@ -996,6 +1123,17 @@ impl Last {
     }
 }
 
+/// The span of a call, cast or info message (see `process::spans`).
+fn message_span<S: GenServer>(envelope: &Envelope<S>) -> Option<tracing::Span> {
+    let name = match envelope {
+        Envelope::Call(request) => request.name(),
+        Envelope::Cast(request) => request.name(),
+        Envelope::Info(message) => message.name(),
+        Envelope::Stop(_) | Envelope::System(_) | Envelope::Signal(_) => return None,
+    };
+    Some(spans::message(name))
+}
+
 /// Publishes the exit reason exactly once, even if the task is dropped.
 struct ExitGuard<S: GenServer> {
     shared: Arc<Shared<S>>,
@@ -1008,7 +1146,15 @@ impl<S: GenServer> ExitGuard<S> {
     ///
     /// The report shows the state as the server's `format_status` does,
     /// computed only for a crash; `state` is `None` when there is none yet.
-    fn exit(&self, reason: &ExitReason, last: Option<Last>, state: Option<S>) {
+    /// `panicked` is what the panic hook saw of the panic that is `reason`:
+    /// its location and backtrace.
+    fn exit(
+        &self,
+        reason: &ExitReason,
+        last: Option<Last>,
+        state: Option<S>,
+        panicked: Option<&Panicked>,
+    ) {
         // Read before the exit, which releases it; only for a crash report.
         let name = (!reason.is_normal()).then(|| self.shared.name()).flatten();
         let view = if reason.is_normal() {
@@ -1027,26 +1173,68 @@ impl<S: GenServer> ExitGuard<S> {
             return;
         };
         if !reason.is_normal() {
-            let who = Label::new::<S>(self.shared.id, name);
-            tracing::error!(
-                server = who.type_name,
-                id = who.id.as_u64(),
-                name = who.name.as_deref(),
-                reason = %reason,
-                last_message = last.map_or("none", |last| last.name),
-                caller = last.and_then(|last| last.caller).map(|task| task.to_string()),
-                state = view.as_deref(),
-                "GenServer {who} terminating: {reason}{}{}{}",
-                match last.and_then(|last| last.caller) {
-                    Some(task) => format!("; last message {} from task {task}", last.map_or("none", |last| last.name)),
-                    None => String::new(),
-                },
-                if view.is_some() { "; state: " } else { "" },
-                view.as_deref().unwrap_or(""),
+            report(
+                &Label::new::<S>(self.shared.id, name),
+                reason,
+                last,
+                view.as_deref(),
+                panicked,
             );
         }
         drop(unhandled);
     }
+}
+
+/// Whether a crash report would be taken by the current subscriber: the
+/// panic hook leaves a server's panic to the report only then.
+pub(crate) fn crash_reports_enabled() -> bool {
+    tracing::enabled!(tracing::Level::ERROR)
+}
+
+/// Logs a crash report: one `tracing` error event, as Elixir's logger
+/// prints `GenServer <name> terminating`, the reason, the last message and
+/// its client, and the state.
+#[cold]
+#[inline(never)]
+fn report(
+    who: &Label,
+    reason: &ExitReason,
+    last: Option<Last>,
+    view: Option<&str>,
+    panicked: Option<&Panicked>,
+) {
+    use std::fmt::Write as _;
+
+    let location = panicked.and_then(|panicked| panicked.location.as_deref());
+    let backtrace = panicked.and_then(|panicked| panicked.backtrace.as_deref());
+    let mut message = format!("GenServer {who} terminating: {reason}");
+    if let Some(location) = location {
+        let _ = write!(message, " at {location}");
+    }
+    if let Some(last) = last {
+        let _ = write!(message, "; last message {}", last.name);
+        if let Some(task) = last.caller {
+            let _ = write!(message, " from task {task}");
+        }
+    }
+    if let Some(view) = view {
+        let _ = write!(message, "; state: {view}");
+    }
+    if let Some(backtrace) = backtrace {
+        let _ = write!(message, "\nbacktrace:\n{backtrace}");
+    }
+    tracing::error!(
+        server = who.type_name,
+        id = who.id.as_u64(),
+        name = who.name.as_deref(),
+        reason = %reason,
+        location,
+        last_message = last.map_or("none", |last| last.name),
+        caller = last.and_then(|last| last.caller).map(|task| task.to_string()),
+        state = view,
+        backtrace,
+        "{message}",
+    );
 }
 
 impl<S: GenServer> Drop for ExitGuard<S> {
@@ -1064,7 +1252,7 @@ impl<S: GenServer> Drop for ExitGuard<S> {
 /// Makes a callback's future, catching a panic (into `crash`) as
 /// [`poll_caught`] does for its polls.
 fn build<F>(crash: &mut Option<Box<ExitReason>>, make: impl FnOnce() -> F) -> Option<F> {
-    match catch_unwind(AssertUnwindSafe(make)) {
+    match catch_callback(make) {
         Ok(future) => Some(future),
         Err(payload) => {
             // Boxed: this slot lives in every server task, panics are rare.
@@ -1079,7 +1267,7 @@ pub(crate) fn poll_caught<F: Future>(
     future: Pin<&mut F>,
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Result<F::Output, ExitReason>> {
-    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+    match catch_callback(|| future.poll(cx)) {
         Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
         Ok(Poll::Pending) => Poll::Pending,
         Err(payload) => Poll::Ready(Err(panic_reason(&*payload))),
@@ -1088,17 +1276,7 @@ pub(crate) fn poll_caught<F: Future>(
 
 /// The exit reason for a panic with this payload.
 fn panic_reason(payload: &(dyn Any + Send)) -> ExitReason {
-    ExitReason::Panic(panic_message(payload).into())
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(message) = payload.downcast_ref::<&'static str>() {
-        message
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message
-    } else {
-        "Box<dyn Any>"
-    }
+    ExitReason::Panic(panics::panic_message(payload).into())
 }
 
 #[cfg(test)]

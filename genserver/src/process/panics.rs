@@ -126,9 +126,12 @@ fn install_hook_now() {
     }
     let wrapped = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if in_callback() {
+        // Recorded only for a report that will be logged: with nobody
+        // listening, a crash costs no more than the hook it wraps (a
+        // supervisor's restart begins with one).
+        if in_callback() && crate::process::run::crash_reports_enabled() {
             record(info);
-            if ONCE.load(Ordering::Relaxed) && crate::process::run::crash_reports_enabled() {
+            if ONCE.load(Ordering::Relaxed) {
                 return;
             }
         }
@@ -282,8 +285,29 @@ mod tests {
         );
     }
 
+    /// A subscriber that takes every event and keeps nothing: the hook
+    /// records a panic only for a report somebody will see.
+    struct Listening;
+
+    impl tracing::Subscriber for Listening {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, _: &tracing::Event<'_>) {}
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
     #[tokio::test]
     async fn a_recorded_panic_is_taken_once_and_only_for_its_own_reason() {
+        // Process-wide: a thread's own default would meet callsite interest
+        // cached for another thread's.
+        let _ = tracing::subscriber::set_global_default(Listening);
         install_hook();
         in_task(|| {
             let payload = catch_callback(|| panic!("recorded {}", 1)).unwrap_err();

@@ -1205,6 +1205,10 @@ fn report(
 ) {
     use std::fmt::Write as _;
 
+    // Nobody takes the event: skip building its message too.
+    if !crash_reports_enabled() {
+        return;
+    }
     let location = panicked.and_then(|panicked| panicked.location.as_deref());
     let backtrace = panicked.and_then(|panicked| panicked.backtrace.as_deref());
     let mut message = format!("GenServer {who} terminating: {reason}");

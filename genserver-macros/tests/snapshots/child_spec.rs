@@ -15,12 +15,17 @@ where
     type Cast = ::core::convert::Infallible;
     type Info = ::core::convert::Infallible;
     type Client = CacheClient<Arg>;
-    async fn init(
+    #[allow(clippy::manual_async_fn)]
+    fn init(
         arg: Self::Arg,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> ::genserver::Init<Self> {
-        let _ = ctx;
-        ::genserver::Init::Ok(Self::init(arg))
+    ) -> impl ::core::future::Future<
+        Output = ::genserver::Init<Self>,
+    > + ::core::marker::Send {
+        async move {
+            let _ = ctx;
+            ::genserver::Init::Ok(Self::init(arg))
+        }
     }
     fn init_now(
         arg: Self::Arg,
@@ -104,7 +109,7 @@ where
     #[must_use]
     pub fn child_spec<Arg2>(arg: Arg2) -> ::genserver::ChildSpec
     where
-        Self: ::genserver::GenServer<Arg = Arg2>,
+        for<'__message> Self: ::genserver::GenServer<Arg = Arg2>,
         Arg2: ::core::clone::Clone + ::core::marker::Sync,
     {
         ::genserver::ChildSpec::new::<Self>(arg)

@@ -1,4 +1,9 @@
-impl Loader {
+#[allow(private_bounds)]
+impl Loader
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     #[allow(clippy::needless_pass_by_value)]
     fn init(path: String, ctx: &mut Context<Self>) -> Self {
         ctx.continue_with(Load);
@@ -24,7 +29,14 @@ impl Loader {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a message of a server: messages and replies cross to the server's task, so they must be `Send + 'static`",
+        label = "not `Send + 'static`, but sent to or from the server's task",
+        note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
+    )]
+    trait Message: ::core::marker::Send + 'static {}
+    impl<T: ::core::marker::Send + 'static> Message for T {}
+    fn assert_message<T: Message>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
@@ -33,13 +45,16 @@ const _: () = {
     fn messages() {
         assert_message::<Load>();
         assert_message::<Index>();
-        assert_message::<Index>();
         assert_message::<usize>();
     }
 };
 /// Call messages of [`Loader`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
-pub enum LoaderCall {
+pub enum LoaderCall
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     /// Sends `rows` to the server.
     Rows {
         /// Where the reply goes.
@@ -47,7 +62,11 @@ pub enum LoaderCall {
     },
 }
 #[automatically_derived]
-impl ::genserver::Message for LoaderCall {
+impl ::genserver::Message for LoaderCall
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     fn name(&self) -> &'static str {
         match self {
             Self::Rows { .. } => "LoaderCall::Rows",
@@ -61,7 +80,11 @@ impl ::genserver::Message for LoaderCall {
 }
 /// Info messages of [`Loader`], one variant per `#[info]` and per `#[continuation]` handler.
 #[allow(private_interfaces, unreachable_pub)]
-pub enum LoaderInfo {
+pub enum LoaderInfo
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     /// Reads the rows, after `start` has returned.
     Load(Load),
     /// The server's own next step, handled by `index`.
@@ -70,7 +93,11 @@ pub enum LoaderInfo {
     Reindex(Index),
 }
 #[automatically_derived]
-impl ::genserver::Message for LoaderInfo {
+impl ::genserver::Message for LoaderInfo
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     fn name(&self) -> &'static str {
         match self {
             Self::Load(..) => "LoaderInfo::Load",
@@ -81,17 +108,24 @@ impl ::genserver::Message for LoaderInfo {
 }
 #[automatically_derived]
 #[allow(deprecated)]
-impl ::genserver::GenServer for Loader {
+impl ::genserver::GenServer for Loader
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     type Arg = String;
     type Call = LoaderCall;
     type Cast = ::core::convert::Infallible;
     type Info = LoaderInfo;
     type Client = LoaderClient;
-    async fn init(
+    #[allow(clippy::manual_async_fn)]
+    fn init(
         arg: Self::Arg,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> ::genserver::Init<Self> {
-        ::genserver::Init::Ok(Self::init(arg, ctx))
+    ) -> impl ::core::future::Future<
+        Output = ::genserver::Init<Self>,
+    > + ::core::marker::Send {
+        async move { ::genserver::Init::Ok(Self::init(arg, ctx)) }
     }
     fn init_now(
         arg: Self::Arg,
@@ -131,54 +165,76 @@ impl ::genserver::GenServer for Loader {
             request => ::core::result::Result::Err(request),
         }
     }
-    async fn handle_info(
+    #[allow(clippy::manual_async_fn)]
+    fn handle_info(
         &mut self,
         request: Self::Info,
         ctx: &mut ::genserver::Context<Self>,
-    ) {
-        match request {
-            LoaderInfo::Load(step) => {
-                Self::load(self, step, ctx).await;
-            }
-            #[allow(unreachable_patterns)]
-            request => {
-                let _ = <Self as ::genserver::GenServer>::handle_info_now(
-                    self,
-                    request,
-                    ctx,
-                );
+    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+        async move {
+            match request {
+                LoaderInfo::Load(step) => {
+                    Self::load(self, step, ctx).await;
+                }
+                #[allow(unreachable_patterns)]
+                request => {
+                    let _ = <Self as ::genserver::GenServer>::handle_info_now(
+                        self,
+                        request,
+                        ctx,
+                    );
+                }
             }
         }
     }
 }
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
-impl ::genserver::HandleContinue<Load> for Loader {
+impl ::genserver::HandleContinue<Load> for Loader
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     fn into_continue(message: Load) -> LoaderInfo {
         LoaderInfo::Load(message)
     }
 }
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
-impl ::genserver::HandleContinue<Index> for Loader {
+impl ::genserver::HandleContinue<Index> for Loader
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     fn into_continue(message: Index) -> LoaderInfo {
         LoaderInfo::Index(message)
     }
 }
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
-impl ::genserver::HandleInfo<Index> for Loader {
+impl ::genserver::HandleInfo<Index> for Loader
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     fn into_info(message: Index) -> LoaderInfo {
         LoaderInfo::Reindex(message)
     }
 }
 /// The client API of [`Loader`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Loader>` dereferences to it.
-#[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
-pub struct LoaderClient {
+pub struct LoaderClient
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     handle: ::genserver::Handle<Loader>,
 }
-impl LoaderClient {
+impl LoaderClient
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     /// Sends `rows` to the server.
     ///
     /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().rows(..)` on the `ServerRef`.
@@ -187,7 +243,11 @@ impl LoaderClient {
     }
 }
 #[automatically_derived]
-impl ::genserver::Client<Loader> for LoaderClient {
+impl ::genserver::Client<Loader> for LoaderClient
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     fn from_handle(handle: ::genserver::Handle<Loader>) -> Self {
         Self { handle }
     }
@@ -195,20 +255,53 @@ impl ::genserver::Client<Loader> for LoaderClient {
         &self.handle
     }
 }
+#[automatically_derived]
+impl ::core::clone::Clone for LoaderClient
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
+    fn clone(&self) -> Self {
+        Self {
+            handle: ::core::clone::Clone::clone(&self.handle),
+        }
+    }
+}
+#[automatically_derived]
+impl ::core::fmt::Debug for LoaderClient
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.handle, f)
+    }
+}
 /// The request API of [`Loader`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
-#[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
-pub struct LoaderRequests {
+pub struct LoaderRequests
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     handle: ::genserver::Handle<Loader>,
 }
-impl LoaderRequests {
+impl LoaderRequests
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     /// Sends the `rows` call now; the reply is collected from the returned `Request`.
     fn rows(&self) -> ::genserver::Request<Loader, usize> {
         self.handle.send_request(|reply| LoaderCall::Rows { reply })
     }
 }
 #[automatically_derived]
-impl ::genserver::Client<Loader> for LoaderRequests {
+impl ::genserver::Client<Loader> for LoaderRequests
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     fn from_handle(handle: ::genserver::Handle<Loader>) -> Self {
         Self { handle }
     }
@@ -217,10 +310,40 @@ impl ::genserver::Client<Loader> for LoaderRequests {
     }
 }
 #[automatically_derived]
-impl ::genserver::SendRequest for Loader {
+impl ::genserver::SendRequest for Loader
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     type Requests = LoaderRequests;
 }
-impl Loader {
+#[automatically_derived]
+impl ::core::clone::Clone for LoaderRequests
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
+    fn clone(&self) -> Self {
+        Self {
+            handle: ::core::clone::Clone::clone(&self.handle),
+        }
+    }
+}
+#[automatically_derived]
+impl ::core::fmt::Debug for LoaderRequests
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.handle, f)
+    }
+}
+impl Loader
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     /// Starts the server and waits until its init has run (`GenServer.start/2`).
     ///
     /// # Errors
@@ -232,7 +355,11 @@ impl Loader {
         ::genserver::start(arg, ::genserver::StartOptions::new()).await
     }
 }
-impl Loader {
+impl Loader
+where
+    for<'__message> Load: ::core::marker::Send + 'static,
+    for<'__message> Index: ::core::marker::Send + 'static,
+{
     /// The spec a supervisor starts this server with (Elixir's `child_spec/1`):
     /// each start runs `Self::start` with a clone of `arg`.
     /// The defaults: the type name as id, restart `Permanent`, shutdown 5 s, type `Worker`.
@@ -244,7 +371,7 @@ impl Loader {
     #[must_use]
     pub fn child_spec<Arg>(arg: Arg) -> ::genserver::ChildSpec
     where
-        Self: ::genserver::GenServer<Arg = Arg>,
+        for<'__message> Self: ::genserver::GenServer<Arg = Arg>,
         Arg: ::core::clone::Clone + ::core::marker::Sync,
     {
         ::genserver::ChildSpec::new::<Self>(arg)

@@ -1,4 +1,8 @@
-impl Clock {
+#[allow(private_bounds)]
+impl Clock
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     #[allow(clippy::needless_pass_by_value)]
     async fn init(interval: Duration) -> Result<Self, Error> {
         Ok(Clock { interval, ticks: 0 })
@@ -17,7 +21,14 @@ impl Clock {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a message of a server: messages and replies cross to the server's task, so they must be `Send + 'static`",
+        label = "not `Send + 'static`, but sent to or from the server's task",
+        note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
+    )]
+    trait Message: ::core::marker::Send + 'static {}
+    impl<T: ::core::marker::Send + 'static> Message for T {}
+    fn assert_message<T: Message>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
@@ -30,7 +41,10 @@ const _: () = {
 };
 /// Call messages of [`Clock`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
-pub enum ClockCall {
+pub enum ClockCall
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     /// Sends `close` to the server.
     Close {
         /// Where the reply goes.
@@ -38,7 +52,10 @@ pub enum ClockCall {
     },
 }
 #[automatically_derived]
-impl my_runtime::genserver::Message for ClockCall {
+impl my_runtime::genserver::Message for ClockCall
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     fn name(&self) -> &'static str {
         match self {
             Self::Close { .. } => "ClockCall::Close",
@@ -52,12 +69,18 @@ impl my_runtime::genserver::Message for ClockCall {
 }
 /// Info messages of [`Clock`], one variant per `#[info]` and per `#[continuation]` handler.
 #[allow(private_interfaces, unreachable_pub)]
-pub enum ClockInfo {
+pub enum ClockInfo
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     /// Sends `tick` to the server.
     Tick(Tick),
 }
 #[automatically_derived]
-impl my_runtime::genserver::Message for ClockInfo {
+impl my_runtime::genserver::Message for ClockInfo
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     fn name(&self) -> &'static str {
         match self {
             Self::Tick(..) => "ClockInfo::Tick",
@@ -66,18 +89,28 @@ impl my_runtime::genserver::Message for ClockInfo {
 }
 #[automatically_derived]
 #[allow(deprecated)]
-impl my_runtime::genserver::GenServer for Clock {
+impl my_runtime::genserver::GenServer for Clock
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     type Arg = Duration;
     type Call = ClockCall;
     type Cast = ::core::convert::Infallible;
     type Info = ClockInfo;
     type Client = ClockClient;
-    async fn init(
+    #[allow(clippy::manual_async_fn)]
+    fn init(
         arg: Self::Arg,
         ctx: &mut my_runtime::genserver::Context<Self>,
-    ) -> my_runtime::genserver::Init<Self> {
-        let _ = ctx;
-        <_ as my_runtime::genserver::IntoInit<Self>>::into_init(Self::init(arg).await)
+    ) -> impl ::core::future::Future<
+        Output = my_runtime::genserver::Init<Self>,
+    > + ::core::marker::Send {
+        async move {
+            let _ = ctx;
+            <_ as my_runtime::genserver::IntoInit<
+                Self,
+            >>::into_init(Self::init(arg).await)
+        }
     }
     fn handle_call_now(
         &mut self,
@@ -105,24 +138,36 @@ impl my_runtime::genserver::GenServer for Clock {
             }
         }
     }
-    async fn terminate(&mut self, reason: &my_runtime::genserver::ExitReason) {
-        Self::terminate(self, reason)
+    #[allow(clippy::manual_async_fn)]
+    fn terminate(
+        &mut self,
+        reason: &my_runtime::genserver::ExitReason,
+    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+        async move { Self::terminate(self, reason) }
     }
 }
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
-impl my_runtime::genserver::HandleInfo<Tick> for Clock {
+impl my_runtime::genserver::HandleInfo<Tick> for Clock
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     fn into_info(message: Tick) -> ClockInfo {
         ClockInfo::Tick(message)
     }
 }
 /// The client API of [`Clock`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Clock>` dereferences to it.
-#[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
-pub struct ClockClient {
+pub struct ClockClient
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     handle: my_runtime::genserver::Handle<Clock>,
 }
-impl ClockClient {
+impl ClockClient
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     /// Sends `close` to the server.
     ///
     /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().close(..)` on the `ServerRef`.
@@ -133,7 +178,10 @@ impl ClockClient {
     }
 }
 #[automatically_derived]
-impl my_runtime::genserver::Client<Clock> for ClockClient {
+impl my_runtime::genserver::Client<Clock> for ClockClient
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     fn from_handle(handle: my_runtime::genserver::Handle<Clock>) -> Self {
         Self { handle }
     }
@@ -141,20 +189,48 @@ impl my_runtime::genserver::Client<Clock> for ClockClient {
         &self.handle
     }
 }
+#[automatically_derived]
+impl ::core::clone::Clone for ClockClient
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
+    fn clone(&self) -> Self {
+        Self {
+            handle: ::core::clone::Clone::clone(&self.handle),
+        }
+    }
+}
+#[automatically_derived]
+impl ::core::fmt::Debug for ClockClient
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.handle, f)
+    }
+}
 /// The request API of [`Clock`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
-#[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
-pub struct ClockRequests {
+pub struct ClockRequests
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     handle: my_runtime::genserver::Handle<Clock>,
 }
-impl ClockRequests {
+impl ClockRequests
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     /// Sends the `close` call now; the reply is collected from the returned `Request`.
     fn close(&self) -> my_runtime::genserver::Request<Clock, u64> {
         self.handle.send_request(|reply| ClockCall::Close { reply })
     }
 }
 #[automatically_derived]
-impl my_runtime::genserver::Client<Clock> for ClockRequests {
+impl my_runtime::genserver::Client<Clock> for ClockRequests
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     fn from_handle(handle: my_runtime::genserver::Handle<Clock>) -> Self {
         Self { handle }
     }
@@ -163,10 +239,36 @@ impl my_runtime::genserver::Client<Clock> for ClockRequests {
     }
 }
 #[automatically_derived]
-impl my_runtime::genserver::SendRequest for Clock {
+impl my_runtime::genserver::SendRequest for Clock
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     type Requests = ClockRequests;
 }
-impl Clock {
+#[automatically_derived]
+impl ::core::clone::Clone for ClockRequests
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
+    fn clone(&self) -> Self {
+        Self {
+            handle: ::core::clone::Clone::clone(&self.handle),
+        }
+    }
+}
+#[automatically_derived]
+impl ::core::fmt::Debug for ClockRequests
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.handle, f)
+    }
+}
+impl Clock
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     /// Starts the server and waits until its init has run (`GenServer.start/2`).
     ///
     /// # Errors
@@ -182,7 +284,10 @@ impl Clock {
             .await
     }
 }
-impl Clock {
+impl Clock
+where
+    for<'__message> Tick: ::core::marker::Send + 'static,
+{
     /// The spec a supervisor starts this server with (Elixir's `child_spec/1`):
     /// each start runs `Self::start` with a clone of `arg`.
     /// The defaults: the type name as id, restart `Permanent`, shutdown 5 s, type `Worker`.
@@ -194,7 +299,7 @@ impl Clock {
     #[must_use]
     pub fn child_spec<Arg>(arg: Arg) -> my_runtime::genserver::ChildSpec
     where
-        Self: my_runtime::genserver::GenServer<Arg = Arg>,
+        for<'__message> Self: my_runtime::genserver::GenServer<Arg = Arg>,
         Arg: ::core::clone::Clone + ::core::marker::Sync,
     {
         my_runtime::genserver::ChildSpec::new::<Self>(arg)

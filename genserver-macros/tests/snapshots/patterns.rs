@@ -1,4 +1,12 @@
-impl Plotter {
+#[allow(private_bounds)]
+impl Plotter
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     #[allow(clippy::needless_pass_by_value)]
     fn idle(&mut self, _: IdleTimeout) {
         self.idle += 1;
@@ -27,7 +35,14 @@ impl Plotter {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a message of a server: messages and replies cross to the server's task, so they must be `Send + 'static`",
+        label = "not `Send + 'static`, but sent to or from the server's task",
+        note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
+    )]
+    trait Message: ::core::marker::Send + 'static {}
+    impl<T: ::core::marker::Send + 'static> Message for T {}
+    fn assert_message<T: Message>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
@@ -38,8 +53,6 @@ const _: () = {
         assert_message::<Point>();
         assert_message::<Step>();
         assert_message::<(i32, i32)>();
-        assert_message::<Point>();
-        assert_message::<Point>();
         assert_message::<Reset>();
         assert_message::<String>();
         assert_message::<Type>();
@@ -48,7 +61,14 @@ const _: () = {
 };
 /// Call messages of [`Plotter`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
-pub enum PlotterCall {
+pub enum PlotterCall
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     /// The tuple is the field `arg0`; the point, `point`.
     Shift {
         /// The `arg0` argument (a name the macro gave it: the handler takes a pattern there).
@@ -60,7 +80,14 @@ pub enum PlotterCall {
     },
 }
 #[automatically_derived]
-impl ::genserver::Message for PlotterCall {
+impl ::genserver::Message for PlotterCall
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     fn name(&self) -> &'static str {
         match self {
             Self::Shift { .. } => "PlotterCall::Shift",
@@ -74,7 +101,14 @@ impl ::genserver::Message for PlotterCall {
 }
 /// Cast messages of [`Plotter`], one variant per `#[cast]` handler.
 #[allow(private_interfaces, unreachable_pub)]
-pub enum PlotterCast {
+pub enum PlotterCast
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     /// Sends `reset` to the server.
     Reset {
         /// The `reset` argument (a name the macro gave it: the handler takes a pattern there).
@@ -91,7 +125,14 @@ pub enum PlotterCast {
     },
 }
 #[automatically_derived]
-impl ::genserver::Message for PlotterCast {
+impl ::genserver::Message for PlotterCast
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     fn name(&self) -> &'static str {
         match self {
             Self::Reset { .. } => "PlotterCast::Reset",
@@ -101,7 +142,14 @@ impl ::genserver::Message for PlotterCast {
 }
 /// Info messages of [`Plotter`], one variant per `#[info]` and per `#[continuation]` handler.
 #[allow(private_interfaces, unreachable_pub)]
-pub enum PlotterInfo {
+pub enum PlotterInfo
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     /// Sends `idle` to the server.
     Idle(IdleTimeout),
     /// Sends `moved` to the server.
@@ -110,7 +158,14 @@ pub enum PlotterInfo {
     Step(Step),
 }
 #[automatically_derived]
-impl ::genserver::Message for PlotterInfo {
+impl ::genserver::Message for PlotterInfo
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     fn name(&self) -> &'static str {
         match self {
             Self::Idle(..) => "PlotterInfo::Idle",
@@ -121,18 +176,30 @@ impl ::genserver::Message for PlotterInfo {
 }
 #[automatically_derived]
 #[allow(deprecated)]
-impl ::genserver::GenServer for Plotter {
+impl ::genserver::GenServer for Plotter
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     type Arg = Self;
     type Call = PlotterCall;
     type Cast = PlotterCast;
     type Info = PlotterInfo;
     type Client = PlotterClient;
-    async fn init(
+    #[allow(clippy::manual_async_fn)]
+    fn init(
         arg: Self::Arg,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> ::genserver::Init<Self> {
-        let _ = ctx;
-        ::genserver::Init::Ok(arg)
+    ) -> impl ::core::future::Future<
+        Output = ::genserver::Init<Self>,
+    > + ::core::marker::Send {
+        async move {
+            let _ = ctx;
+            ::genserver::Init::Ok(arg)
+        }
     }
     fn init_now(
         arg: Self::Arg,
@@ -190,54 +257,91 @@ impl ::genserver::GenServer for Plotter {
             request => ::core::result::Result::Err(request),
         }
     }
-    async fn handle_info(
+    #[allow(clippy::manual_async_fn)]
+    fn handle_info(
         &mut self,
         request: Self::Info,
         ctx: &mut ::genserver::Context<Self>,
-    ) {
-        match request {
-            PlotterInfo::Moved(message) => {
-                Self::moved(self, message).await;
-            }
-            #[allow(unreachable_patterns)]
-            request => {
-                let _ = <Self as ::genserver::GenServer>::handle_info_now(
-                    self,
-                    request,
-                    ctx,
-                );
+    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+        async move {
+            match request {
+                PlotterInfo::Moved(message) => {
+                    Self::moved(self, message).await;
+                }
+                #[allow(unreachable_patterns)]
+                request => {
+                    let _ = <Self as ::genserver::GenServer>::handle_info_now(
+                        self,
+                        request,
+                        ctx,
+                    );
+                }
             }
         }
     }
 }
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
-impl ::genserver::HandleInfo<IdleTimeout> for Plotter {
+impl ::genserver::HandleInfo<IdleTimeout> for Plotter
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     fn into_info(message: IdleTimeout) -> PlotterInfo {
         PlotterInfo::Idle(message)
     }
 }
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
-impl ::genserver::HandleInfo<Point> for Plotter {
+impl ::genserver::HandleInfo<Point> for Plotter
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     fn into_info(message: Point) -> PlotterInfo {
         PlotterInfo::Moved(message)
     }
 }
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
-impl ::genserver::HandleContinue<Step> for Plotter {
+impl ::genserver::HandleContinue<Step> for Plotter
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     fn into_continue(message: Step) -> PlotterInfo {
         PlotterInfo::Step(message)
     }
 }
 /// The client API of [`Plotter`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Plotter>` dereferences to it.
-#[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
-pub struct PlotterClient {
+pub struct PlotterClient
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     handle: ::genserver::Handle<Plotter>,
 }
-impl PlotterClient {
+impl PlotterClient
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     /// The tuple is the field `arg0`; the point, `point`.
     ///
     /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().shift(..)` on the `ServerRef`.
@@ -269,7 +373,14 @@ impl PlotterClient {
     }
 }
 #[automatically_derived]
-impl ::genserver::Client<Plotter> for PlotterClient {
+impl ::genserver::Client<Plotter> for PlotterClient
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     fn from_handle(handle: ::genserver::Handle<Plotter>) -> Self {
         Self { handle }
     }
@@ -277,13 +388,54 @@ impl ::genserver::Client<Plotter> for PlotterClient {
         &self.handle
     }
 }
+#[automatically_derived]
+impl ::core::clone::Clone for PlotterClient
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
+    fn clone(&self) -> Self {
+        Self {
+            handle: ::core::clone::Clone::clone(&self.handle),
+        }
+    }
+}
+#[automatically_derived]
+impl ::core::fmt::Debug for PlotterClient
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.handle, f)
+    }
+}
 /// The request API of [`Plotter`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
-#[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
-pub struct PlotterRequests {
+pub struct PlotterRequests
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     handle: ::genserver::Handle<Plotter>,
 }
-impl PlotterRequests {
+impl PlotterRequests
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     /// Sends the `shift` call now; the reply is collected from the returned `Request`.
     fn shift(
         &self,
@@ -299,7 +451,14 @@ impl PlotterRequests {
     }
 }
 #[automatically_derived]
-impl ::genserver::Client<Plotter> for PlotterRequests {
+impl ::genserver::Client<Plotter> for PlotterRequests
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     fn from_handle(handle: ::genserver::Handle<Plotter>) -> Self {
         Self { handle }
     }
@@ -308,10 +467,52 @@ impl ::genserver::Client<Plotter> for PlotterRequests {
     }
 }
 #[automatically_derived]
-impl ::genserver::SendRequest for Plotter {
+impl ::genserver::SendRequest for Plotter
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     type Requests = PlotterRequests;
 }
-impl Plotter {
+#[automatically_derived]
+impl ::core::clone::Clone for PlotterRequests
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
+    fn clone(&self) -> Self {
+        Self {
+            handle: ::core::clone::Clone::clone(&self.handle),
+        }
+    }
+}
+#[automatically_derived]
+impl ::core::fmt::Debug for PlotterRequests
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.handle, f)
+    }
+}
+impl Plotter
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     /// Starts the server and waits until its init has run (`GenServer.start/2`).
     ///
     /// # Errors
@@ -323,7 +524,14 @@ impl Plotter {
         ::genserver::start(arg, ::genserver::StartOptions::new()).await
     }
 }
-impl Plotter {
+impl Plotter
+where
+    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
+    for<'__message> Point: ::core::marker::Send + 'static,
+    for<'__message> Step: ::core::marker::Send + 'static,
+    for<'__message> Reset: ::core::marker::Send + 'static,
+    for<'__message> Type: ::core::marker::Send + 'static,
+{
     /// The spec a supervisor starts this server with (Elixir's `child_spec/1`):
     /// each start runs `Self::start` with a clone of `arg`.
     /// The defaults: the type name as id, restart `Permanent`, shutdown 5 s, type `Worker`.
@@ -335,7 +543,7 @@ impl Plotter {
     #[must_use]
     pub fn child_spec<Arg>(arg: Arg) -> ::genserver::ChildSpec
     where
-        Self: ::genserver::GenServer<Arg = Arg>,
+        for<'__message> Self: ::genserver::GenServer<Arg = Arg>,
         Arg: ::core::clone::Clone + ::core::marker::Sync,
     {
         ::genserver::ChildSpec::new::<Self>(arg)

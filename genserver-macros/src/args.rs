@@ -99,11 +99,19 @@ impl Args {
             // An option whose value is bad is reported and skipped, so that
             // the options after it are still read.
             let result = match key.as_str() {
-                "crate" => meta.value().and_then(|value| {
-                    let path: syn::LitStr = value.parse()?;
-                    args.krate = path.parse()?;
-                    Ok(())
-                }),
+                "crate" => meta
+                    .value()
+                    .and_then(|value| {
+                        let path: syn::LitStr = value.parse()?;
+                        args.krate = path.parse()?;
+                        Ok(())
+                    })
+                    .map_err(|error| {
+                        syn::Error::new(
+                            error.span(),
+                            format!("{error}: write `crate = \"path::to::genserver\"`"),
+                        )
+                    }),
                 "id" => parse_id(&meta).map(|id| args.child.id = Some((name, id))),
                 "restart" => parse_word(
                     &meta,
@@ -147,8 +155,13 @@ impl Args {
             }
             Ok(())
         });
+        // A syntax error of syn's ("expected ident") says what it found,
+        // not what to write.
         if let Err(error) = parser.parse2(tokens) {
-            errors.push(error);
+            errors.push(syn::Error::new(
+                error.span(),
+                format!("{error} in #[gen_server(...)]; {OPTIONS}"),
+            ));
         }
         check_significant(&args.child, errors);
         args
@@ -175,7 +188,9 @@ fn value(meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<syn::Expr> {
     if !meta.input.peek(syn::Token![=]) {
         return Err(meta.error(format!("options are written `name = value`: `{example}`")));
     }
-    meta.value()?.parse()
+    meta.value()?
+        .parse()
+        .map_err(|error| syn::Error::new(error.span(), format!("{error}: write `{example}`")))
 }
 
 fn parse_id(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::LitStr> {

@@ -88,7 +88,10 @@ pub(crate) fn kind(method: &ImplItemFn, errors: &mut Errors) -> Option<Kind> {
         match found {
             None => found = Some((kind, attr)),
             Some((first, _)) if first == kind => {
-                errors.spanned(attr, format!("duplicate #[{}] attribute", kind.name()));
+                errors.spanned(
+                    attr,
+                    format!("duplicate #[{}] attribute; remove this one", kind.name()),
+                );
             }
             Some((first, _)) => errors.spanned(
                 attr,

@@ -117,6 +117,7 @@ impl<'a> Server<'a> {
         };
         for impl_item in &item.items {
             let ImplItem::Fn(method) = impl_item else {
+                attr::not_on_a_method(impl_item, errors);
                 continue;
             };
             match attr::kind(method, errors) {

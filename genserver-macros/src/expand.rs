@@ -104,14 +104,26 @@ fn item_keyword(item: &Item) -> TokenStream {
 /// a receiver that a stateless handler does not use).
 fn strip_helpers(mut item: ItemImpl) -> ItemImpl {
     for impl_item in &mut item.items {
-        if let ImplItem::Fn(method) = impl_item {
-            let before = method.attrs.len();
-            method.attrs.retain(|attr| !attr::is_helper(attr));
-            if method.attrs.len() != before {
+        match impl_item {
+            ImplItem::Fn(method) => {
+                if !attr::strip(&mut method.attrs) {
+                    continue;
+                }
                 if let Some(allow) = forced_lints(method) {
                     method.attrs.push(allow);
                 }
             }
+            // Reported by `attr::not_on_a_method`.
+            ImplItem::Const(item) => {
+                attr::strip(&mut item.attrs);
+            }
+            ImplItem::Type(item) => {
+                attr::strip(&mut item.attrs);
+            }
+            ImplItem::Macro(item) => {
+                attr::strip(&mut item.attrs);
+            }
+            _ => {}
         }
     }
     item

@@ -166,6 +166,14 @@ const OPTIONS: &[&str] = &[
     "a::b = 1",
     "restart",
     "crate = 1",
+    "restart =",
+    "id =",
+    "crate =",
+    "= 1",
+    ",",
+    "restart = transient,,",
+    "type = worker type = supervisor",
+    "shutdown = 5_000 ms",
 ];
 
 const SELF_TYPES: &[&str] = &[
@@ -656,7 +664,8 @@ fn kind_of(message: &str) -> String {
         .unwrap_or(message.len())
         .min(60);
     let start: String = message.chars().take(end).collect();
-    // Messages that name the user's things are the same kind.
+    // Messages that name the user's things, or one of the handler kinds,
+    // are the same kind.
     let mut kind = String::new();
     for (i, part) in start.split('`').enumerate() {
         if i % 2 == 0 {
@@ -665,7 +674,10 @@ fn kind_of(message: &str) -> String {
             kind.push_str("`..`");
         }
     }
-    kind.trim().to_owned()
+    for name in KINDS {
+        kind = kind.replace(&format!("#[{name}]"), "#[..]");
+    }
+    kind.trim().chars().take(44).collect()
 }
 
 fn env(name: &str, default: u64) -> u64 {

@@ -41,31 +41,80 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
         // with it, and let rustc report the syntax error.
         Err(_) => return input,
     };
-    let mut user = strip_helpers(item.clone());
+    let user = strip_helpers(item.clone());
     let mut output = TokenStream::new();
     if let Some(mut server) = Server::from_syn(&item, &mut errors) {
         valid::validate(&mut server, &mut errors);
-        let expander = Expander::new(&server, &args);
+        let expander = Expander::new(&server, &args, true);
         expander.check_child_options(&mut errors);
-        expander.expand(&mut output);
-        // The user's methods take `Context<Self>`, which needs the same
-        // bounds as the generated items.
-        if !expander.message_bounds.is_empty() {
-            // A message type may be private to a public server.
-            user.attrs.push(parse_quote!(#[allow(private_bounds)]));
-            user.generics
-                .make_where_clause()
-                .predicates
-                .extend(expander.message_bounds.iter().cloned());
+        if expander.message_bounds.is_empty() {
+            user.to_tokens(&mut output);
+            expander.expand(&mut output);
+        } else {
+            output.extend(expander.send_checks());
+            output.extend(bounded_and_documented(user, &expander, &server, &args));
         }
+    } else {
+        user.to_tokens(&mut output);
     }
-    let mut output = {
-        let mut all = user.into_token_stream();
-        all.extend(output);
-        all
-    };
     output.extend(errors.to_compile_errors());
     output
+}
+
+/// The user's impl block and the generated items, with the bounds of
+/// `message_bounds` (which the user's methods need too: they take
+/// `Context<Self>`), for the compiler; and without them, for rustdoc
+/// (`cfg(doc)`), whose pages would otherwise show every server's message
+/// types as higher-ranked bounds on every impl block.
+fn bounded_and_documented(
+    user: ItemImpl,
+    expander: &Expander<'_, '_>,
+    server: &Server<'_>,
+    args: &Args,
+) -> TokenStream {
+    let mut bounded = user.clone();
+    // A message type may be private to a public server.
+    bounded.attrs.push(parse_quote!(#[allow(private_bounds)]));
+    bounded
+        .generics
+        .make_where_clause()
+        .predicates
+        .extend(expander.message_bounds.iter().cloned());
+    let mut compiled = bounded.into_token_stream();
+    expander.expand_items(&mut compiled);
+    let mut documented = user.into_token_stream();
+    Expander::new(server, args, false).expand_items(&mut documented);
+    let (Ok(compiled), Ok(documented)) = (
+        syn::parse2::<syn::File>(compiled.clone()),
+        syn::parse2::<syn::File>(documented),
+    ) else {
+        return compiled;
+    };
+    let mut output = TokenStream::new();
+    for (items, cfg) in [
+        (compiled.items, quote!(not(doc))),
+        (documented.items, quote!(doc)),
+    ] {
+        for mut item in items {
+            if let Some(attrs) = item_attrs(&mut item) {
+                attrs.insert(0, parse_quote!(#[cfg(#cfg)]));
+            }
+            item.to_tokens(&mut output);
+        }
+    }
+    output
+}
+
+/// The attributes of the kinds of item the expansion has.
+fn item_attrs(item: &mut Item) -> Option<&mut Vec<Attribute>> {
+    match item {
+        Item::Impl(item) => Some(&mut item.attrs),
+        Item::Struct(item) => Some(&mut item.attrs),
+        Item::Enum(item) => Some(&mut item.attrs),
+        Item::Const(item) => Some(&mut item.attrs),
+        Item::Fn(item) => Some(&mut item.attrs),
+        _ => None,
+    }
 }
 
 fn with_errors(mut tokens: TokenStream, errors: &Errors) -> TokenStream {
@@ -177,7 +226,8 @@ struct Expander<'s, 'a> {
 }
 
 impl<'s, 'a> Expander<'s, 'a> {
-    fn new(server: &'s Server<'a>, args: &'s Args) -> Self {
+    /// `bounded`: whether the generated items carry `message_bounds`.
+    fn new(server: &'s Server<'a>, args: &'s Args, bounded: bool) -> Self {
         let mut generics = server.item.generics.clone();
         let params: Vec<Ident> = generics.type_params().map(|p| p.ident.clone()).collect();
         if !params.is_empty() {
@@ -201,7 +251,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         // `send_checks`, spanned at the user's type, which says why.
         let message_bounds: Vec<syn::WherePredicate> = message_types(server)
             .into_iter()
-            .filter(|ty| !known_send(ty, &params))
+            .filter(|ty| bounded && !known_send(ty, &params))
             .map(|ty| {
                 let span = ty.span();
                 parse_quote_spanned!(span=> for<'__message> #ty: ::core::marker::Send + 'static)
@@ -233,6 +283,11 @@ impl<'s, 'a> Expander<'s, 'a> {
 
     fn expand(&self, output: &mut TokenStream) {
         output.extend(self.send_checks());
+        self.expand_items(output);
+    }
+
+    /// Everything but the check of the message types.
+    fn expand_items(&self, output: &mut TokenStream) {
         for (kind, name) in [
             (Kind::Call, &self.call),
             (Kind::Cast, &self.cast),
@@ -1045,6 +1100,10 @@ impl<'s, 'a> Expander<'s, 'a> {
         let self_ty = self.self_ty;
         let arg = names::internal("arg");
         let param = self.fresh_type_param("Arg");
+        // With `message_bounds`, a bound with no generic parameter of the
+        // function would be checked here, and fail when a message type is
+        // not `Send`; the binder defers it (see `Expander::new`).
+        let binder = (!self.message_bounds.is_empty()).then(|| quote!(for<'__message>));
         let child = self.child;
         let mut setters = Vec::new();
         let mut docs = Vec::new();
@@ -1110,11 +1169,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 #[must_use]
                 pub fn child_spec<#param>(#arg: #param) -> #krate::ChildSpec
                 where
-                    // The binder: a bound with no generic parameter of
-                    // the function would be checked here, which fails
-                    // when a message type is not `Send` (see
-                    // `message_bounds`).
-                    for<'__message> Self: #krate::GenServer<Arg = #param>,
+                    #binder Self: #krate::GenServer<Arg = #param>,
                     #param: ::core::clone::Clone + ::core::marker::Sync,
                 {
                     #krate::ChildSpec::new::<Self>(#arg)

@@ -109,7 +109,7 @@ where
     #[must_use]
     pub fn child_spec<Arg2>(arg: Arg2) -> ::genserver::ChildSpec
     where
-        for<'__message> Self: ::genserver::GenServer<Arg = Arg2>,
+        Self: ::genserver::GenServer<Arg = Arg2>,
         Arg2: ::core::clone::Clone + ::core::marker::Sync,
     {
         ::genserver::ChildSpec::new::<Self>(arg)

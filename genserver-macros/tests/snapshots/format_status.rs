@@ -163,7 +163,7 @@ impl Vault {
     #[must_use]
     pub fn child_spec<Arg>(arg: Arg) -> ::genserver::ChildSpec
     where
-        for<'__message> Self: ::genserver::GenServer<Arg = Arg>,
+        Self: ::genserver::GenServer<Arg = Arg>,
         Arg: ::core::clone::Clone + ::core::marker::Sync,
     {
         ::genserver::ChildSpec::new::<Self>(arg)

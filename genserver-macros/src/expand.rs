@@ -342,9 +342,10 @@ impl<'s, 'a> Expander<'s, 'a> {
             .any(|item| matches!(item, ImplItem::Fn(method) if method.sig.ident == name))
     }
 
-    /// Every message argument and reply crosses to another task, so it must
-    /// be `Send + 'static`. Checked here, spanned at the user's type, so that
-    /// the first error names the argument rather than the server.
+    /// Every message argument, reply and the start argument crosses to or
+    /// from the server's task, so it must be `Send + 'static`. Checked here,
+    /// spanned at the user's type: the one error a type that is not gives
+    /// (see `message_bounds`), which says why.
     fn send_checks(&self) -> TokenStream {
         let types: Vec<TokenStream> = message_types(self.server)
             .into_iter()
@@ -361,7 +362,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         quote! {
             const _: () = {
                 #[diagnostic::on_unimplemented(
-                    message = "`{Self}` cannot be a message of a server: messages and replies cross to the server's task, so they must be `Send + 'static`",
+                    message = "`{Self}` cannot cross to the server's task: its messages, replies and start argument must be `Send + 'static`",
                     label = "not `Send + 'static`, but sent to or from the server's task",
                     note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
                 )]
@@ -1276,8 +1277,8 @@ fn known_send(ty: &Type, params: &[Ident]) -> bool {
     }
 }
 
-/// The types that cross to the server's task: every message argument and
-/// every reply, each once (by its tokens), not counting the impl's own type
+/// The types that cross to the server's task: every message argument,
+/// every reply and the start argument, each once (by its tokens), not counting the impl's own type
 /// parameters, which are bound already.
 fn message_types<'a>(server: &Server<'a>) -> Vec<&'a Type> {
     let params: Vec<&Ident> = server
@@ -1297,6 +1298,7 @@ fn message_types<'a>(server: &Server<'a>) -> Vec<&'a Type> {
             };
             handler.values().map(|(_, ty)| ty).chain(reply)
         })
+        .chain(server.init.as_ref().and_then(|init| init.arg))
         .filter(|ty| {
             let is_param = matches!(ty, Type::Path(path)
                 if path.qself.is_none() && path.path.get_ident().is_some_and(|i| params.contains(&i)));

@@ -12,7 +12,7 @@ impl KeyValueStore {
 }
 const _: () = {
     #[diagnostic::on_unimplemented(
-        message = "`{Self}` cannot be a message of a server: messages and replies cross to the server's task, so they must be `Send + 'static`",
+        message = "`{Self}` cannot cross to the server's task: its messages, replies and start argument must be `Send + 'static`",
         label = "not `Send + 'static`, but sent to or from the server's task",
         note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
     )]

@@ -99,8 +99,7 @@ impl Args {
             // An option whose value is bad is reported and skipped, so that
             // the options after it are still read.
             let result = match key.as_str() {
-                "crate" => meta
-                    .value()
+                "crate" => after_eq(&meta, "crate = \"path::to::genserver\"")
                     .and_then(|value| {
                         let path: syn::LitStr = value.parse()?;
                         args.krate = path.parse()?;
@@ -188,9 +187,25 @@ fn value(meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<syn::Expr> {
     if !meta.input.peek(syn::Token![=]) {
         return Err(meta.error(format!("options are written `name = value`: `{example}`")));
     }
-    meta.value()?
+    after_eq(meta, example)?
         .parse()
         .map_err(|error| syn::Error::new(error.span(), format!("{error}: write `{example}`")))
+}
+
+/// What follows the option's `=`. A missing value is reported at the `=`:
+/// syn would report the end of the options at the call site.
+fn after_eq<'m>(
+    meta: &'m ParseNestedMeta<'_>,
+    example: &str,
+) -> syn::Result<syn::parse::ParseStream<'m>> {
+    let eq: syn::Token![=] = meta.input.parse()?;
+    if meta.input.is_empty() || meta.input.peek(syn::Token![,]) {
+        return Err(syn::Error::new(
+            eq.span,
+            format!("the option has no value after `=`: write `{example}`"),
+        ));
+    }
+    Ok(meta.input)
 }
 
 fn parse_id(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::LitStr> {

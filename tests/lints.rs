@@ -166,8 +166,43 @@ mod private {
     }
 }
 
+/// A public server whose private handlers take and return a private type:
+/// the bounds the macro puts on the generated items name it.
+pub mod public_with_private_messages {
+    use genserver::prelude::*;
+
+    struct Token(u32);
+
+    /// Keeps tokens.
+    #[derive(Debug, Default)]
+    pub struct Keeper {
+        kept: u32,
+    }
+
+    #[gen_server]
+    impl Keeper {
+        #[cast]
+        fn keep(&mut self, token: Token) {
+            self.kept += token.0;
+        }
+
+        #[call]
+        fn take(&mut self) -> Token {
+            Token(std::mem::take(&mut self.kept))
+        }
+    }
+
+    pub(crate) async fn run() -> u32 {
+        let keeper = Keeper::start(Keeper::default()).await.unwrap();
+        keeper.keep(Token(2));
+        keeper.keep(Token(3));
+        keeper.take().await.unwrap().0
+    }
+}
+
 #[tokio::test]
 async fn strict_lints_compile_and_run() {
+    assert_eq!(public_with_private_messages::run().await, 5);
     let counter = counter::Counter::start(40).await.unwrap();
     counter.add(1);
     assert_eq!(counter.checked_add(1).await.unwrap(), Ok(42));

@@ -374,3 +374,57 @@ async fn calls_and_casts_take_patterns_under_generated_names() {
     });
     assert_eq!(server.log().await.unwrap(), ["replaced"]);
 }
+
+/// A server ported from Elixir, where `def handle_call({:add, {a, b}}, ...)`
+/// takes its message apart in the head: the handlers destructure, the
+/// client methods take one plain argument per pattern.
+struct Adder {
+    total: u32,
+    pairs: Vec<(u32, u32)>,
+}
+
+#[gen_server]
+impl Adder {
+    #[init]
+    fn init((total, pairs): (u32, Vec<(u32, u32)>)) -> Self {
+        Adder { total, pairs }
+    }
+
+    /// The tuple of the issue, with `&mut self`.
+    #[call]
+    fn add(&mut self, (a, b): (u32, u32)) -> u32 {
+        self.total += a + b;
+        self.pairs.push((a, b));
+        self.total
+    }
+
+    /// The same in an `async` call, next to the context.
+    #[call]
+    async fn add_later(&mut self, ctx: &mut Context<Self>, (a, b): (u32, u32)) -> u32 {
+        let _ = ctx.id();
+        tokio::task::yield_now().await;
+        self.total += a * b;
+        self.total
+    }
+
+    /// Nested tuples in a cast.
+    #[cast]
+    fn add_both(&mut self, ((a, b), (c, d)): ((u32, u32), (u32, u32))) {
+        self.total += a + b + c + d;
+    }
+
+    #[call]
+    fn pairs(&self) -> Vec<(u32, u32)> {
+        self.pairs.clone()
+    }
+}
+
+#[tokio::test]
+async fn a_call_destructures_a_tuple_as_init_does() {
+    let server = Adder::start((10, vec![(0, 0)])).await.unwrap();
+    assert_eq!(server.add((1, 2)).await.unwrap(), 13);
+    assert_eq!(server.add_later((3, 4)).await.unwrap(), 25);
+    server.add_both(((1, 1), (1, 1)));
+    assert_eq!(server.add((0, 0)).await.unwrap(), 29);
+    assert_eq!(server.pairs().await.unwrap(), [(0, 0), (1, 2), (0, 0)]);
+}

@@ -142,11 +142,18 @@ impl Args {
             // An option whose value is bad is reported and skipped, so that
             // the options after it are still read.
             let result = match key.as_str() {
-                "crate" => meta.value().and_then(|value| {
-                    let path: syn::LitStr = value.parse()?;
-                    args.krate = path.parse()?;
-                    Ok(())
-                }),
+                "crate" => after_eq(&meta, "crate = \"path::to::genserver\"")
+                    .and_then(|value| {
+                        let path: syn::LitStr = value.parse()?;
+                        args.krate = path.parse()?;
+                        Ok(())
+                    })
+                    .map_err(|error| {
+                        syn::Error::new(
+                            error.span(),
+                            format!("{error}: write `crate = \"path::to::genserver\"`"),
+                        )
+                    }),
                 "id" => parse_id(&meta).map(|id| args.child.id = Some((name, id))),
                 "restart" => parse_word(
                     &meta,
@@ -195,8 +202,13 @@ impl Args {
             }
             Ok(())
         });
+        // A syntax error of syn's ("expected ident") says what it found,
+        // not what to write.
         if let Err(error) = parser.parse2(tokens) {
-            errors.push(error);
+            errors.push(syn::Error::new(
+                error.span(),
+                format!("{error} in #[gen_server(...)]; {OPTIONS}"),
+            ));
         }
         check_significant(&args.child, errors);
         args
@@ -223,7 +235,25 @@ fn value(meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<syn::Expr> {
     if !meta.input.peek(syn::Token![=]) {
         return Err(meta.error(format!("options are written `name = value`: `{example}`")));
     }
-    meta.value()?.parse()
+    after_eq(meta, example)?
+        .parse()
+        .map_err(|error| syn::Error::new(error.span(), format!("{error}: write `{example}`")))
+}
+
+/// What follows the option's `=`. A missing value is reported at the `=`:
+/// syn would report the end of the options at the call site.
+fn after_eq<'m>(
+    meta: &'m ParseNestedMeta<'_>,
+    example: &str,
+) -> syn::Result<syn::parse::ParseStream<'m>> {
+    let eq: syn::Token![=] = meta.input.parse()?;
+    if meta.input.is_empty() || meta.input.peek(syn::Token![,]) {
+        return Err(syn::Error::new(
+            eq.span,
+            format!("the option has no value after `=`: write `{example}`"),
+        ));
+    }
+    Ok(meta.input)
 }
 
 fn parse_id(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::LitStr> {

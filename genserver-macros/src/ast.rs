@@ -117,6 +117,7 @@ impl<'a> Server<'a> {
         };
         for impl_item in &item.items {
             let ImplItem::Fn(method) = impl_item else {
+                attr::not_on_a_method(impl_item, errors);
                 continue;
             };
             match attr::kind(method, errors) {
@@ -274,7 +275,10 @@ impl<'a> Init<'a> {
             };
             if is_context(&typed.ty) {
                 if order.contains(&true) {
-                    errors.spanned(typed, "#[init] takes at most one context argument");
+                    errors.spanned(
+                        typed,
+                        "#[init] takes at most one context argument; remove this one",
+                    );
                 }
                 order.push(true);
             } else if arg.is_some() {
@@ -407,7 +411,10 @@ fn params<'a>(
         let ty = &*typed.ty;
         if is_context(ty) {
             if params.iter().any(|p| matches!(p, Param::Context)) {
-                errors.spanned(ty, "a handler takes at most one context argument");
+                errors.spanned(
+                    ty,
+                    "a handler takes at most one context argument; remove this one",
+                );
             }
             params.push(Param::Context);
             continue;
@@ -428,7 +435,10 @@ fn params<'a>(
                     ),
                 );
             } else if matches!(reply, Reply::Deferred(_)) {
-                errors.spanned(ty, "a #[call] handler takes at most one `ReplyTo` argument");
+                errors.spanned(
+                    ty,
+                    "a #[call] handler takes at most one `ReplyTo` argument; remove this one",
+                );
             }
             reply = Reply::Deferred(reply_ty);
             params.push(Param::ReplyTo);

@@ -1,7 +1,7 @@
 //! The helper attributes on methods: `#[call]`, `#[cast]`, `#[info]`,
 //! `#[continuation]`, `#[init]`, `#[terminate]` and `#[format_status]`.
 
-use syn::{Attribute, ImplItemFn};
+use syn::{Attribute, ImplItem, ImplItemFn};
 
 use crate::errors::Errors;
 
@@ -88,7 +88,10 @@ pub(crate) fn kind(method: &ImplItemFn, errors: &mut Errors) -> Option<Kind> {
         match found {
             None => found = Some((kind, attr)),
             Some((first, _)) if first == kind => {
-                errors.spanned(attr, format!("duplicate #[{}] attribute", kind.name()));
+                errors.spanned(
+                    attr,
+                    format!("duplicate #[{}] attribute; remove this one", kind.name()),
+                );
             }
             Some((first, _)) => errors.spanned(
                 attr,
@@ -101,4 +104,34 @@ pub(crate) fn kind(method: &ImplItemFn, errors: &mut Errors) -> Option<Kind> {
         }
     }
     found.map(|(kind, _)| kind)
+}
+
+/// Our attributes on an item of the impl block that is not a method
+/// (`#[call] const X: u32 = 1;`), which they would otherwise stay on, for
+/// rustc to report as an unknown attribute.
+pub(crate) fn not_on_a_method(item: &ImplItem, errors: &mut Errors) {
+    let attrs: &[Attribute] = match item {
+        ImplItem::Const(item) => &item.attrs,
+        ImplItem::Type(item) => &item.attrs,
+        ImplItem::Macro(item) => &item.attrs,
+        _ => &[],
+    };
+    for attr in attrs {
+        if let Some(kind) = Kind::of(attr) {
+            errors.spanned(
+                attr,
+                format!(
+                    "#[{}] marks a handler method (`fn`); remove it from this item",
+                    kind.name()
+                ),
+            );
+        }
+    }
+}
+
+/// Removes our attributes from `attrs`; whether there were any.
+pub(crate) fn strip(attrs: &mut Vec<Attribute>) -> bool {
+    let before = attrs.len();
+    attrs.retain(|attr| !is_helper(attr));
+    attrs.len() != before
 }

@@ -13,6 +13,8 @@ mod ast;
 mod attr;
 mod errors;
 mod expand;
+#[cfg(test)]
+mod fuzz;
 mod names;
 #[cfg(test)]
 mod tests;

@@ -15,12 +15,17 @@ where
     type Cast = ::core::convert::Infallible;
     type Info = ::core::convert::Infallible;
     type Client = CacheClient<Arg>;
-    async fn init(
+    #[allow(clippy::manual_async_fn)]
+    fn init(
         arg: Self::Arg,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> ::genserver::Init<Self> {
-        let _ = ctx;
-        ::genserver::Init::Ok(Self::init(arg))
+    ) -> impl ::core::future::Future<
+        Output = ::genserver::Init<Self>,
+    > + ::core::marker::Send {
+        async move {
+            let _ = ctx;
+            ::genserver::Init::Ok(Self::init(arg))
+        }
     }
     fn init_now(
         arg: Self::Arg,

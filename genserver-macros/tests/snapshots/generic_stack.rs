@@ -12,7 +12,14 @@ impl<T: Clone> Stack<T> {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot cross to the server's task: its messages, replies and start argument must be `Send + 'static`",
+        label = "not `Send + 'static`, but sent to or from the server's task",
+        note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
+    )]
+    trait Message: ::core::marker::Send + 'static {}
+    impl<T: ::core::marker::Send + 'static> Message for T {}
+    fn assert_message<T: Message>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
@@ -22,8 +29,6 @@ const _: () = {
     where
         T: ::core::marker::Send + 'static,
     {
-        assert_message::<T>();
-        assert_message::<T>();
         assert_message::<Vec<T>>();
     }
 };
@@ -96,12 +101,17 @@ where
     type Cast = StackCast<T>;
     type Info = ::core::convert::Infallible;
     type Client = StackClient<T>;
-    async fn init(
+    #[allow(clippy::manual_async_fn)]
+    fn init(
         arg: Self::Arg,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> ::genserver::Init<Self> {
-        let _ = ctx;
-        ::genserver::Init::Ok(arg)
+    ) -> impl ::core::future::Future<
+        Output = ::genserver::Init<Self>,
+    > + ::core::marker::Send {
+        async move {
+            let _ = ctx;
+            ::genserver::Init::Ok(arg)
+        }
     }
     fn init_now(
         arg: Self::Arg,
@@ -125,23 +135,26 @@ where
             request => ::core::result::Result::Err(request),
         }
     }
-    async fn handle_call(
+    #[allow(clippy::manual_async_fn)]
+    fn handle_call(
         &mut self,
         request: Self::Call,
         ctx: &mut ::genserver::Context<Self>,
-    ) {
-        match request {
-            StackCall::Snapshot { reply } => {
-                let value = Self::snapshot(self).await;
-                ctx.reply(reply, value);
-            }
-            #[allow(unreachable_patterns)]
-            request => {
-                let _ = <Self as ::genserver::GenServer>::handle_call_now(
-                    self,
-                    request,
-                    ctx,
-                );
+    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+        async move {
+            match request {
+                StackCall::Snapshot { reply } => {
+                    let value = Self::snapshot(self).await;
+                    ctx.reply(reply, value);
+                }
+                #[allow(unreachable_patterns)]
+                request => {
+                    let _ = <Self as ::genserver::GenServer>::handle_call_now(
+                        self,
+                        request,
+                        ctx,
+                    );
+                }
             }
         }
     }

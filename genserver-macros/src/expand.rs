@@ -13,10 +13,7 @@ use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{
-    parse_quote, parse_quote_spanned, Attribute, Generics, ImplItem, Item, ItemImpl, ReturnType,
-    Type,
-};
+use syn::{parse_quote, Attribute, Generics, ImplItem, Item, ItemImpl, ReturnType, Type};
 
 use crate::args::{self, Args, ChildOptions, WhenFull};
 use crate::ast::{Handler, Param, Reply, Server};
@@ -41,80 +38,15 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
         // with it, and let rustc report the syntax error.
         Err(_) => return input,
     };
-    let user = strip_helpers(item.clone());
-    let mut output = TokenStream::new();
+    let mut output = strip_helpers(item.clone()).into_token_stream();
     if let Some(mut server) = Server::from_syn(&item, &mut errors) {
         valid::validate(&mut server, &mut errors);
-        let expander = Expander::new(&server, &args, true);
+        let expander = Expander::new(&server, &args);
         expander.check_child_options(&mut errors);
-        if expander.message_bounds.is_empty() {
-            user.to_tokens(&mut output);
-            expander.expand(&mut output);
-        } else {
-            output.extend(expander.send_checks());
-            output.extend(bounded_and_documented(user, &expander, &server, &args));
-        }
-    } else {
-        user.to_tokens(&mut output);
+        expander.expand(&mut output);
     }
     output.extend(errors.to_compile_errors());
     output
-}
-
-/// The user's impl block and the generated items, with the bounds of
-/// `message_bounds` (which the user's methods need too: they take
-/// `Context<Self>`), for the compiler; and without them, for rustdoc
-/// (`cfg(doc)`), whose pages would otherwise show every server's message
-/// types as higher-ranked bounds on every impl block.
-fn bounded_and_documented(
-    user: ItemImpl,
-    expander: &Expander<'_, '_>,
-    server: &Server<'_>,
-    args: &Args,
-) -> TokenStream {
-    let mut bounded = user.clone();
-    // A message type may be private to a public server.
-    bounded.attrs.push(parse_quote!(#[allow(private_bounds)]));
-    bounded
-        .generics
-        .make_where_clause()
-        .predicates
-        .extend(expander.message_bounds.iter().cloned());
-    let mut compiled = bounded.into_token_stream();
-    expander.expand_items(&mut compiled);
-    let mut documented = user.into_token_stream();
-    Expander::new(server, args, false).expand_items(&mut documented);
-    let (Ok(compiled), Ok(documented)) = (
-        syn::parse2::<syn::File>(compiled.clone()),
-        syn::parse2::<syn::File>(documented),
-    ) else {
-        return compiled;
-    };
-    let mut output = TokenStream::new();
-    for (items, cfg) in [
-        (compiled.items, quote!(not(doc))),
-        (documented.items, quote!(doc)),
-    ] {
-        for mut item in items {
-            if let Some(attrs) = item_attrs(&mut item) {
-                attrs.insert(0, parse_quote!(#[cfg(#cfg)]));
-            }
-            item.to_tokens(&mut output);
-        }
-    }
-    output
-}
-
-/// The attributes of the kinds of item the expansion has.
-fn item_attrs(item: &mut Item) -> Option<&mut Vec<Attribute>> {
-    match item {
-        Item::Impl(item) => Some(&mut item.attrs),
-        Item::Struct(item) => Some(&mut item.attrs),
-        Item::Enum(item) => Some(&mut item.attrs),
-        Item::Const(item) => Some(&mut item.attrs),
-        Item::Fn(item) => Some(&mut item.attrs),
-        _ => None,
-    }
 }
 
 fn with_errors(mut tokens: TokenStream, errors: &Errors) -> TokenStream {
@@ -216,61 +148,35 @@ struct Expander<'s, 'a> {
     /// The same for the generated types, where `Self` would mean the enum or
     /// the client rather than the server: `Self` is written out.
     def_generics: Generics,
-    /// `def_generics` without `message_bounds`, for the check of those.
-    check_generics: Generics,
     self_ty: &'a Type,
     call: Ident,
     cast: Ident,
     info: Ident,
     client: Ident,
     requests: Ident,
-    /// `Ty: Send + 'static` for every message type (see [`message_types`]),
-    /// in `generics` and `def_generics` and added to the user's impl block.
-    message_bounds: Vec<syn::WherePredicate>,
 }
 
 impl<'s, 'a> Expander<'s, 'a> {
-    /// `bounded`: whether the generated items carry `message_bounds`.
-    fn new(server: &'s Server<'a>, args: &'s Args, bounded: bool) -> Self {
+    fn new(server: &'s Server<'a>, args: &'s Args) -> Self {
         let mut generics = server.item.generics.clone();
         let params: Vec<Ident> = generics.type_params().map(|p| p.ident.clone()).collect();
         if !params.is_empty() {
             let clause = generics.make_where_clause();
-            for param in &params {
+            for param in params {
                 clause
                     .predicates
                     .push(parse_quote!(#param: ::core::marker::Send + 'static));
             }
         }
-        // The assertion of `send_checks` goes without the message bounds.
-        let check_generics = without_self(&generics, &server.item.self_ty);
-        // Every message type must be `Send + 'static`, and the generated
-        // items need it, each in its own way (the message enums, the client,
-        // the futures of `async` handlers): a type that is not would be
-        // reported by each of them, at the server's name. So every generated
-        // item, and the user's impl block (whose methods take
-        // `Context<Self>`), is bounded by it. The binder keeps rustc from
-        // checking these bounds where they are written (it checks bounds
-        // without generic parameters there); the one check is
-        // `send_checks`, spanned at the user's type, which says why.
-        let message_bounds: Vec<syn::WherePredicate> = message_types(server)
-            .into_iter()
-            .filter(|ty| bounded && !known_send(ty, &params))
-            .map(|ty| {
-                let span = ty.span();
-                parse_quote_spanned!(span=> for<'__message> #ty: ::core::marker::Send + 'static)
-            })
-            .collect();
-        if !message_bounds.is_empty() {
-            generics
-                .make_where_clause()
-                .predicates
-                .extend(message_bounds.iter().cloned());
-        }
-        let def_generics = without_self(&generics, &server.item.self_ty);
+        let self_ty = server.item.self_ty.to_token_stream();
+        let def_generics = syn::parse2::<syn::ItemStruct>({
+            let params = &generics.params;
+            let clause = &generics.where_clause;
+            replace_self(quote!(struct S<#params> #clause;), &self_ty)
+        })
+        .map_or_else(|_| generics.clone(), |item| item.generics);
         Expander {
             server,
-            check_generics,
             krate: &args.krate,
             child: &args.child,
             mailbox: args.mailbox.as_ref(),
@@ -283,17 +189,11 @@ impl<'s, 'a> Expander<'s, 'a> {
             info: names::generated(&server.name, "Info"),
             client: names::generated(&server.name, "Client"),
             requests: names::generated(&server.name, "Requests"),
-            message_bounds,
         }
     }
 
     fn expand(&self, output: &mut TokenStream) {
         output.extend(self.send_checks());
-        self.expand_items(output);
-    }
-
-    /// Everything but the check of the message types.
-    fn expand_items(&self, output: &mut TokenStream) {
         for (kind, name) in [
             (Kind::Call, &self.call),
             (Kind::Cast, &self.cast),
@@ -348,13 +248,21 @@ impl<'s, 'a> Expander<'s, 'a> {
             .any(|item| matches!(item, ImplItem::Fn(method) if method.sig.ident == name))
     }
 
-    /// Every message argument, reply and the start argument crosses to or
-    /// from the server's task, so it must be `Send + 'static`. Checked here,
-    /// spanned at the user's type: the one error a type that is not gives
-    /// (see `message_bounds`), which says why.
+    /// Every message argument and reply crosses to another task, so it must
+    /// be `Send + 'static`. Checked here, spanned at the user's type, so that
+    /// the first error names the argument rather than the server.
     fn send_checks(&self) -> TokenStream {
-        let types: Vec<TokenStream> = message_types(self.server)
-            .into_iter()
+        let types: Vec<TokenStream> = self
+            .server
+            .handlers
+            .iter()
+            .flat_map(|handler| {
+                let reply = match handler.reply {
+                    Reply::Returned(Some(ty)) | Reply::Deferred(ty) => Some(ty),
+                    Reply::Returned(None) | Reply::None => None,
+                };
+                handler.values().map(|(_, ty)| ty).chain(reply)
+            })
             .map(|ty| {
                 let span = syn::spanned::Spanned::span(ty);
                 let ty = self.de_self(ty);
@@ -364,17 +272,10 @@ impl<'s, 'a> Expander<'s, 'a> {
         if types.is_empty() {
             return TokenStream::new();
         }
-        let (impl_generics, _, where_clause) = self.check_generics.split_for_impl();
+        let (impl_generics, _, where_clause) = self.def_generics.split_for_impl();
         quote! {
             const _: () = {
-                #[diagnostic::on_unimplemented(
-                    message = "`{Self}` cannot cross to the server's task: its messages, replies and start argument must be `Send + 'static`",
-                    label = "not `Send + 'static`, but sent to or from the server's task",
-                    note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
-                )]
-                trait Message: ::core::marker::Send + 'static {}
-                impl<T: ::core::marker::Send + 'static> Message for T {}
-                fn assert_message<T: Message>() {}
+                fn assert_message<T: ::core::marker::Send + 'static>() {}
                 #[allow(
                     dead_code,
                     clippy::extra_unused_type_parameters,
@@ -581,9 +482,8 @@ impl<'s, 'a> Expander<'s, 'a> {
             }
             if let Some(body) = self.dispatch(kind, name, Run::Awaited, &now) {
                 handlers.extend(quote! {
-                    #[allow(clippy::manual_async_fn)]
-                    fn #method(&mut self, request: Self::#assoc, #ctx: &mut #krate::Context<Self>) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-                        async move { #body }
+                    async fn #method(&mut self, request: Self::#assoc, #ctx: &mut #krate::Context<Self>) {
+                        #body
                     }
                 });
             }
@@ -622,12 +522,9 @@ impl<'s, 'a> Expander<'s, 'a> {
                 type Client = #client #ty_generics;
                 #mailbox
 
-                #[allow(clippy::manual_async_fn)]
-                fn init(#arg: Self::Arg, #ctx: &mut #krate::Context<Self>) -> impl ::core::future::Future<Output = #krate::Init<Self>> + ::core::marker::Send {
-                    async move {
-                        #unused_ctx
-                        #init
-                    }
+                async fn init(#arg: Self::Arg, #ctx: &mut #krate::Context<Self>) -> #krate::Init<Self> {
+                    #unused_ctx
+                    #init
                 }
                 #init_now
 
@@ -799,9 +696,8 @@ impl<'s, 'a> Expander<'s, 'a> {
             quote!({ let _ = #reason; Self::#ident(self)#await_ })
         };
         Some(quote! {
-            #[allow(clippy::manual_async_fn)]
-            fn terminate(&mut self, #reason: &#krate::ExitReason) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-                async move { #call }
+            async fn terminate(&mut self, #reason: &#krate::ExitReason) {
+                #call
             }
         })
     }
@@ -871,10 +767,7 @@ impl<'s, 'a> Expander<'s, 'a> {
     /// `T: Clone`.
     fn clone_and_debug(&self, name: &Ident) -> (Option<TokenStream>, Option<TokenStream>) {
         let generics = &self.def_generics;
-        // Derived only without bounds: a derive copies the where clause of
-        // the message types with spans of its own, which would report a
-        // message type that is not `Send` once more.
-        if generics.params.is_empty() && generics.where_clause.is_none() {
+        if generics.params.is_empty() {
             return (Some(quote!(#[derive(Clone, Debug)])), None);
         }
         let where_clause = &generics.where_clause;
@@ -1148,10 +1041,6 @@ impl<'s, 'a> Expander<'s, 'a> {
         let self_ty = self.self_ty;
         let arg = names::internal("arg");
         let param = self.fresh_type_param("Arg");
-        // With `message_bounds`, a bound with no generic parameter of the
-        // function would be checked here, and fail when a message type is
-        // not `Send`; the binder defers it (see `Expander::new`).
-        let binder = (!self.message_bounds.is_empty()).then(|| quote!(for<'__message>));
         let child = self.child;
         let mut setters = Vec::new();
         let mut docs = Vec::new();
@@ -1217,7 +1106,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 #[must_use]
                 pub fn child_spec<#param>(#arg: #param) -> #krate::ChildSpec
                 where
-                    #binder Self: #krate::GenServer<Arg = #param>,
+                    Self: #krate::GenServer<Arg = #param>,
                     #param: ::core::clone::Clone + ::core::marker::Sync,
                 {
                     #krate::ChildSpec::new::<Self>(#arg)
@@ -1250,113 +1139,6 @@ impl<'s, 'a> Expander<'s, 'a> {
         }
         Ident::new(&name, proc_macro2::Span::call_site())
     }
-}
-
-/// `generics` with `Self` written out as `self_ty`, for the generated
-/// types, where `Self` would mean the enum or the client.
-fn without_self(generics: &Generics, self_ty: &Type) -> Generics {
-    let self_ty = self_ty.to_token_stream();
-    syn::parse2::<syn::ItemStruct>({
-        let params = &generics.params;
-        let clause = &generics.where_clause;
-        replace_self(quote!(struct S<#params> #clause;), &self_ty)
-    })
-    .map_or_else(|_| generics.clone(), |item| item.generics)
-}
-
-/// Whether `ty` is `Send + 'static` whatever the user's code says: the
-/// primitives and `String`, the impl's type parameters (bound by
-/// `Send + 'static` already), and the standard containers, tuples and
-/// arrays of them. These need no bound (see `message_bounds`), which keeps the
-/// generated items' documentation free of bounds nobody needs to read.
-fn known_send(ty: &Type, params: &[Ident]) -> bool {
-    const PLAIN: &[&str] = &[
-        "u8",
-        "u16",
-        "u32",
-        "u64",
-        "u128",
-        "usize",
-        "i8",
-        "i16",
-        "i32",
-        "i64",
-        "i128",
-        "isize",
-        "f32",
-        "f64",
-        "bool",
-        "char",
-        "String",
-        "Duration",
-        "Instant",
-        "SystemTime",
-    ];
-    const CONTAINERS: &[&str] = &[
-        "Vec", "VecDeque", "Option", "Box", "Result", "HashMap", "BTreeMap", "HashSet", "BTreeSet",
-    ];
-    match ty {
-        Type::Tuple(tuple) => tuple.elems.iter().all(|ty| known_send(ty, params)),
-        Type::Array(array) => known_send(&array.elem, params),
-        Type::Paren(paren) => known_send(&paren.elem, params),
-        Type::Path(path) if path.qself.is_none() => {
-            let Some(last) = path.path.segments.last() else {
-                return false;
-            };
-            let name = last.ident.to_string();
-            match &last.arguments {
-                syn::PathArguments::None => {
-                    // `Self` is the server, `Send + 'static` as a `GenServer`.
-                    PLAIN.contains(&name.as_str())
-                        || (path.path.segments.len() == 1
-                            && (name == "Self" || params.contains(&last.ident)))
-                }
-                syn::PathArguments::AngleBracketed(args) => {
-                    CONTAINERS.contains(&name.as_str())
-                        && args.args.iter().all(|arg| {
-                            matches!(arg, syn::GenericArgument::Type(ty) if known_send(ty, params))
-                        })
-                }
-                syn::PathArguments::Parenthesized(_) => false,
-            }
-        }
-        _ => false,
-    }
-}
-
-/// The types that cross to the server's task: every message argument,
-/// every reply and the start argument, each once (by its tokens), not counting the impl's own type
-/// parameters, which are bound already.
-fn message_types<'a>(server: &Server<'a>) -> Vec<&'a Type> {
-    let params: Vec<&Ident> = server
-        .item
-        .generics
-        .type_params()
-        .map(|p| &p.ident)
-        .collect();
-    let mut seen: Vec<String> = Vec::new();
-    server
-        .handlers
-        .iter()
-        .flat_map(|handler| {
-            let reply = match handler.reply {
-                Reply::Returned(Some(ty)) | Reply::Deferred(ty) => Some(ty),
-                Reply::Returned(None) | Reply::None => None,
-            };
-            handler.values().map(|(_, ty)| ty).chain(reply)
-        })
-        .chain(server.init.as_ref().and_then(|init| init.arg))
-        .filter(|ty| {
-            let is_param = matches!(ty, Type::Path(path)
-                if path.qself.is_none() && path.path.get_ident().is_some_and(|i| params.contains(&i)));
-            let key = ty.to_token_stream().to_string();
-            if is_param || seen.contains(&key) {
-                return false;
-            }
-            seen.push(key);
-            true
-        })
-        .collect()
 }
 
 /// The handler's doc comments, forwarded to its variant and client method;

@@ -15,17 +15,12 @@ where
     type Cast = ::core::convert::Infallible;
     type Info = ::core::convert::Infallible;
     type Client = CacheClient<Arg>;
-    #[allow(clippy::manual_async_fn)]
-    fn init(
+    async fn init(
         arg: Self::Arg,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<
-        Output = ::genserver::Init<Self>,
-    > + ::core::marker::Send {
-        async move {
-            let _ = ctx;
-            ::genserver::Init::Ok(Self::init(arg))
-        }
+    ) -> ::genserver::Init<Self> {
+        let _ = ctx;
+        ::genserver::Init::Ok(Self::init(arg))
     }
     fn init_now(
         arg: Self::Arg,

@@ -1,406 +1,3 @@
-const _: () = {
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` cannot cross to the server's task: its messages, replies and start argument must be `Send + 'static`",
-        label = "not `Send + 'static`, but sent to or from the server's task",
-        note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
-    )]
-    trait Message: ::core::marker::Send + 'static {}
-    impl<T: ::core::marker::Send + 'static> Message for T {}
-    fn assert_message<T: Message>() {}
-    #[allow(
-        dead_code,
-        clippy::extra_unused_type_parameters,
-        clippy::multiple_bound_locations
-    )]
-    fn messages() {
-        assert_message::<Load>();
-        assert_message::<Index>();
-        assert_message::<usize>();
-        assert_message::<String>();
-    }
-};
-#[cfg(not(doc))]
-#[allow(private_bounds)]
-impl Loader
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    #[allow(clippy::needless_pass_by_value)]
-    fn init(path: String, ctx: &mut Context<Self>) -> Self {
-        ctx.continue_with(Load);
-        Loader { path, rows: Vec::new() }
-    }
-    /// Reads the rows, after `start` has returned.
-    #[allow(clippy::needless_pass_by_value)]
-    async fn load(&mut self, _step: Load, ctx: &mut Context<Self>) {
-        self.rows = read(&self.path).await;
-        ctx.continue_with(Index(self.rows.len()));
-    }
-    #[allow(clippy::needless_pass_by_value)]
-    fn index(&mut self, step: Index) {
-        self.indexed = step.0;
-    }
-    /// The same type as a message from outside.
-    #[allow(clippy::needless_pass_by_value)]
-    fn reindex(&mut self, step: Index) {
-        self.indexed = step.0;
-    }
-    fn rows(&self) -> usize {
-        self.rows.len()
-    }
-}
-#[cfg(not(doc))]
-/// Call messages of [`Loader`], one variant per `#[call]` handler.
-#[allow(private_interfaces, unreachable_pub)]
-pub enum LoaderCall
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    /// Sends `rows` to the server.
-    Rows {
-        /// Where the reply goes.
-        reply: ::genserver::ReplyTo<usize>,
-    },
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::Message for LoaderCall
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn name(&self) -> &'static str {
-        match self {
-            Self::Rows { .. } => "LoaderCall::Rows",
-        }
-    }
-    fn caller(&self) -> ::core::option::Option<::genserver::TaskId> {
-        match self {
-            Self::Rows { reply, .. } => reply.caller(),
-        }
-    }
-}
-#[cfg(not(doc))]
-/// Info messages of [`Loader`], one variant per `#[info]` and per `#[continuation]` handler.
-#[allow(private_interfaces, unreachable_pub)]
-pub enum LoaderInfo
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    /// Reads the rows, after `start` has returned.
-    Load(Load),
-    /// The server's own next step, handled by `index`.
-    Index(Index),
-    /// The same type as a message from outside.
-    Reindex(Index),
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::Message for LoaderInfo
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn name(&self) -> &'static str {
-        match self {
-            Self::Load(..) => "LoaderInfo::Load",
-            Self::Index(..) => "LoaderInfo::Index",
-            Self::Reindex(..) => "LoaderInfo::Reindex",
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-#[allow(deprecated)]
-impl ::genserver::GenServer for Loader
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    type Arg = String;
-    type Call = LoaderCall;
-    type Cast = ::core::convert::Infallible;
-    type Info = LoaderInfo;
-    type Client = LoaderClient;
-    #[allow(clippy::manual_async_fn)]
-    fn init(
-        arg: Self::Arg,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<
-        Output = ::genserver::Init<Self>,
-    > + ::core::marker::Send {
-        async move { ::genserver::Init::Ok(Self::init(arg, ctx)) }
-    }
-    fn init_now(
-        arg: Self::Arg,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> ::core::result::Result<::genserver::Init<Self>, Self::Arg> {
-        ::core::result::Result::Ok(::genserver::Init::Ok(Self::init(arg, ctx)))
-    }
-    fn handle_call_now(
-        &mut self,
-        request: Self::Call,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> ::core::result::Result<(), Self::Call> {
-        match request {
-            LoaderCall::Rows { reply } => {
-                let value = Self::rows(self);
-                ctx.reply(reply, value);
-                ::core::result::Result::Ok(())
-            }
-        }
-    }
-    fn handle_info_now(
-        &mut self,
-        request: Self::Info,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> ::core::result::Result<(), Self::Info> {
-        let _ = ctx;
-        match request {
-            LoaderInfo::Index(step) => {
-                Self::index(self, step);
-                ::core::result::Result::Ok(())
-            }
-            LoaderInfo::Reindex(step) => {
-                Self::reindex(self, step);
-                ::core::result::Result::Ok(())
-            }
-            #[allow(unreachable_patterns)]
-            request => ::core::result::Result::Err(request),
-        }
-    }
-    #[allow(clippy::manual_async_fn)]
-    fn handle_info(
-        &mut self,
-        request: Self::Info,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-        async move {
-            match request {
-                LoaderInfo::Load(step) => {
-                    Self::load(self, step, ctx).await;
-                }
-                #[allow(unreachable_patterns)]
-                request => {
-                    let _ = <Self as ::genserver::GenServer>::handle_info_now(
-                        self,
-                        request,
-                        ctx,
-                    );
-                }
-            }
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-#[diagnostic::do_not_recommend]
-impl ::genserver::HandleContinue<Load> for Loader
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn into_continue(message: Load) -> LoaderInfo {
-        LoaderInfo::Load(message)
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-#[diagnostic::do_not_recommend]
-impl ::genserver::HandleContinue<Index> for Loader
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn into_continue(message: Index) -> LoaderInfo {
-        LoaderInfo::Index(message)
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-#[diagnostic::do_not_recommend]
-impl ::genserver::HandleInfo<Index> for Loader
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn into_info(message: Index) -> LoaderInfo {
-        LoaderInfo::Reindex(message)
-    }
-}
-#[cfg(not(doc))]
-/// The client API of [`Loader`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Loader>` dereferences to it.
-#[allow(unreachable_pub)]
-pub struct LoaderClient
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    handle: ::genserver::Handle<Loader>,
-}
-#[cfg(not(doc))]
-impl LoaderClient
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    /// Sends `rows` to the server.
-    ///
-    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().rows(..)` on the `ServerRef`.
-    async fn rows(&self) -> ::core::result::Result<usize, ::genserver::CallError> {
-        self.handle.call(|reply| LoaderCall::Rows { reply }).await
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::Client<Loader> for LoaderClient
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn from_handle(handle: ::genserver::Handle<Loader>) -> Self {
-        Self { handle }
-    }
-    fn handle(&self) -> &::genserver::Handle<Loader> {
-        &self.handle
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::clone::Clone for LoaderClient
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn clone(&self) -> Self {
-        Self {
-            handle: ::core::clone::Clone::clone(&self.handle),
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::fmt::Debug for LoaderClient
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.handle, f)
-    }
-}
-#[cfg(not(doc))]
-/// The request API of [`Loader`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
-#[allow(unreachable_pub)]
-pub struct LoaderRequests
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    handle: ::genserver::Handle<Loader>,
-}
-#[cfg(not(doc))]
-impl LoaderRequests
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    /// Sends the `rows` call now; the reply is collected from the returned `Request`.
-    fn rows(&self) -> ::genserver::Request<Loader, usize> {
-        self.handle.send_request(|reply| LoaderCall::Rows { reply })
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::Client<Loader> for LoaderRequests
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn from_handle(handle: ::genserver::Handle<Loader>) -> Self {
-        Self { handle }
-    }
-    fn handle(&self) -> &::genserver::Handle<Loader> {
-        &self.handle
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::SendRequest for Loader
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    type Requests = LoaderRequests;
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::clone::Clone for LoaderRequests
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn clone(&self) -> Self {
-        Self {
-            handle: ::core::clone::Clone::clone(&self.handle),
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::fmt::Debug for LoaderRequests
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.handle, f)
-    }
-}
-#[cfg(not(doc))]
-impl Loader
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    /// Starts the server and waits until its init has run (`GenServer.start/2`).
-    ///
-    /// # Errors
-    ///
-    /// A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out.
-    pub async fn start(
-        arg: <Self as ::genserver::GenServer>::Arg,
-    ) -> ::core::result::Result<::genserver::ServerRef<Self>, ::genserver::StartError> {
-        ::genserver::start(arg, ::genserver::StartOptions::new()).await
-    }
-}
-#[cfg(not(doc))]
-impl Loader
-where
-    for<'__message> Load: ::core::marker::Send + 'static,
-    for<'__message> Index: ::core::marker::Send + 'static,
-{
-    /// The spec a supervisor starts this server with (Elixir's `child_spec/1`):
-    /// each start runs `Self::start` with a clone of `arg`.
-    /// The defaults: the type name as id, restart `Permanent`, shutdown 5 s, type `Worker`.
-    /// Change any field where the spec is used, with `ChildSpec`'s builder
-    /// methods or its fields (`Supervisor.child_spec/2`).
-    ///
-    /// The argument must be `Clone + Sync`, as every restart starts from a
-    /// fresh clone of it.
-    #[must_use]
-    pub fn child_spec<Arg>(arg: Arg) -> ::genserver::ChildSpec
-    where
-        for<'__message> Self: ::genserver::GenServer<Arg = Arg>,
-        Arg: ::core::clone::Clone + ::core::marker::Sync,
-    {
-        ::genserver::ChildSpec::new::<Self>(arg)
-    }
-}
-#[cfg(doc)]
 impl Loader {
     #[allow(clippy::needless_pass_by_value)]
     fn init(path: String, ctx: &mut Context<Self>) -> Self {
@@ -426,7 +23,20 @@ impl Loader {
         self.rows.len()
     }
 }
-#[cfg(doc)]
+const _: () = {
+    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[allow(
+        dead_code,
+        clippy::extra_unused_type_parameters,
+        clippy::multiple_bound_locations
+    )]
+    fn messages() {
+        assert_message::<Load>();
+        assert_message::<Index>();
+        assert_message::<Index>();
+        assert_message::<usize>();
+    }
+};
 /// Call messages of [`Loader`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum LoaderCall {
@@ -436,7 +46,6 @@ pub enum LoaderCall {
         reply: ::genserver::ReplyTo<usize>,
     },
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::Message for LoaderCall {
     fn name(&self) -> &'static str {
@@ -450,7 +59,6 @@ impl ::genserver::Message for LoaderCall {
         }
     }
 }
-#[cfg(doc)]
 /// Info messages of [`Loader`], one variant per `#[info]` and per `#[continuation]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum LoaderInfo {
@@ -461,7 +69,6 @@ pub enum LoaderInfo {
     /// The same type as a message from outside.
     Reindex(Index),
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::Message for LoaderInfo {
     fn name(&self) -> &'static str {
@@ -472,7 +79,6 @@ impl ::genserver::Message for LoaderInfo {
         }
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 #[allow(deprecated)]
 impl ::genserver::GenServer for Loader {
@@ -481,14 +87,11 @@ impl ::genserver::GenServer for Loader {
     type Cast = ::core::convert::Infallible;
     type Info = LoaderInfo;
     type Client = LoaderClient;
-    #[allow(clippy::manual_async_fn)]
-    fn init(
+    async fn init(
         arg: Self::Arg,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<
-        Output = ::genserver::Init<Self>,
-    > + ::core::marker::Send {
-        async move { ::genserver::Init::Ok(Self::init(arg, ctx)) }
+    ) -> ::genserver::Init<Self> {
+        ::genserver::Init::Ok(Self::init(arg, ctx))
     }
     fn init_now(
         arg: Self::Arg,
@@ -528,30 +131,26 @@ impl ::genserver::GenServer for Loader {
             request => ::core::result::Result::Err(request),
         }
     }
-    #[allow(clippy::manual_async_fn)]
-    fn handle_info(
+    async fn handle_info(
         &mut self,
         request: Self::Info,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-        async move {
-            match request {
-                LoaderInfo::Load(step) => {
-                    Self::load(self, step, ctx).await;
-                }
-                #[allow(unreachable_patterns)]
-                request => {
-                    let _ = <Self as ::genserver::GenServer>::handle_info_now(
-                        self,
-                        request,
-                        ctx,
-                    );
-                }
+    ) {
+        match request {
+            LoaderInfo::Load(step) => {
+                Self::load(self, step, ctx).await;
+            }
+            #[allow(unreachable_patterns)]
+            request => {
+                let _ = <Self as ::genserver::GenServer>::handle_info_now(
+                    self,
+                    request,
+                    ctx,
+                );
             }
         }
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
 impl ::genserver::HandleContinue<Load> for Loader {
@@ -559,7 +158,6 @@ impl ::genserver::HandleContinue<Load> for Loader {
         LoaderInfo::Load(message)
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
 impl ::genserver::HandleContinue<Index> for Loader {
@@ -567,7 +165,6 @@ impl ::genserver::HandleContinue<Index> for Loader {
         LoaderInfo::Index(message)
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
 impl ::genserver::HandleInfo<Index> for Loader {
@@ -575,14 +172,12 @@ impl ::genserver::HandleInfo<Index> for Loader {
         LoaderInfo::Reindex(message)
     }
 }
-#[cfg(doc)]
 /// The client API of [`Loader`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Loader>` dereferences to it.
 #[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
 pub struct LoaderClient {
     handle: ::genserver::Handle<Loader>,
 }
-#[cfg(doc)]
 impl LoaderClient {
     /// Sends `rows` to the server.
     ///
@@ -591,7 +186,6 @@ impl LoaderClient {
         self.handle.call(|reply| LoaderCall::Rows { reply }).await
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::Client<Loader> for LoaderClient {
     fn from_handle(handle: ::genserver::Handle<Loader>) -> Self {
@@ -601,21 +195,18 @@ impl ::genserver::Client<Loader> for LoaderClient {
         &self.handle
     }
 }
-#[cfg(doc)]
 /// The request API of [`Loader`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
 #[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
 pub struct LoaderRequests {
     handle: ::genserver::Handle<Loader>,
 }
-#[cfg(doc)]
 impl LoaderRequests {
     /// Sends the `rows` call now; the reply is collected from the returned `Request`.
     fn rows(&self) -> ::genserver::Request<Loader, usize> {
         self.handle.send_request(|reply| LoaderCall::Rows { reply })
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::Client<Loader> for LoaderRequests {
     fn from_handle(handle: ::genserver::Handle<Loader>) -> Self {
@@ -625,12 +216,10 @@ impl ::genserver::Client<Loader> for LoaderRequests {
         &self.handle
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::SendRequest for Loader {
     type Requests = LoaderRequests;
 }
-#[cfg(doc)]
 impl Loader {
     /// Starts the server and waits until its init has run (`GenServer.start/2`).
     ///
@@ -643,7 +232,6 @@ impl Loader {
         ::genserver::start(arg, ::genserver::StartOptions::new()).await
     }
 }
-#[cfg(doc)]
 impl Loader {
     /// The spec a supervisor starts this server with (Elixir's `child_spec/1`):
     /// each start runs `Self::start` with a clone of `arg`.

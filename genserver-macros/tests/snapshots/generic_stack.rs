@@ -12,14 +12,7 @@ impl<T: Clone> Stack<T> {
     }
 }
 const _: () = {
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` cannot cross to the server's task: its messages, replies and start argument must be `Send + 'static`",
-        label = "not `Send + 'static`, but sent to or from the server's task",
-        note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
-    )]
-    trait Message: ::core::marker::Send + 'static {}
-    impl<T: ::core::marker::Send + 'static> Message for T {}
-    fn assert_message<T: Message>() {}
+    fn assert_message<T: ::core::marker::Send + 'static>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
@@ -29,6 +22,8 @@ const _: () = {
     where
         T: ::core::marker::Send + 'static,
     {
+        assert_message::<T>();
+        assert_message::<T>();
         assert_message::<Vec<T>>();
     }
 };
@@ -101,17 +96,12 @@ where
     type Cast = StackCast<T>;
     type Info = ::core::convert::Infallible;
     type Client = StackClient<T>;
-    #[allow(clippy::manual_async_fn)]
-    fn init(
+    async fn init(
         arg: Self::Arg,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<
-        Output = ::genserver::Init<Self>,
-    > + ::core::marker::Send {
-        async move {
-            let _ = ctx;
-            ::genserver::Init::Ok(arg)
-        }
+    ) -> ::genserver::Init<Self> {
+        let _ = ctx;
+        ::genserver::Init::Ok(arg)
     }
     fn init_now(
         arg: Self::Arg,
@@ -135,26 +125,23 @@ where
             request => ::core::result::Result::Err(request),
         }
     }
-    #[allow(clippy::manual_async_fn)]
-    fn handle_call(
+    async fn handle_call(
         &mut self,
         request: Self::Call,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-        async move {
-            match request {
-                StackCall::Snapshot { reply } => {
-                    let value = Self::snapshot(self).await;
-                    ctx.reply(reply, value);
-                }
-                #[allow(unreachable_patterns)]
-                request => {
-                    let _ = <Self as ::genserver::GenServer>::handle_call_now(
-                        self,
-                        request,
-                        ctx,
-                    );
-                }
+    ) {
+        match request {
+            StackCall::Snapshot { reply } => {
+                let value = Self::snapshot(self).await;
+                ctx.reply(reply, value);
+            }
+            #[allow(unreachable_patterns)]
+            request => {
+                let _ = <Self as ::genserver::GenServer>::handle_call_now(
+                    self,
+                    request,
+                    ctx,
+                );
             }
         }
     }

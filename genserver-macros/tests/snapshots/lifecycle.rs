@@ -1,332 +1,3 @@
-const _: () = {
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` cannot cross to the server's task: its messages, replies and start argument must be `Send + 'static`",
-        label = "not `Send + 'static`, but sent to or from the server's task",
-        note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
-    )]
-    trait Message: ::core::marker::Send + 'static {}
-    impl<T: ::core::marker::Send + 'static> Message for T {}
-    fn assert_message<T: Message>() {}
-    #[allow(
-        dead_code,
-        clippy::extra_unused_type_parameters,
-        clippy::multiple_bound_locations
-    )]
-    fn messages() {
-        assert_message::<Tick>();
-        assert_message::<u64>();
-        assert_message::<Duration>();
-    }
-};
-#[cfg(not(doc))]
-#[allow(private_bounds)]
-impl Clock
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    #[allow(clippy::needless_pass_by_value)]
-    async fn init(interval: Duration) -> Result<Self, Error> {
-        Ok(Clock { interval, ticks: 0 })
-    }
-    #[allow(clippy::needless_pass_by_value)]
-    fn tick(&mut self, _tick: Tick) {
-        self.ticks += 1;
-    }
-    fn close(&mut self, ctx: &mut Context<Self>) -> u64 {
-        ctx.stop(ExitReason::Normal);
-        self.ticks
-    }
-    #[allow(clippy::unused_self)]
-    fn terminate(&mut self, reason: &ExitReason) {
-        println!("{reason}");
-    }
-}
-#[cfg(not(doc))]
-/// Call messages of [`Clock`], one variant per `#[call]` handler.
-#[allow(private_interfaces, unreachable_pub)]
-pub enum ClockCall
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    /// Sends `close` to the server.
-    Close {
-        /// Where the reply goes.
-        reply: my_runtime::genserver::ReplyTo<u64>,
-    },
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl my_runtime::genserver::Message for ClockCall
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    fn name(&self) -> &'static str {
-        match self {
-            Self::Close { .. } => "ClockCall::Close",
-        }
-    }
-    fn caller(&self) -> ::core::option::Option<my_runtime::genserver::TaskId> {
-        match self {
-            Self::Close { reply, .. } => reply.caller(),
-        }
-    }
-}
-#[cfg(not(doc))]
-/// Info messages of [`Clock`], one variant per `#[info]` and per `#[continuation]` handler.
-#[allow(private_interfaces, unreachable_pub)]
-pub enum ClockInfo
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    /// Sends `tick` to the server.
-    Tick(Tick),
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl my_runtime::genserver::Message for ClockInfo
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    fn name(&self) -> &'static str {
-        match self {
-            Self::Tick(..) => "ClockInfo::Tick",
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-#[allow(deprecated)]
-impl my_runtime::genserver::GenServer for Clock
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    type Arg = Duration;
-    type Call = ClockCall;
-    type Cast = ::core::convert::Infallible;
-    type Info = ClockInfo;
-    type Client = ClockClient;
-    #[allow(clippy::manual_async_fn)]
-    fn init(
-        arg: Self::Arg,
-        ctx: &mut my_runtime::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<
-        Output = my_runtime::genserver::Init<Self>,
-    > + ::core::marker::Send {
-        async move {
-            let _ = ctx;
-            <_ as my_runtime::genserver::IntoInit<
-                Self,
-            >>::into_init(Self::init(arg).await)
-        }
-    }
-    fn handle_call_now(
-        &mut self,
-        request: Self::Call,
-        ctx: &mut my_runtime::genserver::Context<Self>,
-    ) -> ::core::result::Result<(), Self::Call> {
-        match request {
-            ClockCall::Close { reply } => {
-                let value = Self::close(self, ctx);
-                ctx.reply(reply, value);
-                ::core::result::Result::Ok(())
-            }
-        }
-    }
-    fn handle_info_now(
-        &mut self,
-        request: Self::Info,
-        ctx: &mut my_runtime::genserver::Context<Self>,
-    ) -> ::core::result::Result<(), Self::Info> {
-        let _ = ctx;
-        match request {
-            ClockInfo::Tick(tick) => {
-                Self::tick(self, tick);
-                ::core::result::Result::Ok(())
-            }
-        }
-    }
-    #[allow(clippy::manual_async_fn)]
-    fn terminate(
-        &mut self,
-        reason: &my_runtime::genserver::ExitReason,
-    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-        async move { Self::terminate(self, reason) }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-#[diagnostic::do_not_recommend]
-impl my_runtime::genserver::HandleInfo<Tick> for Clock
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    fn into_info(message: Tick) -> ClockInfo {
-        ClockInfo::Tick(message)
-    }
-}
-#[cfg(not(doc))]
-/// The client API of [`Clock`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Clock>` dereferences to it.
-#[allow(unreachable_pub)]
-pub struct ClockClient
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    handle: my_runtime::genserver::Handle<Clock>,
-}
-#[cfg(not(doc))]
-impl ClockClient
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    /// Sends `close` to the server.
-    ///
-    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().close(..)` on the `ServerRef`.
-    async fn close(
-        &self,
-    ) -> ::core::result::Result<u64, my_runtime::genserver::CallError> {
-        self.handle.call(|reply| ClockCall::Close { reply }).await
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl my_runtime::genserver::Client<Clock> for ClockClient
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    fn from_handle(handle: my_runtime::genserver::Handle<Clock>) -> Self {
-        Self { handle }
-    }
-    fn handle(&self) -> &my_runtime::genserver::Handle<Clock> {
-        &self.handle
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::clone::Clone for ClockClient
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    fn clone(&self) -> Self {
-        Self {
-            handle: ::core::clone::Clone::clone(&self.handle),
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::fmt::Debug for ClockClient
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.handle, f)
-    }
-}
-#[cfg(not(doc))]
-/// The request API of [`Clock`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
-#[allow(unreachable_pub)]
-pub struct ClockRequests
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    handle: my_runtime::genserver::Handle<Clock>,
-}
-#[cfg(not(doc))]
-impl ClockRequests
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    /// Sends the `close` call now; the reply is collected from the returned `Request`.
-    fn close(&self) -> my_runtime::genserver::Request<Clock, u64> {
-        self.handle.send_request(|reply| ClockCall::Close { reply })
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl my_runtime::genserver::Client<Clock> for ClockRequests
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    fn from_handle(handle: my_runtime::genserver::Handle<Clock>) -> Self {
-        Self { handle }
-    }
-    fn handle(&self) -> &my_runtime::genserver::Handle<Clock> {
-        &self.handle
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl my_runtime::genserver::SendRequest for Clock
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    type Requests = ClockRequests;
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::clone::Clone for ClockRequests
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    fn clone(&self) -> Self {
-        Self {
-            handle: ::core::clone::Clone::clone(&self.handle),
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::fmt::Debug for ClockRequests
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.handle, f)
-    }
-}
-#[cfg(not(doc))]
-impl Clock
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    /// Starts the server and waits until its init has run (`GenServer.start/2`).
-    ///
-    /// # Errors
-    ///
-    /// A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out.
-    pub async fn start(
-        arg: <Self as my_runtime::genserver::GenServer>::Arg,
-    ) -> ::core::result::Result<
-        my_runtime::genserver::ServerRef<Self>,
-        my_runtime::genserver::StartError,
-    > {
-        my_runtime::genserver::start(arg, my_runtime::genserver::StartOptions::new())
-            .await
-    }
-}
-#[cfg(not(doc))]
-impl Clock
-where
-    for<'__message> Tick: ::core::marker::Send + 'static,
-{
-    /// The spec a supervisor starts this server with (Elixir's `child_spec/1`):
-    /// each start runs `Self::start` with a clone of `arg`.
-    /// The defaults: the type name as id, restart `Permanent`, shutdown 5 s, type `Worker`.
-    /// Change any field where the spec is used, with `ChildSpec`'s builder
-    /// methods or its fields (`Supervisor.child_spec/2`).
-    ///
-    /// The argument must be `Clone + Sync`, as every restart starts from a
-    /// fresh clone of it.
-    #[must_use]
-    pub fn child_spec<Arg>(arg: Arg) -> my_runtime::genserver::ChildSpec
-    where
-        for<'__message> Self: my_runtime::genserver::GenServer<Arg = Arg>,
-        Arg: ::core::clone::Clone + ::core::marker::Sync,
-    {
-        my_runtime::genserver::ChildSpec::new::<Self>(arg)
-    }
-}
-#[cfg(doc)]
 impl Clock {
     #[allow(clippy::needless_pass_by_value)]
     async fn init(interval: Duration) -> Result<Self, Error> {
@@ -345,7 +16,18 @@ impl Clock {
         println!("{reason}");
     }
 }
-#[cfg(doc)]
+const _: () = {
+    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[allow(
+        dead_code,
+        clippy::extra_unused_type_parameters,
+        clippy::multiple_bound_locations
+    )]
+    fn messages() {
+        assert_message::<Tick>();
+        assert_message::<u64>();
+    }
+};
 /// Call messages of [`Clock`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum ClockCall {
@@ -355,7 +37,6 @@ pub enum ClockCall {
         reply: my_runtime::genserver::ReplyTo<u64>,
     },
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl my_runtime::genserver::Message for ClockCall {
     fn name(&self) -> &'static str {
@@ -369,14 +50,12 @@ impl my_runtime::genserver::Message for ClockCall {
         }
     }
 }
-#[cfg(doc)]
 /// Info messages of [`Clock`], one variant per `#[info]` and per `#[continuation]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum ClockInfo {
     /// Sends `tick` to the server.
     Tick(Tick),
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl my_runtime::genserver::Message for ClockInfo {
     fn name(&self) -> &'static str {
@@ -385,7 +64,6 @@ impl my_runtime::genserver::Message for ClockInfo {
         }
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 #[allow(deprecated)]
 impl my_runtime::genserver::GenServer for Clock {
@@ -394,19 +72,12 @@ impl my_runtime::genserver::GenServer for Clock {
     type Cast = ::core::convert::Infallible;
     type Info = ClockInfo;
     type Client = ClockClient;
-    #[allow(clippy::manual_async_fn)]
-    fn init(
+    async fn init(
         arg: Self::Arg,
         ctx: &mut my_runtime::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<
-        Output = my_runtime::genserver::Init<Self>,
-    > + ::core::marker::Send {
-        async move {
-            let _ = ctx;
-            <_ as my_runtime::genserver::IntoInit<
-                Self,
-            >>::into_init(Self::init(arg).await)
-        }
+    ) -> my_runtime::genserver::Init<Self> {
+        let _ = ctx;
+        <_ as my_runtime::genserver::IntoInit<Self>>::into_init(Self::init(arg).await)
     }
     fn handle_call_now(
         &mut self,
@@ -434,15 +105,10 @@ impl my_runtime::genserver::GenServer for Clock {
             }
         }
     }
-    #[allow(clippy::manual_async_fn)]
-    fn terminate(
-        &mut self,
-        reason: &my_runtime::genserver::ExitReason,
-    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-        async move { Self::terminate(self, reason) }
+    async fn terminate(&mut self, reason: &my_runtime::genserver::ExitReason) {
+        Self::terminate(self, reason)
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
 impl my_runtime::genserver::HandleInfo<Tick> for Clock {
@@ -450,14 +116,12 @@ impl my_runtime::genserver::HandleInfo<Tick> for Clock {
         ClockInfo::Tick(message)
     }
 }
-#[cfg(doc)]
 /// The client API of [`Clock`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Clock>` dereferences to it.
 #[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
 pub struct ClockClient {
     handle: my_runtime::genserver::Handle<Clock>,
 }
-#[cfg(doc)]
 impl ClockClient {
     /// Sends `close` to the server.
     ///
@@ -468,7 +132,6 @@ impl ClockClient {
         self.handle.call(|reply| ClockCall::Close { reply }).await
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl my_runtime::genserver::Client<Clock> for ClockClient {
     fn from_handle(handle: my_runtime::genserver::Handle<Clock>) -> Self {
@@ -478,21 +141,18 @@ impl my_runtime::genserver::Client<Clock> for ClockClient {
         &self.handle
     }
 }
-#[cfg(doc)]
 /// The request API of [`Clock`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
 #[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
 pub struct ClockRequests {
     handle: my_runtime::genserver::Handle<Clock>,
 }
-#[cfg(doc)]
 impl ClockRequests {
     /// Sends the `close` call now; the reply is collected from the returned `Request`.
     fn close(&self) -> my_runtime::genserver::Request<Clock, u64> {
         self.handle.send_request(|reply| ClockCall::Close { reply })
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl my_runtime::genserver::Client<Clock> for ClockRequests {
     fn from_handle(handle: my_runtime::genserver::Handle<Clock>) -> Self {
@@ -502,12 +162,10 @@ impl my_runtime::genserver::Client<Clock> for ClockRequests {
         &self.handle
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl my_runtime::genserver::SendRequest for Clock {
     type Requests = ClockRequests;
 }
-#[cfg(doc)]
 impl Clock {
     /// Starts the server and waits until its init has run (`GenServer.start/2`).
     ///
@@ -524,7 +182,6 @@ impl Clock {
             .await
     }
 }
-#[cfg(doc)]
 impl Clock {
     /// The spec a supervisor starts this server with (Elixir's `child_spec/1`):
     /// each start runs `Self::start` with a clone of `arg`.

@@ -12,17 +12,12 @@ impl ::genserver::GenServer for Worker {
     type Cast = ::core::convert::Infallible;
     type Info = ::core::convert::Infallible;
     type Client = WorkerClient;
-    #[allow(clippy::manual_async_fn)]
-    fn init(
+    async fn init(
         arg: Self::Arg,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<
-        Output = ::genserver::Init<Self>,
-    > + ::core::marker::Send {
-        async move {
-            let _ = ctx;
-            ::genserver::Init::Ok(arg)
-        }
+    ) -> ::genserver::Init<Self> {
+        let _ = ctx;
+        ::genserver::Init::Ok(arg)
     }
     fn init_now(
         arg: Self::Arg,

@@ -1,579 +1,3 @@
-const _: () = {
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` cannot cross to the server's task: its messages, replies and start argument must be `Send + 'static`",
-        label = "not `Send + 'static`, but sent to or from the server's task",
-        note = "use a type that is `Send` (`Arc` for `Rc`, a `Mutex` or an atomic for a `Cell` or a `RefCell`), or keep the value in the server's state and send what identifies it"
-    )]
-    trait Message: ::core::marker::Send + 'static {}
-    impl<T: ::core::marker::Send + 'static> Message for T {}
-    fn assert_message<T: Message>() {}
-    #[allow(
-        dead_code,
-        clippy::extra_unused_type_parameters,
-        clippy::multiple_bound_locations
-    )]
-    fn messages() {
-        assert_message::<IdleTimeout>();
-        assert_message::<Point>();
-        assert_message::<Step>();
-        assert_message::<(i32, i32)>();
-        assert_message::<Reset>();
-        assert_message::<String>();
-        assert_message::<Type>();
-        assert_message::<Plotter>();
-    }
-};
-#[cfg(not(doc))]
-#[allow(private_bounds)]
-impl Plotter
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    #[allow(clippy::needless_pass_by_value)]
-    fn idle(&mut self, _: IdleTimeout) {
-        self.idle += 1;
-    }
-    #[allow(clippy::needless_pass_by_value)]
-    async fn moved(&mut self, Point { x, y }: Point) {
-        self.plot(x, y).await;
-    }
-    #[allow(clippy::needless_pass_by_value)]
-    fn step(&mut self, Step(n): Step) {
-        self.steps = n;
-    }
-    /// The tuple is the field `arg0`; the point, `point`.
-    #[allow(clippy::needless_pass_by_value, clippy::unused_self)]
-    fn shift(&mut self, (dx, dy): (i32, i32), Point { x, y }: Point) -> Point {
-        Point { x: x + dx, y: y + dy }
-    }
-    #[allow(clippy::needless_pass_by_value)]
-    fn reset(&mut self, _: Reset) {
-        self.steps = 0;
-    }
-    /// `r#type`, then by position: `type` and `self` are keywords.
-    #[allow(clippy::needless_pass_by_value)]
-    fn keywords(&mut self, ref r#type: String, _: Type, Self { steps, .. }: Self) {
-        self.steps = steps + r#type.len();
-    }
-}
-#[cfg(not(doc))]
-/// Call messages of [`Plotter`], one variant per `#[call]` handler.
-#[allow(private_interfaces, unreachable_pub)]
-pub enum PlotterCall
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    /// The tuple is the field `arg0`; the point, `point`.
-    Shift {
-        /// The `arg0` argument (a name the macro gave it: the handler takes a pattern there).
-        arg0: (i32, i32),
-        /// The `point` argument (a name the macro gave it: the handler takes a pattern there).
-        point: Point,
-        /// Where the reply goes.
-        reply: ::genserver::ReplyTo<Point>,
-    },
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::Message for PlotterCall
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn name(&self) -> &'static str {
-        match self {
-            Self::Shift { .. } => "PlotterCall::Shift",
-        }
-    }
-    fn caller(&self) -> ::core::option::Option<::genserver::TaskId> {
-        match self {
-            Self::Shift { reply, .. } => reply.caller(),
-        }
-    }
-}
-#[cfg(not(doc))]
-/// Cast messages of [`Plotter`], one variant per `#[cast]` handler.
-#[allow(private_interfaces, unreachable_pub)]
-pub enum PlotterCast
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    /// Sends `reset` to the server.
-    Reset {
-        /// The `reset` argument (a name the macro gave it: the handler takes a pattern there).
-        reset: Reset,
-    },
-    /// `r#type`, then by position: `type` and `self` are keywords.
-    Keywords {
-        /// The `r#type` argument.
-        r#type: String,
-        /// The `arg1` argument (a name the macro gave it: the handler takes a pattern there).
-        arg1: Type,
-        /// The `arg2` argument (a name the macro gave it: the handler takes a pattern there).
-        arg2: Plotter,
-    },
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::Message for PlotterCast
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn name(&self) -> &'static str {
-        match self {
-            Self::Reset { .. } => "PlotterCast::Reset",
-            Self::Keywords { .. } => "PlotterCast::Keywords",
-        }
-    }
-}
-#[cfg(not(doc))]
-/// Info messages of [`Plotter`], one variant per `#[info]` and per `#[continuation]` handler.
-#[allow(private_interfaces, unreachable_pub)]
-pub enum PlotterInfo
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    /// Sends `idle` to the server.
-    Idle(IdleTimeout),
-    /// Sends `moved` to the server.
-    Moved(Point),
-    /// The server's own next step, handled by `step`.
-    Step(Step),
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::Message for PlotterInfo
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn name(&self) -> &'static str {
-        match self {
-            Self::Idle(..) => "PlotterInfo::Idle",
-            Self::Moved(..) => "PlotterInfo::Moved",
-            Self::Step(..) => "PlotterInfo::Step",
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-#[allow(deprecated)]
-impl ::genserver::GenServer for Plotter
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    type Arg = Self;
-    type Call = PlotterCall;
-    type Cast = PlotterCast;
-    type Info = PlotterInfo;
-    type Client = PlotterClient;
-    #[allow(clippy::manual_async_fn)]
-    fn init(
-        arg: Self::Arg,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<
-        Output = ::genserver::Init<Self>,
-    > + ::core::marker::Send {
-        async move {
-            let _ = ctx;
-            ::genserver::Init::Ok(arg)
-        }
-    }
-    fn init_now(
-        arg: Self::Arg,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> ::core::result::Result<::genserver::Init<Self>, Self::Arg> {
-        let _ = ctx;
-        ::core::result::Result::Ok(::genserver::Init::Ok(arg))
-    }
-    fn handle_call_now(
-        &mut self,
-        request: Self::Call,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> ::core::result::Result<(), Self::Call> {
-        match request {
-            PlotterCall::Shift { arg0, point, reply } => {
-                let value = Self::shift(self, arg0, point);
-                ctx.reply(reply, value);
-                ::core::result::Result::Ok(())
-            }
-        }
-    }
-    fn handle_cast_now(
-        &mut self,
-        request: Self::Cast,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> ::core::result::Result<(), Self::Cast> {
-        let _ = ctx;
-        match request {
-            PlotterCast::Reset { reset } => {
-                Self::reset(self, reset);
-                ::core::result::Result::Ok(())
-            }
-            PlotterCast::Keywords { r#type, arg1, arg2 } => {
-                Self::keywords(self, r#type, arg1, arg2);
-                ::core::result::Result::Ok(())
-            }
-        }
-    }
-    fn handle_info_now(
-        &mut self,
-        request: Self::Info,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> ::core::result::Result<(), Self::Info> {
-        let _ = ctx;
-        match request {
-            PlotterInfo::Idle(message) => {
-                Self::idle(self, message);
-                ::core::result::Result::Ok(())
-            }
-            PlotterInfo::Step(message) => {
-                Self::step(self, message);
-                ::core::result::Result::Ok(())
-            }
-            #[allow(unreachable_patterns)]
-            request => ::core::result::Result::Err(request),
-        }
-    }
-    #[allow(clippy::manual_async_fn)]
-    fn handle_info(
-        &mut self,
-        request: Self::Info,
-        ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-        async move {
-            match request {
-                PlotterInfo::Moved(message) => {
-                    Self::moved(self, message).await;
-                }
-                #[allow(unreachable_patterns)]
-                request => {
-                    let _ = <Self as ::genserver::GenServer>::handle_info_now(
-                        self,
-                        request,
-                        ctx,
-                    );
-                }
-            }
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-#[diagnostic::do_not_recommend]
-impl ::genserver::HandleInfo<IdleTimeout> for Plotter
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn into_info(message: IdleTimeout) -> PlotterInfo {
-        PlotterInfo::Idle(message)
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-#[diagnostic::do_not_recommend]
-impl ::genserver::HandleInfo<Point> for Plotter
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn into_info(message: Point) -> PlotterInfo {
-        PlotterInfo::Moved(message)
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-#[diagnostic::do_not_recommend]
-impl ::genserver::HandleContinue<Step> for Plotter
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn into_continue(message: Step) -> PlotterInfo {
-        PlotterInfo::Step(message)
-    }
-}
-#[cfg(not(doc))]
-/// The client API of [`Plotter`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Plotter>` dereferences to it.
-#[allow(unreachable_pub)]
-pub struct PlotterClient
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    handle: ::genserver::Handle<Plotter>,
-}
-#[cfg(not(doc))]
-impl PlotterClient
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    /// The tuple is the field `arg0`; the point, `point`.
-    ///
-    /// The call is sent when the returned future is first polled, not when this method is called: to send it at once and collect the reply later, use `request().shift(..)` on the `ServerRef`.
-    async fn shift(
-        &self,
-        arg0: (i32, i32),
-        point: Point,
-    ) -> ::core::result::Result<Point, ::genserver::CallError> {
-        self.handle
-            .call(|reply| PlotterCall::Shift {
-                arg0,
-                point,
-                reply,
-            })
-            .await
-    }
-    /// Sends `reset` to the server.
-    fn reset(&self, reset: Reset) {
-        self.handle.cast(PlotterCast::Reset { reset });
-    }
-    /// `r#type`, then by position: `type` and `self` are keywords.
-    fn keywords(&self, r#type: String, arg1: Type, arg2: Plotter) {
-        self.handle
-            .cast(PlotterCast::Keywords {
-                r#type,
-                arg1,
-                arg2,
-            });
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::Client<Plotter> for PlotterClient
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn from_handle(handle: ::genserver::Handle<Plotter>) -> Self {
-        Self { handle }
-    }
-    fn handle(&self) -> &::genserver::Handle<Plotter> {
-        &self.handle
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::clone::Clone for PlotterClient
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn clone(&self) -> Self {
-        Self {
-            handle: ::core::clone::Clone::clone(&self.handle),
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::fmt::Debug for PlotterClient
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.handle, f)
-    }
-}
-#[cfg(not(doc))]
-/// The request API of [`Plotter`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
-#[allow(unreachable_pub)]
-pub struct PlotterRequests
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    handle: ::genserver::Handle<Plotter>,
-}
-#[cfg(not(doc))]
-impl PlotterRequests
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    /// Sends the `shift` call now; the reply is collected from the returned `Request`.
-    fn shift(
-        &self,
-        arg0: (i32, i32),
-        point: Point,
-    ) -> ::genserver::Request<Plotter, Point> {
-        self.handle
-            .send_request(|reply| PlotterCall::Shift {
-                arg0,
-                point,
-                reply,
-            })
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::Client<Plotter> for PlotterRequests
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn from_handle(handle: ::genserver::Handle<Plotter>) -> Self {
-        Self { handle }
-    }
-    fn handle(&self) -> &::genserver::Handle<Plotter> {
-        &self.handle
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::genserver::SendRequest for Plotter
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    type Requests = PlotterRequests;
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::clone::Clone for PlotterRequests
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn clone(&self) -> Self {
-        Self {
-            handle: ::core::clone::Clone::clone(&self.handle),
-        }
-    }
-}
-#[cfg(not(doc))]
-#[automatically_derived]
-impl ::core::fmt::Debug for PlotterRequests
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.handle, f)
-    }
-}
-#[cfg(not(doc))]
-impl Plotter
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    /// Starts the server and waits until its init has run (`GenServer.start/2`).
-    ///
-    /// # Errors
-    ///
-    /// A `StartError` if init failed, panicked, returned `Init::Ignore` or timed out.
-    pub async fn start(
-        arg: <Self as ::genserver::GenServer>::Arg,
-    ) -> ::core::result::Result<::genserver::ServerRef<Self>, ::genserver::StartError> {
-        ::genserver::start(arg, ::genserver::StartOptions::new()).await
-    }
-}
-#[cfg(not(doc))]
-impl Plotter
-where
-    for<'__message> IdleTimeout: ::core::marker::Send + 'static,
-    for<'__message> Point: ::core::marker::Send + 'static,
-    for<'__message> Step: ::core::marker::Send + 'static,
-    for<'__message> Reset: ::core::marker::Send + 'static,
-    for<'__message> Type: ::core::marker::Send + 'static,
-{
-    /// The spec a supervisor starts this server with (Elixir's `child_spec/1`):
-    /// each start runs `Self::start` with a clone of `arg`.
-    /// The defaults: the type name as id, restart `Permanent`, shutdown 5 s, type `Worker`.
-    /// Change any field where the spec is used, with `ChildSpec`'s builder
-    /// methods or its fields (`Supervisor.child_spec/2`).
-    ///
-    /// The argument must be `Clone + Sync`, as every restart starts from a
-    /// fresh clone of it.
-    #[must_use]
-    pub fn child_spec<Arg>(arg: Arg) -> ::genserver::ChildSpec
-    where
-        for<'__message> Self: ::genserver::GenServer<Arg = Arg>,
-        Arg: ::core::clone::Clone + ::core::marker::Sync,
-    {
-        ::genserver::ChildSpec::new::<Self>(arg)
-    }
-}
-#[cfg(doc)]
 impl Plotter {
     #[allow(clippy::needless_pass_by_value)]
     fn idle(&mut self, _: IdleTimeout) {
@@ -602,7 +26,26 @@ impl Plotter {
         self.steps = steps + r#type.len();
     }
 }
-#[cfg(doc)]
+const _: () = {
+    fn assert_message<T: ::core::marker::Send + 'static>() {}
+    #[allow(
+        dead_code,
+        clippy::extra_unused_type_parameters,
+        clippy::multiple_bound_locations
+    )]
+    fn messages() {
+        assert_message::<IdleTimeout>();
+        assert_message::<Point>();
+        assert_message::<Step>();
+        assert_message::<(i32, i32)>();
+        assert_message::<Point>();
+        assert_message::<Point>();
+        assert_message::<Reset>();
+        assert_message::<String>();
+        assert_message::<Type>();
+        assert_message::<Plotter>();
+    }
+};
 /// Call messages of [`Plotter`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum PlotterCall {
@@ -616,7 +59,6 @@ pub enum PlotterCall {
         reply: ::genserver::ReplyTo<Point>,
     },
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::Message for PlotterCall {
     fn name(&self) -> &'static str {
@@ -630,7 +72,6 @@ impl ::genserver::Message for PlotterCall {
         }
     }
 }
-#[cfg(doc)]
 /// Cast messages of [`Plotter`], one variant per `#[cast]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum PlotterCast {
@@ -649,7 +90,6 @@ pub enum PlotterCast {
         arg2: Plotter,
     },
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::Message for PlotterCast {
     fn name(&self) -> &'static str {
@@ -659,7 +99,6 @@ impl ::genserver::Message for PlotterCast {
         }
     }
 }
-#[cfg(doc)]
 /// Info messages of [`Plotter`], one variant per `#[info]` and per `#[continuation]` handler.
 #[allow(private_interfaces, unreachable_pub)]
 pub enum PlotterInfo {
@@ -670,7 +109,6 @@ pub enum PlotterInfo {
     /// The server's own next step, handled by `step`.
     Step(Step),
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::Message for PlotterInfo {
     fn name(&self) -> &'static str {
@@ -681,7 +119,6 @@ impl ::genserver::Message for PlotterInfo {
         }
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 #[allow(deprecated)]
 impl ::genserver::GenServer for Plotter {
@@ -690,17 +127,12 @@ impl ::genserver::GenServer for Plotter {
     type Cast = PlotterCast;
     type Info = PlotterInfo;
     type Client = PlotterClient;
-    #[allow(clippy::manual_async_fn)]
-    fn init(
+    async fn init(
         arg: Self::Arg,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<
-        Output = ::genserver::Init<Self>,
-    > + ::core::marker::Send {
-        async move {
-            let _ = ctx;
-            ::genserver::Init::Ok(arg)
-        }
+    ) -> ::genserver::Init<Self> {
+        let _ = ctx;
+        ::genserver::Init::Ok(arg)
     }
     fn init_now(
         arg: Self::Arg,
@@ -758,30 +190,26 @@ impl ::genserver::GenServer for Plotter {
             request => ::core::result::Result::Err(request),
         }
     }
-    #[allow(clippy::manual_async_fn)]
-    fn handle_info(
+    async fn handle_info(
         &mut self,
         request: Self::Info,
         ctx: &mut ::genserver::Context<Self>,
-    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-        async move {
-            match request {
-                PlotterInfo::Moved(message) => {
-                    Self::moved(self, message).await;
-                }
-                #[allow(unreachable_patterns)]
-                request => {
-                    let _ = <Self as ::genserver::GenServer>::handle_info_now(
-                        self,
-                        request,
-                        ctx,
-                    );
-                }
+    ) {
+        match request {
+            PlotterInfo::Moved(message) => {
+                Self::moved(self, message).await;
+            }
+            #[allow(unreachable_patterns)]
+            request => {
+                let _ = <Self as ::genserver::GenServer>::handle_info_now(
+                    self,
+                    request,
+                    ctx,
+                );
             }
         }
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
 impl ::genserver::HandleInfo<IdleTimeout> for Plotter {
@@ -789,7 +217,6 @@ impl ::genserver::HandleInfo<IdleTimeout> for Plotter {
         PlotterInfo::Idle(message)
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
 impl ::genserver::HandleInfo<Point> for Plotter {
@@ -797,7 +224,6 @@ impl ::genserver::HandleInfo<Point> for Plotter {
         PlotterInfo::Moved(message)
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 #[diagnostic::do_not_recommend]
 impl ::genserver::HandleContinue<Step> for Plotter {
@@ -805,14 +231,12 @@ impl ::genserver::HandleContinue<Step> for Plotter {
         PlotterInfo::Step(message)
     }
 }
-#[cfg(doc)]
 /// The client API of [`Plotter`]: one method per `#[call]` and `#[cast]` handler. A `ServerRef<Plotter>` dereferences to it.
 #[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
 pub struct PlotterClient {
     handle: ::genserver::Handle<Plotter>,
 }
-#[cfg(doc)]
 impl PlotterClient {
     /// The tuple is the field `arg0`; the point, `point`.
     ///
@@ -844,7 +268,6 @@ impl PlotterClient {
             });
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::Client<Plotter> for PlotterClient {
     fn from_handle(handle: ::genserver::Handle<Plotter>) -> Self {
@@ -854,14 +277,12 @@ impl ::genserver::Client<Plotter> for PlotterClient {
         &self.handle
     }
 }
-#[cfg(doc)]
 /// The request API of [`Plotter`]: one method per `#[call]` handler, which sends the call at once and returns a `Request` to collect the reply from later. Reached with `ServerRef::request`.
 #[derive(Clone, Debug)]
 #[allow(unreachable_pub)]
 pub struct PlotterRequests {
     handle: ::genserver::Handle<Plotter>,
 }
-#[cfg(doc)]
 impl PlotterRequests {
     /// Sends the `shift` call now; the reply is collected from the returned `Request`.
     fn shift(
@@ -877,7 +298,6 @@ impl PlotterRequests {
             })
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::Client<Plotter> for PlotterRequests {
     fn from_handle(handle: ::genserver::Handle<Plotter>) -> Self {
@@ -887,12 +307,10 @@ impl ::genserver::Client<Plotter> for PlotterRequests {
         &self.handle
     }
 }
-#[cfg(doc)]
 #[automatically_derived]
 impl ::genserver::SendRequest for Plotter {
     type Requests = PlotterRequests;
 }
-#[cfg(doc)]
 impl Plotter {
     /// Starts the server and waits until its init has run (`GenServer.start/2`).
     ///
@@ -905,7 +323,6 @@ impl Plotter {
         ::genserver::start(arg, ::genserver::StartOptions::new()).await
     }
 }
-#[cfg(doc)]
 impl Plotter {
     /// The spec a supervisor starts this server with (Elixir's `child_spec/1`):
     /// each start runs `Self::start` with a clone of `arg`.

@@ -708,13 +708,14 @@ fn a_start_timeout_on_a_runtime_without_the_time_driver() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let options = || StartOptions::new().timeout(Duration::from_millis(20));
+    let options = |ms| StartOptions::new().timeout(Duration::from_millis(ms));
     let (go, wait) = oneshot::channel();
     go.send(()).unwrap();
-    let started = runtime.block_on(Waiting::start_with(wait, options()));
+    // Generous: a loaded machine may take a while to run the first init.
+    let started = runtime.block_on(Waiting::start_with(wait, options(10_000)));
     assert!(started.is_ok(), "{:?}", started.err());
     let (_go, wait) = oneshot::channel();
-    let late = runtime.block_on(Waiting::start_with(wait, options()));
+    let late = runtime.block_on(Waiting::start_with(wait, options(20)));
     assert_eq!(late.err(), Some(StartError::Timeout));
 }
 

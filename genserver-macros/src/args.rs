@@ -38,6 +38,18 @@ pub(crate) enum WhenFull {
     DropOldest,
 }
 
+/// `crate = "path::to::genserver"`.
+fn parse_crate(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::Path> {
+    after_eq(meta, "crate = \"path::to::genserver\"")
+        .and_then(|value| value.parse::<syn::LitStr>()?.parse())
+        .map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                format!("{error}: write `crate = \"path::to::genserver\"`"),
+            )
+        })
+}
+
 impl Args {
     /// The policy of the generated casts: as given; `wait` for a bounded
     /// mailbox given without one; otherwise the plain cast, which never
@@ -142,18 +154,7 @@ impl Args {
             // An option whose value is bad is reported and skipped, so that
             // the options after it are still read.
             let result = match key.as_str() {
-                "crate" => after_eq(&meta, "crate = \"path::to::genserver\"")
-                    .and_then(|value| {
-                        let path: syn::LitStr = value.parse()?;
-                        args.krate = path.parse()?;
-                        Ok(())
-                    })
-                    .map_err(|error| {
-                        syn::Error::new(
-                            error.span(),
-                            format!("{error}: write `crate = \"path::to::genserver\"`"),
-                        )
-                    }),
+                "crate" => parse_crate(&meta).map(|path| args.krate = path),
                 "id" => parse_id(&meta).map(|id| args.child.id = Some((name, id))),
                 "restart" => parse_word(
                     &meta,

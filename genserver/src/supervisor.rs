@@ -211,6 +211,8 @@ pub struct SupervisorSpec {
 impl SupervisorSpec {
     /// A supervisor with `strategy`, no children, and the default restart
     /// intensity: at most 3 restarts within 5 seconds.
+    ///
+    /// See the example on [`SupervisorSpec`].
     pub fn new(strategy: Strategy) -> Self {
         SupervisorSpec {
             strategy,
@@ -223,6 +225,8 @@ impl SupervisorSpec {
 
     /// When the supervisor shuts itself down because its significant
     /// children ended (`:auto_shutdown`, default [`AutoShutdown::Never`]).
+    ///
+    /// See the example on [`SupervisorSpec`].
     #[must_use]
     pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
         self.auto_shutdown = auto_shutdown;
@@ -233,6 +237,8 @@ impl SupervisorSpec {
     /// (`:max_restarts`, default 3). One more and the supervisor stops its
     /// children and exits with [`ExitReason::Shutdown`]. With 0, any
     /// restart does.
+    ///
+    /// See the example on [`SupervisorSpec`].
     #[must_use]
     pub fn max_restarts(mut self, max_restarts: u32) -> Self {
         self.max_restarts = max_restarts;
@@ -246,6 +252,8 @@ impl SupervisorSpec {
     /// then refuses to start, with [`StartError::Init`] carrying
     /// [`InvalidSupervisorSpec::ZeroPeriod`] (a zero window would count no
     /// earlier restart, so a crashing child would restart forever).
+    ///
+    /// See the example on [`SupervisorSpec`].
     #[must_use]
     pub fn max_seconds(mut self, max_seconds: u64) -> Self {
         self.max_seconds = Duration::from_secs(max_seconds);
@@ -257,6 +265,8 @@ impl SupervisorSpec {
     ///
     /// It must not be zero: the supervisor then refuses to start (see
     /// [`max_seconds`](Self::max_seconds)).
+    ///
+    /// See the example on [`SupervisorSpec`].
     #[must_use]
     pub fn period(mut self, period: Duration) -> Self {
         self.max_seconds = period;
@@ -264,6 +274,8 @@ impl SupervisorSpec {
     }
 
     /// Appends a child; children start in the order given.
+    ///
+    /// See the example on [`ChildSpec::from_fn`].
     #[must_use]
     pub fn child(mut self, child: ChildSpec) -> Self {
         self.children.push(child);
@@ -271,6 +283,8 @@ impl SupervisorSpec {
     }
 
     /// Appends children, in order.
+    ///
+    /// See the example on [`SupervisorSpec`].
     #[must_use]
     pub fn children(mut self, children: impl IntoIterator<Item = ChildSpec>) -> Self {
         self.children.extend(children);
@@ -278,6 +292,8 @@ impl SupervisorSpec {
     }
 
     /// The strategy.
+    ///
+    /// See the example on [`SupervisorSpec`].
     pub fn strategy(&self) -> Strategy {
         self.strategy
     }
@@ -530,6 +546,8 @@ impl Supervisor {
     /// Starts a supervisor and its children, in order, each child's `init`
     /// awaited (`Supervisor.start_link/2`).
     ///
+    /// See the example on [`Supervisor`].
+    ///
     /// # Errors
     ///
     /// [`StartError::Child`] if a child failed to start (the children
@@ -543,6 +561,8 @@ impl Supervisor {
     /// A spec that starts this supervisor as a child of another: type
     /// [`ChildType::Supervisor`], shutdown [`Shutdown::Infinity`], id
     /// `"Supervisor"` (set one with [`ChildSpec::id`]).
+    ///
+    /// See the example on [`ChildType`].
     pub fn child_spec(spec: SupervisorSpec) -> ChildSpec {
         ChildSpec::new::<Supervisor>(spec)
             .id("Supervisor")

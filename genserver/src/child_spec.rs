@@ -250,9 +250,13 @@ impl std::error::Error for ChildSpecError {}
 
 /// What starting a child gives: the running child, or nothing if its init
 /// returned [`Init::Ignore`](crate::Init::Ignore) (its spec is kept).
+///
+/// See the example on [`ChildSpec::from_fn`], whose closure returns one.
 pub type Started = Result<Option<Pid>, StartError>;
 
 /// The future a child's start returns.
+///
+/// See the example on [`ChildSpec::new`], whose `start` returns one.
 pub type StartFuture = Pin<Box<dyn Future<Output = Started> + Send>>;
 
 type StartFn = Arc<dyn Fn(&crate::StartOptions) -> StartFuture + Send + Sync>;
@@ -262,6 +266,8 @@ type StartFn = Arc<dyn Fn(&crate::StartOptions) -> StartFuture + Send + Sync>;
 ///
 /// The fields can be read and changed directly, like the keys of Elixir's
 /// child spec map, or set with the builder methods of the same names.
+///
+/// See the examples in the [module docs](crate::child_spec), on [`ChildSpec::new`] and on [`ChildSpec::from_fn`].
 #[derive(Clone)]
 pub struct ChildSpec {
     /// The child's id (`:id`): unique among a supervisor's children.

@@ -882,6 +882,8 @@ impl StdError for Error {
 pub trait FlattenErr<T, E> {
     /// The inner result, with the outer error converted into `E`.
     ///
+    /// See the example on [`FlattenErr`].
+    ///
     /// # Errors
     ///
     /// The inner error as it is, or the outer one converted.

@@ -1041,6 +1041,8 @@ impl<S: GenServer, R> Request<S, R> {
     /// On [`CallError::Timeout`] the request stays pending and can be waited
     /// for again.
     ///
+    /// See the example on [`Request`].
+    ///
     /// # Errors
     ///
     /// As a call; [`CallError::CallingSelf`] (the request stays pending) in

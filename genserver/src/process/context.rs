@@ -223,6 +223,7 @@ impl<S: GenServer> Context<S> {
     /// let crawler = Crawler::start(Crawler::default()).await?;
     /// crawler.fetch("https://elixir-lang.org".into()).await?;
     /// assert_eq!(crawler.sizes().await?, (crawler.id(), vec![23]));
+    /// assert_eq!(format!("{}", crawler.id()), format!("#{}", crawler.id().as_u64()));
     /// # Ok(())
     /// # }
     /// ```

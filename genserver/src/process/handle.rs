@@ -96,6 +96,7 @@ impl fmt::Display for ServerId {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), genserver::Error> {
 /// let counter = Counter::start_with(Counter(0), StartOptions::new().name("counter")).await?;
+/// assert_eq!(counter.handle().timeout(), genserver::DEFAULT_CALL_TIMEOUT); // 5 s
 /// let handle = counter.handle().with_timeout(Duration::from_secs(1));
 /// assert_eq!(handle.timeout(), Duration::from_secs(1));
 /// assert_eq!(handle.id(), counter.id());
@@ -668,7 +669,7 @@ impl<S: GenServer> ServerRef<S> {
     /// Stops the server with `reason` (`GenServer.stop/2`). A reason other than
     /// normal or shutdown is logged as a crash, as in Elixir.
     ///
-    /// See the examples on [`Down`](crate::Down) and [`Context::spawn_link`](crate::Context::spawn_link).
+    /// See the example on [`Down`](crate::Down).
     pub async fn stop_with(&self, reason: ExitReason) -> Result<(), StopError> {
         self.handle().stop_with_timeout(reason, Duration::MAX).await
     }

@@ -344,7 +344,39 @@ pub trait GenServer: Sized + Send + 'static {
     /// the last handle is dropped. It does not run when `init` fails or when the
     /// server is killed. The default does nothing.
     ///
-    /// See the examples on [`StopError`](crate::StopError) and [`Shutdown`](crate::Shutdown), whose `#[terminate]` methods implement it.
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use genserver::prelude::*;
+    ///
+    /// struct Conn {
+    ///     log: Arc<Mutex<Vec<String>>>,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Conn {
+    ///     /// terminate(reason, state)
+    ///     #[terminate]
+    ///     fn terminate(&mut self, reason: &ExitReason) {
+    ///         self.log.lock().unwrap().push(format!("closed: {reason}"));
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let conn = Conn::start(Conn { log: Arc::clone(&log) }).await?;
+    /// conn.stop_with(ExitReason::Shutdown).await?;
+    /// assert_eq!(*log.lock().unwrap(), ["closed: shutdown"]);
+    ///
+    /// let conn = Conn::start(Conn { log: Arc::clone(&log) }).await?;
+    /// conn.kill(); // no terminate
+    /// conn.exited().await?;
+    /// assert_eq!(log.lock().unwrap().len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn terminate(&mut self, reason: &ExitReason) -> impl Future<Output = ()> + Send {
         let _ = reason;
         std::future::ready(())

@@ -402,8 +402,8 @@ pub struct OnExit(u64);
 /// # async fn main() -> Result<(), genserver::Error> {
 /// let first = Worker::start(Worker).await?;
 /// let second = Worker::start(Worker).await?;
-/// registry::register("worker", &first)?;
-/// match registry::register("worker", &second) {
+/// registry::register("scheduler", &first)?;
+/// match registry::register("scheduler", &second) {
 ///     Err(RegisterError::Taken(holder)) => assert_eq!(holder.id(), first.id()),
 ///     other => panic!("{other:?}"),
 /// }
@@ -471,15 +471,15 @@ impl std::error::Error for RegisterError {}
 ///
 /// /// Pings the database by name: `?` makes a missing name `NoProc`.
 /// async fn ping() -> Result<(), CallError> {
-///     registry::whereis::<Db>("db")?.ping().await
+///     registry::whereis::<Db>("users_db")?.ping().await
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), genserver::Error> {
-/// assert_eq!(registry::whereis::<Db>("db").err(), Some(LookupError::NotFound));
+/// assert_eq!(registry::whereis::<Db>("users_db").err(), Some(LookupError::NotFound));
 /// assert_eq!(ping().await, Err(CallError::NoProc));
-/// let _cache = Cache::start_with(Cache, StartOptions::new().name("db")).await?;
-/// match registry::whereis::<Db>("db") {
+/// let _cache = Cache::start_with(Cache, StartOptions::new().name("users_db")).await?;
+/// match registry::whereis::<Db>("users_db") {
 ///     Err(LookupError::WrongType { found, .. }) => assert_eq!(found, std::any::type_name::<Cache>()),
 ///     other => panic!("{other:?}"),
 /// }
@@ -1249,12 +1249,12 @@ pub fn whereis_pid(name: &str) -> Option<Pid> {
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), genserver::Error> {
-/// let worker = Worker::start_with(Worker, StartOptions::new().name("worker")).await?;
-/// assert!(registry::registered().iter().any(|name| &**name == "worker"));
-/// let pid = registry::whereis_pid("worker").expect("registered"); // of any type
+/// let worker = Worker::start_with(Worker, StartOptions::new().name("mailer")).await?;
+/// assert!(registry::registered().iter().any(|name| &**name == "mailer"));
+/// let pid = registry::whereis_pid("mailer").expect("registered"); // of any type
 /// assert_eq!(pid.id(), worker.id());
 /// worker.stop().await?;
-/// assert!(registry::whereis_pid("worker").is_none()); // released as it exited
+/// assert!(registry::whereis_pid("mailer").is_none()); // released as it exited
 /// # Ok(())
 /// # }
 /// ```

@@ -118,6 +118,8 @@ impl<T: Send + 'static> Agent<T> {
     /// init; if it panics, `start` fails with [`StartError::Init`] and the
     /// panic as the reason.
     ///
+    /// See the example on [`Agent`].
+    ///
     /// # Errors
     ///
     /// As [`start`](crate::start).
@@ -131,6 +133,26 @@ impl<T: Send + 'static> Agent<T> {
     /// [`start`](Agent::start) with start options: a name
     /// ([`StartOptions::name`], then [`whereis::<Agent<T>>`](crate::registry::whereis)
     /// finds it), an init timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use genserver::agent::Agent;
+    /// use genserver::registry;
+    /// use genserver::StartOptions;
+    ///
+    /// type Sessions = Agent<HashMap<u64, String>>;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// Sessions::start_with(HashMap::new, StartOptions::new().name("sessions")).await?;
+    /// let sessions = registry::whereis::<Sessions>("sessions")?;
+    /// sessions.update(|mut map| { map.insert(1, "ada".into()); map }).await?;
+    /// assert_eq!(sessions.get(|map| map.get(&1).cloned()).await?, Some("ada".into()));
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
@@ -153,6 +175,8 @@ impl<T: Send + 'static> Agent<T> {
     /// not the `FnOnce` of [`start`](Agent::start): build the state from
     /// what the closure captures by reference or clones
     /// (`move || config.clone()`), never move a captured value out.
+    ///
+    /// See the example on [`child_spec_with`](Agent::child_spec_with), which is this with start options.
     pub fn child_spec<F>(init: F) -> ChildSpec
     where
         F: Fn() -> T + Send + Sync + 'static,
@@ -162,6 +186,32 @@ impl<T: Send + 'static> Agent<T> {
 
     /// [`child_spec`](Agent::child_spec) with start options, such as the
     /// name each start registers the agent under.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::agent::Agent;
+    /// use genserver::registry;
+    /// use genserver::{StartOptions, Strategy, Supervisor, SupervisorSpec};
+    ///
+    /// type Config = Agent<Vec<String>>;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let defaults = vec!["verbose".to_string()];
+    /// let spec = Agent::child_spec_with(move || defaults.clone(), StartOptions::new().name("config"));
+    /// let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(spec)).await?;
+    /// let config = registry::whereis::<Config>("config")?;
+    /// config.update(|mut flags| { flags.push("color".into()); flags }).await?;
+    /// assert_eq!(config.get(Vec::len).await?, 2);
+    /// config.kill();
+    /// config.exited().await?;
+    /// sup.count_children().await?; // the supervisor has restarted it
+    /// // Restarted under its name, with the state `init` makes.
+    /// assert_eq!(registry::whereis::<Config>("config")?.get(Vec::len).await?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn child_spec_with<F>(init: F, options: StartOptions) -> ChildSpec
     where
         F: Fn() -> T + Send + Sync + 'static,
@@ -191,6 +241,8 @@ impl<T> fmt::Debug for Agent<T> {
 }
 
 /// The argument an agent starts with: the closure that makes its state.
+///
+/// See the example on [`Agent`].
 pub struct AgentInit<T>(Box<dyn FnOnce() -> T + Send>);
 
 impl<T> fmt::Debug for AgentInit<T> {
@@ -203,9 +255,13 @@ impl<T> fmt::Debug for AgentInit<T> {
 /// [`update`](AgentClient::update), [`get_and_update`](AgentClient::get_and_update)):
 /// the agent's call message. It carries its own typed reply handle, so a
 /// `get` can return any type.
+///
+/// See the example on [`Agent`].
 pub struct AgentCall<T>(Job<T>, &'static str);
 
 /// A closure sent with [`cast`](AgentClient::cast): the agent's cast message.
+///
+/// See the example on [`Agent`].
 pub struct AgentCast<T>(Job<T>);
 
 impl<T: Send + 'static> Message for AgentCall<T> {
@@ -295,6 +351,8 @@ impl<T: Send + 'static> GenServer for Agent<T> {
 /// on keeping them short). The calls wait for the agent's answer at most
 /// the handle's timeout (5 s; [`ServerRef::with_timeout`] gives a client
 /// with another).
+///
+/// See the example on [`Agent`].
 pub struct AgentClient<T: Send + 'static>(Handle<Agent<T>>);
 
 impl<T: Send + 'static> Clone for AgentClient<T> {
@@ -322,6 +380,8 @@ impl<T: Send + 'static> Client<Agent<T>> for AgentClient<T> {
 impl<T: Send + 'static> AgentClient<T> {
     /// Runs `f` with the state and returns what it returns (`Agent.get/3`).
     ///
+    /// See the example on [`Agent`].
+    ///
     /// # Errors
     ///
     /// As any call: [`CallError::Timeout`], [`CallError::NoProc`], or
@@ -348,6 +408,8 @@ impl<T: Send + 'static> AgentClient<T> {
     /// Replaces the state with what `f` returns, and waits until it has
     /// (`Agent.update/3`).
     ///
+    /// See the example on [`Agent`].
+    ///
     /// # Errors
     ///
     /// As [`get`](AgentClient::get).
@@ -372,6 +434,8 @@ impl<T: Send + 'static> AgentClient<T> {
     /// Runs `f` with the state, which returns `(reply, new_state)`: the
     /// state becomes `new_state`, and the reply is returned
     /// (`Agent.get_and_update/3`).
+    ///
+    /// See the example on [`Agent`].
     ///
     /// # Errors
     ///
@@ -398,6 +462,8 @@ impl<T: Send + 'static> AgentClient<T> {
     /// Replaces the state with what `f` returns, without waiting
     /// (`Agent.cast/2`): returns at once, and never fails; if the agent is
     /// gone, `f` is dropped unrun.
+    ///
+    /// See the example on [`Agent`].
     pub fn cast<F>(&self, f: F)
     where
         F: FnOnce(T) -> T + Send + 'static,

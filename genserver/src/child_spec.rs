@@ -63,6 +63,19 @@ use crate::registry::Pid;
 use crate::server::GenServer;
 
 /// When a child is restarted (`:restart`).
+///
+/// # Examples
+///
+/// ```
+/// use genserver::{ExitReason, Restart};
+///
+/// let crash = ExitReason::error("boom");
+/// assert!(Restart::Permanent.restarts_after(&ExitReason::Normal));
+/// assert!(Restart::Transient.restarts_after(&crash));
+/// assert!(!Restart::Transient.restarts_after(&ExitReason::shutdown_with("done")));
+/// assert!(!Restart::Temporary.restarts_after(&crash));
+/// assert_eq!(Restart::default(), Restart::Permanent);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Restart {
     /// Always restarted (`:permanent`, the default).
@@ -78,7 +91,8 @@ pub enum Restart {
 }
 
 impl Restart {
-    /// Whether a child that exited with `reason` is restarted.
+    /// Whether a child that exited with `reason` is restarted. See the
+    /// example on [`Restart`].
     pub fn restarts_after(self, reason: &ExitReason) -> bool {
         match self {
             Restart::Permanent => true,
@@ -89,6 +103,40 @@ impl Restart {
 }
 
 /// How a child is stopped (`:shutdown`).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::{ChildSpec, ChildType, Shutdown, Strategy, Supervisor, SupervisorSpec};
+///
+/// #[derive(Clone)]
+/// struct Flusher;
+///
+/// #[gen_server]
+/// impl Flusher {
+///     #[terminate]
+///     async fn terminate(&mut self) {
+///         tokio::time::sleep(Duration::from_secs(60)).await; // flushing takes long
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// assert_eq!(ChildSpec::new::<Flusher>(Flusher).shutdown, Shutdown::WORKER); // 5 s
+/// // A supervisor child waits as long as its own children need.
+/// let nested = ChildSpec::new::<Flusher>(Flusher).child_type(ChildType::Supervisor);
+/// assert_eq!(nested.shutdown, Shutdown::Infinity);
+///
+/// let spec = Flusher::child_spec(Flusher).shutdown(Shutdown::Timeout(Duration::from_secs(1)));
+/// let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(spec)).await?;
+/// let started = tokio::time::Instant::now();
+/// sup.stop().await?; // the child is killed after 1 s of its terminate
+/// assert_eq!(started.elapsed(), Duration::from_secs(1));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shutdown {
     /// Killed at once, without `terminate` (`:brutal_kill`).
@@ -102,11 +150,38 @@ pub enum Shutdown {
 }
 
 impl Shutdown {
-    /// The default for a worker: 5 seconds, as in OTP.
+    /// The default for a worker: 5 seconds, as in OTP. See the example on
+    /// [`Shutdown`].
     pub const WORKER: Shutdown = Shutdown::Timeout(Duration::from_secs(5));
 }
 
 /// Whether a child is a worker or a supervisor (`:type`).
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::{ChildType, Strategy, Supervisor, SupervisorSpec};
+///
+/// #[derive(Clone)]
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let inner = SupervisorSpec::new(Strategy::OneForOne).child(Worker::child_spec(Worker));
+/// let outer = SupervisorSpec::new(Strategy::OneForOne)
+///     .child(Supervisor::child_spec(inner).id("inner")) // a supervisor child
+///     .child(Worker::child_spec(Worker).id("worker"));
+/// let sup = Supervisor::start(outer).await?;
+/// let children = sup.which_children().await?;
+/// assert_eq!(children[0].child_type, ChildType::Supervisor);
+/// assert_eq!(children[1].child_type, ChildType::Worker);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ChildType {
     /// A worker (the default).
@@ -119,6 +194,32 @@ pub enum ChildType {
 
 /// Why a supervisor refuses a child spec
 /// ([`StartError::InvalidChild`]).
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::{ChildSpecError, Strategy, Supervisor, SupervisorSpec};
+///
+/// #[derive(Clone)]
+/// struct Job;
+///
+/// #[gen_server]
+/// impl Job {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // Significant, but permanent (the default): it would never end for good.
+/// let spec = SupervisorSpec::new(Strategy::OneForOne).child(Job::child_spec(Job).significant(true));
+/// match Supervisor::start(spec).await {
+///     Err(StartError::InvalidChild { id, error }) => {
+///         assert_eq!(error, ChildSpecError::SignificantPermanent);
+///         assert_eq!(&*id, std::any::type_name::<Job>());
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChildSpecError {
@@ -149,9 +250,13 @@ impl std::error::Error for ChildSpecError {}
 
 /// What starting a child gives: the running child, or nothing if its init
 /// returned [`Init::Ignore`](crate::Init::Ignore) (its spec is kept).
+///
+/// See the example on [`ChildSpec::from_fn`], whose closure returns one.
 pub type Started = Result<Option<Pid>, StartError>;
 
 /// The future a child's start returns.
+///
+/// See the example on [`ChildSpec::new`], whose `start` returns one.
 pub type StartFuture = Pin<Box<dyn Future<Output = Started> + Send>>;
 
 type StartFn = Arc<dyn Fn(&crate::StartOptions) -> StartFuture + Send + Sync>;
@@ -161,6 +266,8 @@ type StartFn = Arc<dyn Fn(&crate::StartOptions) -> StartFuture + Send + Sync>;
 ///
 /// The fields can be read and changed directly, like the keys of Elixir's
 /// child spec map, or set with the builder methods of the same names.
+///
+/// See the examples in the [module docs](crate::child_spec), on [`ChildSpec::new`] and on [`ChildSpec::from_fn`].
 #[derive(Clone)]
 pub struct ChildSpec {
     /// The child's id (`:id`): unique among a supervisor's children.
@@ -190,6 +297,43 @@ impl ChildSpec {
     /// A spec that starts an `S` with `arg` (cloned for each start) and
     /// waits for its init, as `Type::start` does. The id is the server's
     /// type name; the rest are the defaults.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::{ChildSpec, ChildType, Restart};
+    ///
+    /// struct Greeter(String);
+    ///
+    /// #[gen_server]
+    /// impl Greeter {
+    ///     #[init]
+    ///     fn init(name: String) -> Self {
+    ///         Greeter(name)
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn greet(&self) -> String {
+    ///         format!("hello, {}", self.0)
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let spec = ChildSpec::new::<Greeter>("ada".to_string()) // Greeter::child_spec(..) does the same
+    ///     .id("greeter")
+    ///     .restart(Restart::Transient)
+    ///     .child_type(ChildType::Worker);
+    /// assert_eq!(&*spec.id, "greeter");
+    /// assert_eq!(spec.server(), std::any::type_name::<Greeter>());
+    /// // A supervisor starts it so, and again so on each restart.
+    /// let pid = spec.start().await?.expect("not ignored");
+    /// let greeter = pid.downcast::<Greeter>().expect("a Greeter");
+    /// assert_eq!(greeter.greet().await?, "hello, ada");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new<S: GenServer>(arg: S::Arg) -> Self
     where
         S::Arg: Clone + Sync,
@@ -316,6 +460,8 @@ impl ChildSpec {
     }
 
     /// Sets the id.
+    ///
+    /// See the example on [`ChildSpec::new`].
     #[must_use]
     pub fn id(mut self, id: impl Into<Arc<str>>) -> Self {
         self.id = id.into();
@@ -323,6 +469,8 @@ impl ChildSpec {
     }
 
     /// Sets when the child is restarted.
+    ///
+    /// See the example on [`ChildSpec::new`].
     #[must_use]
     pub fn restart(mut self, restart: Restart) -> Self {
         self.restart = restart;
@@ -330,6 +478,8 @@ impl ChildSpec {
     }
 
     /// Sets how the child is stopped.
+    ///
+    /// See the example on [`Shutdown`].
     #[must_use]
     pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
         self.shutdown = shutdown;
@@ -339,6 +489,8 @@ impl ChildSpec {
 
     /// Sets whether the child is a worker or a supervisor; a supervisor's
     /// shutdown defaults to `Infinity` unless it was set.
+    ///
+    /// See the example on [`ChildSpec::new`].
     #[must_use]
     pub fn child_type(mut self, child_type: ChildType) -> Self {
         self.child_type = child_type;
@@ -357,6 +509,8 @@ impl ChildSpec {
     /// temporary child's any exit) can shut the supervisor down. It must be
     /// transient or temporary; a supervisor refuses it otherwise
     /// ([`ChildSpecError`]).
+    ///
+    /// See the example on [`ChildSpecError`].
     #[must_use]
     pub fn significant(mut self, significant: bool) -> Self {
         self.significant = significant;
@@ -398,11 +552,15 @@ impl ChildSpec {
     /// The type name of the server the spec starts (empty for a spec made
     /// with [`from_fn`](ChildSpec::from_fn), unless it was given with
     /// [`server_type`](ChildSpec::server_type)).
+    ///
+    /// See the example on [`server_type`](ChildSpec::server_type).
     pub fn server(&self) -> &'static str {
         self.server
     }
 
     /// Starts the child once, as a supervisor does.
+    ///
+    /// See the example on [`ChildSpec::new`].
     pub fn start(&self) -> StartFuture {
         (self.start)(&self.options)
     }

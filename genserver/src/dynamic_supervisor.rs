@@ -146,6 +146,39 @@ use crate::server::GenServer;
 /// How a [`DynamicSupervisor`] is configured: Elixir's `DynamicSupervisor`
 /// start options (`:max_children`, `:max_restarts`, `:max_seconds`;
 /// `:strategy` is always `:one_for_one`).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::dynamic_supervisor::{Options, StartChildError};
+/// use genserver::{ChildSpec, DynamicSupervisor};
+///
+/// #[derive(Clone)]
+/// struct Conn;
+///
+/// #[gen_server]
+/// impl Conn {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let options = Options::new()
+///     .max_children(2)
+///     .max_restarts(10)
+///     .max_seconds(Duration::from_secs(60));
+/// assert_eq!((options.max_children, options.max_restarts), (Some(2), 10));
+/// let pool = DynamicSupervisor::start(options).await?;
+/// for _ in 0..2 {
+///     pool.start_child_pid(ChildSpec::new::<Conn>(Conn)).await?;
+/// }
+/// match pool.start_child_pid(ChildSpec::new::<Conn>(Conn)).await {
+///     Err(StartChildError::MaxChildren) => {} // {:error, :max_children}
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
     /// At most this many children, running or restarting (`None`:
@@ -172,11 +205,15 @@ impl Default for Options {
 
 impl Options {
     /// The defaults: no limit on children, 3 restarts in 5 s.
+    ///
+    /// See the example on [`Options`].
     pub fn new() -> Self {
         Options::default()
     }
 
     /// Sets `max_children`.
+    ///
+    /// See the example on [`Options`].
     #[must_use]
     pub fn max_children(mut self, max: usize) -> Self {
         self.max_children = Some(max);
@@ -184,6 +221,8 @@ impl Options {
     }
 
     /// Sets `max_restarts`.
+    ///
+    /// See the example on [`Options`].
     #[must_use]
     pub fn max_restarts(mut self, max: u32) -> Self {
         self.max_restarts = max;
@@ -192,6 +231,8 @@ impl Options {
 
     /// Sets `max_seconds`; it must be greater than zero (a zero window
     /// makes the supervisor's start fail with [`StartError::Init`]).
+    ///
+    /// See the example on [`Options`].
     #[must_use]
     pub fn max_seconds(mut self, window: Duration) -> Self {
         self.max_seconds = window;
@@ -200,6 +241,51 @@ impl Options {
 }
 
 /// Why [`start_child`](DynamicSupervisorClient::start_child) gave no child.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::dynamic_supervisor::{Options, StartChildError};
+/// use genserver::{ChildSpec, DynamicSupervisor};
+///
+/// struct Job;
+///
+/// #[gen_server]
+/// impl Job {
+///     #[init]
+///     fn init(size: u32) -> Init<Self> {
+///         match size {
+///             0 => Init::Ignore,
+///             1..=10 => Init::Ok(Job),
+///             _ => Init::Error(ExitReason::error("too big")),
+///         }
+///     }
+/// }
+///
+/// struct Other;
+///
+/// #[gen_server]
+/// impl Other {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let jobs = DynamicSupervisor::start(Options::new()).await?;
+/// let _job: ServerRef<Job> = jobs.start_child(ChildSpec::new::<Job>(1)).await?;
+/// let ignored = jobs.start_child::<Job>(ChildSpec::new::<Job>(0)).await;
+/// assert!(matches!(ignored, Err(StartChildError::Ignored)));
+/// match jobs.start_child::<Job>(ChildSpec::new::<Job>(11)).await {
+///     Err(StartChildError::Start(StartError::Init(reason))) => {
+///         assert_eq!(reason, ExitReason::error("too big"));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// let mismatched = jobs.start_child::<Other>(ChildSpec::new::<Job>(1)).await;
+/// assert!(matches!(mismatched, Err(StartChildError::WrongType { .. })));
+/// assert_eq!(jobs.count_children().await?.active, 1);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum StartChildError {
@@ -260,6 +346,30 @@ impl From<CallError> for StartChildError {
 
 /// Why [`terminate_child`](DynamicSupervisorClient::terminate_child) did
 /// not stop a child.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::dynamic_supervisor::{Options, TerminateChildError};
+/// use genserver::DynamicSupervisor;
+///
+/// struct Stranger;
+///
+/// #[gen_server]
+/// impl Stranger {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let sup = DynamicSupervisor::start(Options::new()).await?;
+/// let stranger = Stranger::start(Stranger).await?; // not started by `sup`
+/// assert_eq!(sup.terminate_child(&stranger).await, Err(TerminateChildError::NotFound));
+/// sup.stop().await?;
+/// let gone = sup.terminate_child(&stranger).await;
+/// assert_eq!(gone, Err(TerminateChildError::Supervisor(CallError::NoProc)));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum TerminateChildError {
@@ -297,6 +407,8 @@ impl From<CallError> for TerminateChildError {
 
 /// One child, as [`which_children`](DynamicSupervisorClient::which_children)
 /// lists it: Elixir's `{:undefined, pid | :restarting, type, modules}`.
+///
+/// See the example on [`DynamicSupervisor`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ChildInfo {
@@ -314,6 +426,8 @@ pub struct ChildInfo {
 
 /// What [`count_children`](DynamicSupervisorClient::count_children) gives:
 /// Elixir's `%{specs:, active:, supervisors:, workers:}`.
+///
+/// See the examples on [`DynamicSupervisor`] and [`StartChildError`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Counts {
@@ -328,6 +442,8 @@ pub struct Counts {
 }
 
 /// A child the supervisor tried to restart and could not, to be tried again.
+///
+/// A dynamic supervisor sends it to itself; see the example on [`DynamicSupervisor`] for the API it serves.
 #[derive(Debug)]
 pub struct RetryRestart(ServerId);
 
@@ -378,7 +494,7 @@ struct Child {
 /// ```
 /// use genserver::prelude::*;
 /// use genserver::dynamic_supervisor::Options;
-/// use genserver::{ChildSpec, DynamicSupervisor};
+/// use genserver::{ChildSpec, DynamicSupervisor, Restart};
 ///
 /// #[derive(Clone)]
 /// struct Session(String);
@@ -399,6 +515,9 @@ struct Child {
 ///     .await?;
 /// assert_eq!(ann.user().await?, "ann");
 /// assert_eq!(sessions.count_children().await?.active, 1);
+/// let children = sessions.which_children().await?;
+/// assert_eq!(children[0].pid, Some(ann.pid()));
+/// assert_eq!(children[0].restart, Restart::Permanent);
 /// sessions.terminate_child(&ann).await?;
 /// assert!(sessions.which_children().await?.is_empty());
 /// # Ok(())
@@ -537,6 +656,8 @@ impl DynamicSupervisor {
     }
 
     /// Lists the children (`which_children/1`), in no particular order.
+    ///
+    /// See the example on [`DynamicSupervisor`].
     #[call]
     pub fn which_children(&self) -> Vec<ChildInfo> {
         let info = |pid: Option<&Pid>, spec: &ChildSpec| ChildInfo {
@@ -553,6 +674,8 @@ impl DynamicSupervisor {
     }
 
     /// Counts the children (`count_children/1`).
+    ///
+    /// See the example on [`DynamicSupervisor`].
     #[call]
     pub fn count_children(&self) -> Counts {
         let mut counts = Counts {
@@ -813,6 +936,8 @@ impl DynamicSupervisorClient {
     /// `S` is usually inferred (`let list: ServerRef<TodoList> = ...`);
     /// otherwise write `start_child::<TodoList>(spec)`. Waits as long as the
     /// child's start takes (OTP's `:infinity`).
+    ///
+    /// See the examples on [`DynamicSupervisor`] and [`StartChildError`].
     pub async fn start_child<S: GenServer>(
         &self,
         spec: ChildSpec,
@@ -829,6 +954,8 @@ impl DynamicSupervisorClient {
     }
 
     /// Starts a child of any type and waits for its init; gives its [`Pid`].
+    ///
+    /// See the example on [`Options`].
     pub async fn start_child_pid(&self, spec: ChildSpec) -> Result<Pid, StartChildError> {
         self.forever().start_child_erased(spec, None).await?
     }
@@ -839,6 +966,8 @@ impl DynamicSupervisorClient {
     /// server that exited: terminating that one removes the child and ends
     /// the retries.
     /// `child` is its [`Pid`] or `&ServerRef`.
+    ///
+    /// See the examples on [`DynamicSupervisor`] and [`TerminateChildError`].
     pub async fn terminate_child(&self, child: impl Into<Pid>) -> Result<(), TerminateChildError> {
         let id = child.into().id();
         self.forever().terminate_child_erased(id).await?

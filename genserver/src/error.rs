@@ -96,13 +96,14 @@ impl ExitReason {
         ExitReason::Error(Arc::from(error.into()))
     }
 
-    /// An [`ExitReason::ShutdownWith`] carrying `detail`.
+    /// An [`ExitReason::ShutdownWith`] carrying `detail`. See the example
+    /// on [`ExitReason`].
     pub fn shutdown_with(detail: impl Into<Arc<str>>) -> Self {
         ExitReason::ShutdownWith(detail.into())
     }
 
     /// Whether this is an expected exit (`Normal`, `Shutdown` or `ShutdownWith`),
-    /// one that is not logged as a crash.
+    /// one that is not logged as a crash. See the example on [`ExitReason`].
     pub fn is_normal(&self) -> bool {
         matches!(
             self,
@@ -111,6 +112,24 @@ impl ExitReason {
     }
 
     /// The error carried by [`ExitReason::Error`], if it is an `E`.
+    ///
+    /// ```
+    /// use std::fmt;
+    /// use genserver::ExitReason;
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// struct DiskFull;
+    /// impl fmt::Display for DiskFull {
+    ///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    ///         f.write_str("disk full")
+    ///     }
+    /// }
+    /// impl std::error::Error for DiskFull {}
+    ///
+    /// let reason = ExitReason::error(DiskFull);
+    /// assert_eq!(reason.downcast_ref::<DiskFull>(), Some(&DiskFull));
+    /// assert_eq!(ExitReason::Normal.downcast_ref::<DiskFull>(), None);
+    /// ```
     pub fn downcast_ref<E: StdError + 'static>(&self) -> Option<&E> {
         match self {
             ExitReason::Error(error) => error.downcast_ref(),
@@ -120,6 +139,15 @@ impl ExitReason {
 
     /// Whether `self` and `other` are the same reason. Errors compare by
     /// identity (the same `Arc`) or, failing that, by their `Display` text.
+    /// `==` on `ExitReason` means the same.
+    ///
+    /// ```
+    /// use genserver::ExitReason;
+    ///
+    /// assert!(ExitReason::error("disk full").same_as(&ExitReason::error("disk full")));
+    /// assert!(!ExitReason::Shutdown.same_as(&ExitReason::shutdown_with("upgrade")));
+    /// assert_eq!(ExitReason::shutdown_with("upgrade"), ExitReason::shutdown_with("upgrade"));
+    /// ```
     pub fn same_as(&self, other: &ExitReason) -> bool {
         match (self, other) {
             (ExitReason::Normal, ExitReason::Normal)
@@ -306,6 +334,37 @@ impl StdError for CallError {
 ///
 /// A plain cast ([`Handle::cast`](crate::Handle::cast)) never fails, as
 /// `GenServer.cast` never does.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Sink(Vec<u32>);
+///
+/// #[gen_server(mailbox = 1)]
+/// impl Sink {
+///     #[cast]
+///     fn push(&mut self, n: u32) {
+///         self.0.push(n);
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let sink = Sink::start(Sink(Vec::new())).await?;
+/// let handle = sink.handle();
+/// // The server has not run yet: the first cast fills its one slot.
+/// assert_eq!(handle.try_cast(SinkCast::Push { n: 1 }), Ok(()));
+/// match handle.try_cast(SinkCast::Push { n: 2 }) {
+///     Err(CastError::Full) => {} // dropped: shed the load, or retry later
+///     other => panic!("{other:?}"),
+/// }
+/// sink.stop().await?;
+/// assert_eq!(handle.try_cast(SinkCast::Push { n: 3 }), Err(CastError::NoProc));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CastError {
@@ -347,6 +406,46 @@ impl StdError for CastError {
 }
 
 /// Why a server did not start.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Port(u16);
+///
+/// #[gen_server]
+/// impl Port {
+///     #[init]
+///     fn init(port: u16) -> Result<Self, String> {
+///         if port == 0 {
+///             return Err("port 0 is not allowed".into()); // {:stop, reason}
+///         }
+///         Ok(Port(port))
+///     }
+///
+///     #[call]
+///     fn port(&self) -> u16 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// match Port::start(0).await {
+///     Err(StartError::Init(reason)) => assert_eq!(reason.to_string(), "error: port 0 is not allowed"),
+///     other => panic!("{other:?}"),
+/// }
+/// // A second server under a name already held.
+/// let first = Port::start_with(80, StartOptions::new().name("http")).await?;
+/// match Port::start_with(8080, StartOptions::new().name("http")).await {
+///     Err(StartError::AlreadyStarted(pid)) => assert_eq!(pid.id(), first.id()),
+///     other => panic!("{other:?}"),
+/// }
+/// assert_eq!(first.port().await?, 80);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum StartError {
@@ -436,6 +535,34 @@ impl StdError for StartError {
 }
 
 /// Why [`ServerRef::stop`](crate::ServerRef::stop) could not confirm the stop.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {
+///     #[terminate]
+///     fn terminate(&mut self) {
+///         panic!("cleanup failed");
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let worker = Worker::start(Worker).await?;
+/// match worker.stop().await {
+///     // It stopped, but not as asked: terminate panicked.
+///     Err(StopError::Exit(ExitReason::Panic(message))) => assert_eq!(&*message, "cleanup failed"),
+///     other => panic!("{other:?}"),
+/// }
+/// assert_eq!(worker.stop().await, Err(StopError::NoProc)); // already gone
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum StopError {
@@ -496,6 +623,30 @@ impl From<LookupError> for StopError {
 impl StdError for StopError {}
 
 /// Why [`ServerRef::exited`](crate::ServerRef::exited) cannot wait.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// struct Loop;
+///
+/// #[gen_server]
+/// impl Loop {
+///     /// Waits for its own exit: refused at once instead of hanging.
+///     #[call]
+///     async fn wait_for_myself(&self, ctx: &mut Context<Self>) -> Result<ExitReason, WaitError> {
+///         ctx.server_ref().exited().await
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let server = Loop::start(Loop).await?;
+/// assert_eq!(server.wait_for_myself().await?, Err(WaitError::CallingSelf));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WaitError {
@@ -519,6 +670,21 @@ impl fmt::Display for WaitError {
 impl StdError for WaitError {}
 
 /// Why a blocking twin ([`block_on`](crate::block_on)) refused to block.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::BlockingError;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // On a runtime thread: await instead.
+/// assert_eq!(genserver::block_on(async { 1 }), Err(BlockingError::InRuntime));
+/// // Off it, blocking is fine.
+/// let answer = std::thread::spawn(|| genserver::block_on(async { 1 })).join().unwrap();
+/// assert_eq!(answer, Ok(1));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BlockingError {
@@ -715,6 +881,8 @@ impl StdError for Error {
 /// ```
 pub trait FlattenErr<T, E> {
     /// The inner result, with the outer error converted into `E`.
+    ///
+    /// See the example on [`FlattenErr`].
     ///
     /// # Errors
     ///

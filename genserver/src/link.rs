@@ -156,6 +156,26 @@ pub struct Exit {
 }
 
 /// Why a link could not be made.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::LinkError;
+///
+/// struct Server;
+///
+/// #[gen_server]
+/// impl Server {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let server = Server::start(Server).await?;
+/// server.stop().await?;
+/// assert!(matches!(server.link(), Err(LinkError::NoProc)));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LinkError {
@@ -180,6 +200,8 @@ impl<S: GenServer> Context<S> {
     /// linked processes and from [`ServerRef::exit`] arrive as [`Exit`]
     /// info messages instead of ending the server. Only a kill
     /// ([`ServerRef::kill`]) still ends it. `false` turns it off again.
+    ///
+    /// See the examples on [`Exit`] and [`spawn_link`](Context::spawn_link).
     pub fn trap_exits(&mut self, on: bool)
     where
         S: HandleInfo<Exit>,
@@ -189,6 +211,8 @@ impl<S: GenServer> Context<S> {
     }
 
     /// Whether this server traps exits.
+    ///
+    /// See the example on [`spawn_link`](Context::spawn_link).
     pub fn traps_exits(&self) -> bool {
         self.shared.traps_exits()
     }
@@ -197,6 +221,8 @@ impl<S: GenServer> Context<S> {
     /// either exits, the other gets an exit signal (see the [module
     /// docs](crate::link)). Linking twice is linking once; linking to
     /// yourself does nothing.
+    ///
+    /// See the example in the [module docs](crate::link).
     pub fn link<T: GenServer>(&mut self, other: &ServerRef<T>) -> Result<(), LinkError> {
         let me: Arc<dyn Process> = Arc::clone(&self.shared) as Arc<dyn Process>;
         let other: Arc<dyn Process> = Arc::clone(other.handle().shared_arc()) as Arc<dyn Process>;
@@ -214,6 +240,8 @@ impl<S: GenServer> Context<S> {
     /// value instead, which is why it gets no signal.)
     ///
     /// [`StartError`]: crate::StartError
+    ///
+    /// See the example on [`Exit`].
     pub async fn start_link<T: GenServer>(
         &mut self,
         arg: T::Arg,
@@ -227,6 +255,78 @@ impl<S: GenServer> Context<S> {
     /// (`spawn_link`): unlike [`start_link`](Context::start_link), a failing
     /// `init` reaches this server as an exit signal, since nobody waits for
     /// it. Usable in a plain `fn` callback, `init` included.
+    ///
+    /// # Examples
+    ///
+    /// A pool that starts its workers linked, traps their exits, lets one
+    /// go ([`unlink`](Context::unlink)) and ends another
+    /// ([`exit`](Context::exit)):
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::Exit;
+    ///
+    /// struct Worker;
+    ///
+    /// #[gen_server]
+    /// impl Worker {}
+    ///
+    /// struct Pool {
+    ///     workers: Vec<ServerRef<Worker>>,
+    ///     exits: Vec<ExitReason>,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Pool {
+    ///     #[init]
+    ///     fn init(size: usize, ctx: &mut Context<Self>) -> Result<Self, StartError> {
+    ///         ctx.trap_exits(true);
+    ///         assert!(ctx.traps_exits());
+    ///         let workers = (0..size)
+    ///             .map(|_| ctx.spawn_link::<Worker>(Worker))
+    ///             .collect::<Result<_, _>>()?;
+    ///         Ok(Pool { workers, exits: Vec::new() })
+    ///     }
+    ///
+    ///     /// Lets the last worker go: its exit no longer reaches the pool.
+    ///     #[call]
+    ///     fn release(&mut self, ctx: &mut Context<Self>) -> Option<ServerRef<Worker>> {
+    ///         let worker = self.workers.pop()?;
+    ///         ctx.unlink(&worker);
+    ///         Some(worker)
+    ///     }
+    ///
+    ///     /// Ends the first worker with an exit signal (`Process.exit(pid, reason)`).
+    ///     #[call]
+    ///     fn retire(&mut self, ctx: &mut Context<Self>) -> ServerRef<Worker> {
+    ///         let worker = self.workers.remove(0);
+    ///         ctx.exit(&worker, ExitReason::shutdown_with("retired"));
+    ///         worker
+    ///     }
+    ///
+    ///     #[info]
+    ///     fn exit(&mut self, exit: Exit) {
+    ///         self.exits.push(exit.reason);
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn exits(&self) -> Vec<ExitReason> {
+    ///         self.exits.clone()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let pool = Pool::start(3).await?;
+    /// let released = pool.release().await?.expect("a worker");
+    /// released.kill(); // unlinked: the pool is not told
+    /// released.exited().await?;
+    /// let retired = pool.retire().await?;
+    /// assert_eq!(retired.exited().await?, ExitReason::shutdown_with("retired"));
+    /// assert_eq!(pool.exits().await?, [ExitReason::shutdown_with("retired")]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn spawn_link<T: GenServer>(
         &mut self,
         arg: T::Arg,
@@ -252,6 +352,8 @@ impl<S: GenServer> Context<S> {
     }
 
     /// Removes the link to `other` (`Process.unlink/1`), if there is one.
+    ///
+    /// See the example on [`spawn_link`](Context::spawn_link).
     pub fn unlink<T: GenServer>(&mut self, other: &ServerRef<T>) {
         let other: Arc<dyn Process> = Arc::clone(other.handle().shared_arc()) as Arc<dyn Process>;
         unlink(&*self.shared, &*other);
@@ -264,6 +366,8 @@ impl<S: GenServer> Context<S> {
     /// callback returns: a server that does not trap exits then ends
     /// without `terminate` (`Process.exit(self(), reason)`; even a normal
     /// reason ends it), one that traps gets the [`Exit`] message.
+    ///
+    /// See the example on [`spawn_link`](Context::spawn_link).
     pub fn exit<T: GenServer>(&mut self, other: &ServerRef<T>, reason: ExitReason) {
         if other.id() == self.id() {
             let me = Some(self.id());
@@ -317,6 +421,8 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// The [`Exit`] a trapping server gets has `from: None`; a server that
     /// sends the signal uses [`Context::exit`], which says who sent it.
+    ///
+    /// See the example on [`Exit`].
     pub fn exit(&self, reason: ExitReason) {
         signal(&**self.handle().shared_arc(), None, reason);
     }
@@ -326,12 +432,16 @@ impl<S: GenServer> ServerRef<S> {
     /// traps exits or not. What it was awaiting is dropped; a synchronous
     /// handler that is running finishes first. Nothing happens if it is not
     /// running.
+    ///
+    /// See the examples on [`TaskLink`] and [`CallError`](crate::CallError).
     pub fn kill(&self) {
         Process::kill(&**self.handle().shared_arc(), ExitReason::Killed);
     }
 
     /// Links the calling task to the server (`Process.link/1` from a plain
     /// process). See [`TaskLink`].
+    ///
+    /// See the example on [`TaskLink`].
     pub fn link(&self) -> Result<TaskLink, LinkError> {
         TaskLink::new(Arc::clone(self.handle().shared_arc()) as Arc<dyn Process>)
     }
@@ -482,11 +592,15 @@ impl TaskLink {
     }
 
     /// The id the server sees this task by, in [`Exit::from`].
+    ///
+    /// See the example on [`TaskLink::exit`].
     pub fn id(&self) -> ServerId {
         self.id
     }
 
     /// Waits until the server exits and returns why (at once if it has).
+    ///
+    /// See the example on [`TaskLink`].
     pub async fn exited(&self) -> ExitReason {
         loop {
             let notified = self.state.exited.notified();
@@ -502,6 +616,8 @@ impl TaskLink {
     /// Aborts `task` when the server exits with any reason but `Normal`,
     /// as a linked process would die with it. Aborts it at once if the
     /// server already has.
+    ///
+    /// See the example on [`TaskLink`].
     pub fn abort_on_exit(&self, task: tokio::task::AbortHandle) {
         if let Some(reason) = self.reason() {
             if reason != ExitReason::Normal {
@@ -530,11 +646,55 @@ impl TaskLink {
 
     /// The task exits with `reason`: the server gets the exit signal, and
     /// the link is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::{Exit, ServerId};
+    ///
+    /// #[derive(Default)]
+    /// struct Watcher {
+    ///     exits: Vec<(Option<ServerId>, ExitReason)>,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Watcher {
+    ///     #[init]
+    ///     fn init(state: Watcher, ctx: &mut Context<Self>) -> Self {
+    ///         ctx.trap_exits(true);
+    ///         state
+    ///     }
+    ///
+    ///     #[info]
+    ///     fn exit(&mut self, exit: Exit) {
+    ///         self.exits.push((exit.from, exit.reason));
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn exits(&self) -> Vec<(Option<ServerId>, ExitReason)> {
+    ///         self.exits.clone()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let watcher = Watcher::start(Watcher::default()).await?;
+    /// watcher.link()?.unlink(); // gone without a signal
+    /// let link = watcher.link()?;
+    /// let task = link.id();
+    /// link.exit(ExitReason::error("task failed"));
+    /// assert_eq!(watcher.exits().await?, [(Some(task), ExitReason::error("task failed"))]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn exit(mut self, reason: ExitReason) {
         self.close(Some(reason));
     }
 
     /// Removes the link without a signal (`Process.unlink/1`).
+    ///
+    /// See the example on [`TaskLink::exit`].
     pub fn unlink(mut self) {
         self.close(None);
     }

@@ -43,6 +43,8 @@ use crate::server::{GenServer, HandleInfo};
 
 /// A monitor's identity: what [`Context::monitor`] returns and [`Down`]
 /// carries, to tell monitors apart.
+///
+/// See the example on [`Context::demonitor`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MonitorRef(pub(crate) u64);
 
@@ -115,6 +117,8 @@ impl<S: GenServer> Context<S> {
     /// Monitors `server` (`Process.monitor/1`): when it exits, this server
     /// gets one [`Down`] info message. If it is not running, the `Down`
     /// (with [`ExitReason::NoProc`]) is on its way at once.
+    ///
+    /// See the examples on [`Down`] and [`demonitor`](Context::demonitor).
     pub fn monitor<T: GenServer>(&mut self, server: &ServerRef<T>) -> MonitorRef
     where
         S: HandleInfo<Down>,
@@ -150,6 +154,63 @@ impl<S: GenServer> Context<S> {
     /// Removes a monitor (`Process.demonitor(ref, [:flush])`): no `Down`
     /// of it will be handled, even one already in the mailbox. `false` if
     /// it had fired already or was not this server's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::{Down, MonitorRef};
+    ///
+    /// #[derive(Default)]
+    /// struct Watcher {
+    ///     last: Option<MonitorRef>,
+    ///     down: Vec<MonitorRef>,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Watcher {
+    ///     #[call]
+    ///     fn watch(&mut self, other: ServerRef<Worker>, ctx: &mut Context<Self>) -> MonitorRef {
+    ///         let monitor = ctx.monitor(&other);
+    ///         self.last = Some(monitor);
+    ///         monitor
+    ///     }
+    ///
+    ///     /// Drops the last monitor set up (`Process.demonitor(ref, [:flush])`).
+    ///     #[call]
+    ///     fn forget_last(&mut self, ctx: &mut Context<Self>) -> bool {
+    ///         self.last.take().is_some_and(|monitor| ctx.demonitor(monitor))
+    ///     }
+    ///
+    ///     #[info]
+    ///     fn down(&mut self, down: Down) {
+    ///         self.down.push(down.monitor);
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn down_seen(&self) -> Vec<MonitorRef> {
+    ///         self.down.clone()
+    ///     }
+    /// }
+    ///
+    /// struct Worker;
+    ///
+    /// #[gen_server]
+    /// impl Worker {}
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let watcher = Watcher::start(Watcher::default()).await?;
+    /// let worker = Worker::start(Worker).await?;
+    /// let first = watcher.watch(worker.clone()).await?;
+    /// let second = watcher.watch(worker.clone()).await?; // two monitors, two `Down`s
+    /// assert_ne!(first, second);
+    /// assert!(watcher.forget_last().await?); // the second one
+    /// worker.stop().await?;
+    /// assert_eq!(watcher.down_seen().await?, [first]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
         let Some(extra) = self.extra.as_deref_mut() else {
             return false;
@@ -183,6 +244,8 @@ impl<S: GenServer> ServerRef<S> {
     /// demonitors. Unlike [`exited`](ServerRef::exited) it can be made
     /// anywhere, inside the server's own task too, and it does not keep the
     /// server alive.
+    ///
+    /// See the example on [`Monitor`].
     pub fn monitor(&self) -> Monitor {
         Monitor::new(Arc::clone(self.handle().shared_arc()) as Arc<dyn Process>)
     }
@@ -205,8 +268,10 @@ impl<S: GenServer> ServerRef<S> {
 /// # async fn main() -> Result<(), genserver::Error> {
 /// let worker = Worker::start(Worker).await?;
 /// let monitor = worker.monitor(); // Process.monitor(pid)
+/// let reference = monitor.monitor_ref();
 /// worker.kill();
 /// let down = monitor.await; // the {:DOWN, ref, :process, pid, reason} message
+/// assert_eq!(down.monitor, reference);
 /// assert_eq!(down.reason, ExitReason::Killed);
 /// assert_eq!(down.id, worker.id());
 /// # Ok(())
@@ -251,6 +316,8 @@ impl Monitor {
     }
 
     /// This monitor's reference, as its [`Down`] carries it.
+    ///
+    /// See the example on [`Monitor`].
     pub fn monitor_ref(&self) -> MonitorRef {
         self.reference
     }

@@ -190,6 +190,8 @@ impl Pid {
     /// time is left running ([`StopError::Timeout`]).
     ///
     /// [`StopError::Timeout`]: crate::StopError::Timeout
+    ///
+    /// See the example on [`Pid`].
     pub async fn stop_with(
         &self,
         reason: ExitReason,
@@ -210,36 +212,50 @@ impl Pid {
 
     /// Sends the server an exit signal (`Process.exit(pid, reason)`); see
     /// [`ServerRef::exit`].
+    ///
+    /// See the example on [`on_exit`](Pid::on_exit).
     pub fn exit(&self, reason: ExitReason) {
         crate::link::signal(&**self.process(), None, reason);
     }
 
     /// Kills the server (`Process.exit(pid, :kill)`); see [`ServerRef::kill`].
+    ///
+    /// See the example on [`on_exit`](Pid::on_exit).
     pub fn kill(&self) {
         self.process().kill(ExitReason::Killed);
     }
 
     /// Waits until the server has exited, and returns why.
+    ///
+    /// See the example on [`Pid`].
     pub async fn exited(&self) -> ExitReason {
         self.process().exited().await
     }
 
     /// The server's id.
+    ///
+    /// See the example on [`Pid`].
     pub fn id(&self) -> ServerId {
         self.process().id()
     }
 
     /// The server's type, as `std::any::type_name` spells it.
+    ///
+    /// See the example on [`Pid`].
     pub fn type_name(&self) -> &'static str {
         self.process().type_name()
     }
 
     /// Whether the server is still running (`Process.alive?`).
+    ///
+    /// See the example on [`on_exit`](Pid::on_exit).
     pub fn is_alive(&self) -> bool {
         self.process().exit_reason().is_none()
     }
 
     /// The typed reference, if the server is an `S`.
+    ///
+    /// See the example on [`Pid`].
     pub fn downcast<S: GenServer>(&self) -> Option<ServerRef<S>> {
         self.typed().ok()
     }
@@ -256,6 +272,40 @@ impl Pid {
     /// anyone waiting for the exit is woken, on the task that ends the
     /// server: keep it short and never block in it. Fails with the reason if
     /// the server has already exited.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use genserver::prelude::*;
+    ///
+    /// struct Worker;
+    ///
+    /// #[gen_server]
+    /// impl Worker {}
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let pid = Worker::start(Worker).await?.pid();
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&seen);
+    /// let hook = pid.on_exit(move |id, reason| log.lock().unwrap().push((id, reason.clone())))?;
+    /// let dropped = pid.on_exit(|_, _| panic!("cancelled"))?;
+    /// assert!(pid.cancel_on_exit(dropped));
+    ///
+    /// pid.kill(); // Process.exit(pid, :kill)
+    /// assert_eq!(pid.exited().await, ExitReason::Killed);
+    /// assert!(!pid.is_alive());
+    /// assert_eq!(*seen.lock().unwrap(), [(pid.id(), ExitReason::Killed)]);
+    /// assert!(!pid.cancel_on_exit(hook)); // it ran already
+    /// assert_eq!(pid.on_exit(|_, _| {}).err(), Some(ExitReason::Killed));
+    ///
+    /// let other = Worker::start(Worker).await?.pid();
+    /// other.exit(ExitReason::error("bad input")); // Process.exit(pid, reason)
+    /// assert_eq!(other.exited().await, ExitReason::error("bad input"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn on_exit(
         &self,
         hook: impl FnOnce(ServerId, &ExitReason) + Send + 'static,
@@ -269,6 +319,8 @@ impl Pid {
 
     /// Removes a hook set with [`on_exit`](Pid::on_exit); whether it was
     /// still set.
+    ///
+    /// See the example on [`on_exit`](Pid::on_exit).
     pub fn cancel_on_exit(&self, hook: OnExit) -> bool {
         self.process().remove_hook(HookKey::Name(hook.0))
     }
@@ -288,6 +340,8 @@ impl<S: GenServer> From<ServerRef<S>> for Pid {
 
 impl<S: GenServer> ServerRef<S> {
     /// This server as a [`Pid`], of no particular type.
+    ///
+    /// See the example on [`Pid`].
     pub fn pid(&self) -> Pid {
         Pid::from(self)
     }
@@ -324,12 +378,40 @@ impl fmt::Display for Pid {
 
 /// A hook set with [`Pid::on_exit`], to remove it with
 /// [`Pid::cancel_on_exit`].
+///
+/// See the example on [`on_exit`](Pid::on_exit).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct OnExit(u64);
 
 // --------------------------------------------------------------- errors
 
 /// Why a name or key could not be registered.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::registry::{self, RegisterError};
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let first = Worker::start(Worker).await?;
+/// let second = Worker::start(Worker).await?;
+/// registry::register("scheduler", &first)?;
+/// match registry::register("scheduler", &second) {
+///     Err(RegisterError::Taken(holder)) => assert_eq!(holder.id(), first.id()),
+///     other => panic!("{other:?}"),
+/// }
+/// second.stop().await?;
+/// assert_eq!(registry::register("spare", &second), Err(RegisterError::NoProc));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RegisterError {
@@ -367,6 +449,43 @@ impl fmt::Display for RegisterError {
 impl std::error::Error for RegisterError {}
 
 /// Why a name did not give a server.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::registry;
+///
+/// struct Cache;
+///
+/// #[gen_server]
+/// impl Cache {}
+///
+/// struct Db;
+///
+/// #[gen_server]
+/// impl Db {
+///     #[call]
+///     fn ping(&self) {}
+/// }
+///
+/// /// Pings the database by name: `?` makes a missing name `NoProc`.
+/// async fn ping() -> Result<(), CallError> {
+///     registry::whereis::<Db>("users_db")?.ping().await
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// assert_eq!(registry::whereis::<Db>("users_db").err(), Some(LookupError::NotFound));
+/// assert_eq!(ping().await, Err(CallError::NoProc));
+/// let _cache = Cache::start_with(Cache, StartOptions::new().name("users_db")).await?;
+/// match registry::whereis::<Db>("users_db") {
+///     Err(LookupError::WrongType { found, .. }) => assert_eq!(found, std::any::type_name::<Cache>()),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LookupError {
@@ -489,9 +608,13 @@ impl std::error::Error for LookupError {}
 /// ```
 pub trait Via: Send + Sync + 'static {
     /// What names a server in this registry.
+    ///
+    /// See the example on [`Via`].
     type Key: Send + Sync + 'static;
 
     /// Registers `server` under `key` (`register_name/2`).
+    ///
+    /// See the example on [`Via`].
     fn register_name(
         &self,
         key: Self::Key,
@@ -500,14 +623,48 @@ pub trait Via: Send + Sync + 'static {
 
     /// Forgets `key`, whoever holds it (`unregister_name/1`); whether it was
     /// held.
+    ///
+    /// See the example on [`Via`].
     fn unregister_name(&self, key: &Self::Key) -> impl Future<Output = bool> + Send;
 
     /// The server registered under `key`, if any (`whereis_name/1`).
+    ///
+    /// See the example on [`Via`].
     fn whereis_name(&self, key: &Self::Key) -> impl Future<Output = Option<Pid>> + Send;
 }
 
 /// The server of type `S` registered under `key` in `registry`, whatever
 /// the registry (`GenServer.whereis({:via, module, key})`).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use genserver::prelude::*;
+/// use genserver::registry::{self, LocalNames, Registry};
+/// use genserver::ServerId;
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// /// Code that takes any registry.
+/// async fn find<R: registry::Via>(registry: &R, key: &R::Key) -> Option<ServerId> {
+///     registry::whereis_via::<Worker, R>(registry, key).await.ok().map(|worker| worker.id())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let named = Worker::start_with(Worker, StartOptions::new().name("local")).await?;
+/// assert_eq!(find(&LocalNames, &Arc::from("local")).await, Some(named.id()));
+/// let workers: Registry<u32, Worker> = Registry::new();
+/// let keyed = Worker::start_with(Worker, StartOptions::new().via(&workers, 1)).await?;
+/// assert_eq!(find(&workers, &1).await, Some(keyed.id()));
+/// assert_eq!(find(&workers, &2).await, None);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn whereis_via<S: GenServer, R: Via>(
     registry: &R,
     key: &R::Key,
@@ -808,6 +965,8 @@ static LOCAL: LazyLock<Arc<Unique<Arc<str>, Pid>>> = LazyLock::new(|| {
 
 /// The process-wide table of local names, as a [`Via`] registry: what
 /// [`register`], [`whereis`] and `StartOptions::new().name(..)` use.
+///
+/// See the example on [`whereis_via`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LocalNames;
 
@@ -836,6 +995,8 @@ impl Via for LocalNames {
 /// The name is released when the server exits, and the server lives on
 /// while it is registered. Fails with [`RegisterError::Taken`] if another
 /// server holds the name, [`RegisterError::NoProc`] if `server` has exited.
+///
+/// See the examples on [`whereis`] and [`RegisterError`].
 pub fn register<S: GenServer>(
     name: impl Into<Arc<str>>,
     server: &ServerRef<S>,
@@ -846,6 +1007,8 @@ pub fn register<S: GenServer>(
 
 /// Removes the local `name`, whoever holds it (`unregister/1`); whether
 /// anyone did. The server keeps running.
+///
+/// See the example on [`whereis`].
 pub fn unregister(name: &str) -> bool {
     LOCAL.unregister(name)
 }
@@ -993,6 +1156,7 @@ fn resolve(name: &str) -> Option<Arc<dyn Process>> {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut db = Name::<Db>::new("doc_name_db");
+/// assert_eq!(db.name(), "doc_name_db");
 /// assert_eq!(db.get().err(), Some(LookupError::NotFound));
 /// Db::start_with(Db(7), StartOptions::new().name("doc_name_db")).await?;
 /// for _ in 0..3 {
@@ -1011,6 +1175,8 @@ pub struct Name<S: GenServer> {
 
 impl<S: GenServer> Name<S> {
     /// A handle on the local `name`; nothing is looked up yet.
+    ///
+    /// See the example on [`Name`].
     pub fn new(name: impl Into<Arc<str>>) -> Self {
         Name {
             text: name.into(),
@@ -1020,11 +1186,15 @@ impl<S: GenServer> Name<S> {
     }
 
     /// The name.
+    ///
+    /// See the example on [`Name`].
     pub fn name(&self) -> &str {
         &self.text
     }
 
     /// The server that holds the name now, as [`whereis`] answers.
+    ///
+    /// See the example on [`Name`].
     pub fn get(&mut self) -> Result<&ServerRef<S>, LookupError> {
         let generation = LOCAL.generation();
         if self.cached.is_none() || self.generation != generation {
@@ -1058,11 +1228,36 @@ impl<S: GenServer> fmt::Debug for Name<S> {
 }
 
 /// The server registered under the local `name`, of whatever type.
+///
+/// See the example on [`registered`].
 pub fn whereis_pid(name: &str) -> Option<Pid> {
     LOCAL.lookup(name)
 }
 
 /// Every local name in use (`Process.registered/0`).
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::registry;
+///
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let worker = Worker::start_with(Worker, StartOptions::new().name("mailer")).await?;
+/// assert!(registry::registered().iter().any(|name| &**name == "mailer"));
+/// let pid = registry::whereis_pid("mailer").expect("registered"); // of any type
+/// assert_eq!(pid.id(), worker.id());
+/// worker.stop().await?;
+/// assert!(registry::whereis_pid("mailer").is_none()); // released as it exited
+/// # Ok(())
+/// # }
+/// ```
 pub fn registered() -> Vec<Arc<str>> {
     LOCAL.keys()
 }
@@ -1119,6 +1314,8 @@ where
     S: GenServer,
 {
     /// An empty registry (`Registry.start_link(keys: :unique)`).
+    ///
+    /// See the example on [`Registry`].
     pub fn new() -> Self {
         Registry {
             table: Arc::new(Unique::new()),
@@ -1128,12 +1325,46 @@ where
     /// Registers `server` under `key` (`Registry.register/3`). Fails with
     /// [`RegisterError::Taken`] if another server holds the key,
     /// [`RegisterError::NoProc`] if `server` has exited.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::registry::{RegisterError, Registry};
+    ///
+    /// struct Room;
+    ///
+    /// #[gen_server]
+    /// impl Room {}
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let rooms: Registry<&'static str, Room> = Registry::new();
+    /// let lobby = Room::start(Room).await?;
+    /// rooms.register("lobby", &lobby)?;
+    /// rooms.register("hall", &lobby)?; // a server may hold several keys
+    /// let other = Room::start(Room).await?;
+    /// assert!(matches!(rooms.register("lobby", &other), Err(RegisterError::Taken(_))));
+    ///
+    /// let mut keys = rooms.keys(&lobby);
+    /// keys.sort();
+    /// assert_eq!(keys, ["hall", "lobby"]);
+    /// assert_eq!(rooms.count(), 2);
+    /// assert!(rooms.unregister("hall"));
+    /// assert_eq!(rooms.all_keys(), ["lobby"]);
+    /// lobby.stop().await?;
+    /// assert_eq!(rooms.count(), 0); // entries go with their server
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn register(&self, key: K, server: &ServerRef<S>) -> Result<(), RegisterError> {
         self.table.register(key, server.clone(), &Pid::from(server))
     }
 
     /// Removes `key`, whoever holds it (`Registry.unregister/2`); whether
     /// anyone did. The server keeps running.
+    ///
+    /// See the example on [`register`](Registry::register).
     pub fn unregister<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -1144,6 +1375,8 @@ where
 
     /// The server registered under `key` (`Registry.lookup/2`). A
     /// `Registry<String, _>` is looked up with a `&str`.
+    ///
+    /// See the example on [`Registry`].
     pub fn lookup<Q>(&self, key: &Q) -> Option<ServerRef<S>>
     where
         K: Borrow<Q>,
@@ -1153,16 +1386,22 @@ where
     }
 
     /// The keys `server` is registered under (`Registry.keys/2`).
+    ///
+    /// See the example on [`register`](Registry::register).
     pub fn keys(&self, server: &ServerRef<S>) -> Vec<K> {
         self.table.keys_of(server.id())
     }
 
     /// Every key in use.
+    ///
+    /// See the example on [`register`](Registry::register).
     pub fn all_keys(&self) -> Vec<K> {
         self.table.keys()
     }
 
     /// How many keys are registered (`Registry.count/1`).
+    ///
+    /// See the example on [`register`](Registry::register).
     pub fn count(&self) -> usize {
         self.table.count()
     }
@@ -1170,6 +1409,8 @@ where
     /// `key` in this registry as a destination, Elixir's
     /// `{:via, Registry, {registry, key}}`: a timer sent to it finds the
     /// server under `key` when it fires (see [`ViaKey`]).
+    ///
+    /// See the example on [`ViaKey`].
     pub fn via(&self, key: K) -> ViaKey<K, S> {
         ViaKey {
             registry: self.clone(),
@@ -1268,12 +1509,18 @@ impl<K, S: GenServer> fmt::Debug for Registry<K, S> {
 /// let b = Subscriber::start(Subscriber(Vec::new())).await?;
 /// topics.register("news", &a)?;
 /// topics.register("news", &b)?;
-/// topics.dispatch("news", |subscribers| {
+/// topics.register("sports", &b)?;
+/// assert_eq!((topics.count(), topics.count_key("news")), (3, 2));
+/// assert_eq!(topics.lookup("news").len(), 2);
+/// let sent = topics.dispatch("news", |subscribers| {
 ///     for subscriber in subscribers {
 ///         subscriber.publish("hello".into());
 ///     }
 /// });
+/// assert_eq!(sent, 2);
 /// assert_eq!(b.seen().await?, ["hello"]);
+/// assert_eq!(topics.unregister("sports", &b), 1);
+/// assert_eq!(topics.keys(&b), ["news"]);
 /// # Ok(())
 /// # }
 /// ```
@@ -1312,6 +1559,8 @@ where
     S: GenServer,
 {
     /// An empty registry (`Registry.start_link(keys: :duplicate)`).
+    ///
+    /// See the example on [`DuplicateRegistry`].
     pub fn new() -> Self {
         DuplicateRegistry {
             table: Arc::new(Duplicate {
@@ -1323,6 +1572,8 @@ where
     /// Adds `server` under `key` (`Registry.register/3`); a server may be
     /// registered under a key more than once. Fails only with
     /// [`RegisterError::NoProc`], if `server` has exited.
+    ///
+    /// See the example on [`DuplicateRegistry`].
     pub fn register(&self, key: K, server: &ServerRef<S>) -> Result<(), RegisterError> {
         let hook = unique();
         let table = Arc::downgrade(&self.table);
@@ -1350,6 +1601,8 @@ where
 
     /// Removes every entry of `server` under `key` (`Registry.unregister/2`);
     /// how many there were.
+    ///
+    /// See the example on [`DuplicateRegistry`].
     pub fn unregister<Q>(&self, key: &Q, server: &ServerRef<S>) -> usize
     where
         K: Borrow<Q>,
@@ -1380,6 +1633,8 @@ where
 
     /// Every server registered under `key`, oldest first but for removals
     /// (`Registry.lookup/2`).
+    ///
+    /// See the example on [`DuplicateRegistry`].
     pub fn lookup<Q>(&self, key: &Q) -> Vec<ServerRef<S>>
     where
         K: Borrow<Q>,
@@ -1396,6 +1651,8 @@ where
     /// (`Registry.dispatch/3`); how many there were. `f` runs in the caller
     /// on a snapshot of the entries, outside the registry's lock, so it may
     /// use the registry.
+    ///
+    /// See the example on [`DuplicateRegistry`].
     pub fn dispatch<Q>(&self, key: &Q, f: impl FnOnce(&[ServerRef<S>])) -> usize
     where
         K: Borrow<Q>,
@@ -1409,6 +1666,8 @@ where
     }
 
     /// The keys `server` is registered under, once each (`Registry.keys/2`).
+    ///
+    /// See the example on [`DuplicateRegistry`].
     pub fn keys(&self, server: &ServerRef<S>) -> Vec<K> {
         let id = server.id();
         read(&self.table.map)
@@ -1419,11 +1678,15 @@ where
     }
 
     /// How many entries there are, over all keys (`Registry.count/1`).
+    ///
+    /// See the example on [`DuplicateRegistry`].
     pub fn count(&self) -> usize {
         read(&self.table.map).values().map(Vec::len).sum()
     }
 
     /// How many entries `key` has.
+    ///
+    /// See the example on [`DuplicateRegistry`].
     pub fn count_key<Q>(&self, key: &Q) -> usize
     where
         K: Borrow<Q>,
@@ -1499,11 +1762,13 @@ impl<K, S: GenServer> fmt::Debug for DuplicateRegistry<K, S> {
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let clocks: Registry<&'static str, Clock> = Registry::new();
-/// let interval = genserver::send_interval(&clocks.via("utc"), Tick, Duration::from_secs(1))?;
+/// let utc = clocks.via("utc");
+/// assert_eq!((*utc.key(), utc.registry().count()), ("utc", 0));
+/// let interval = genserver::send_interval(&utc, Tick, Duration::from_secs(1))?;
 /// tokio::time::sleep(Duration::from_millis(1500)).await; // nobody there: a no-op
 /// Clock::start_with(Clock::default(), StartOptions::new().via(&clocks, "utc")).await?;
 /// tokio::time::sleep(Duration::from_secs(2)).await;
-/// assert_eq!(clocks.lookup("utc").unwrap().ticks().await?, 2);
+/// assert_eq!(utc.lookup().unwrap().ticks().await?, 2);
 /// interval.cancel();
 /// # Ok(())
 /// # }
@@ -1519,16 +1784,22 @@ where
     S: GenServer,
 {
     /// The key.
+    ///
+    /// See the example on [`ViaKey`].
     pub fn key(&self) -> &K {
         &self.key
     }
 
     /// The registry.
+    ///
+    /// See the example on [`ViaKey`].
     pub fn registry(&self) -> &Registry<K, S> {
         &self.registry
     }
 
     /// The server under the key now ([`Registry::lookup`]).
+    ///
+    /// See the example on [`ViaKey`].
     pub fn lookup(&self) -> Option<ServerRef<S>> {
         self.registry.lookup(&self.key)
     }

@@ -27,19 +27,129 @@ use crate::process::run::StartOptions;
 /// The message types are enums with one variant per handler, so a request the
 /// server cannot handle does not compile, where Elixir's injected defaults
 /// raise at run time.
+///
+/// # Examples
+///
+/// The trait implemented by hand, as `#[gen_server]` would for a counter
+/// with a `#[call] fn get`, a `#[cast] async fn add` and a `#[format_status]`:
+///
+/// ```
+/// use std::convert::Infallible;
+/// use genserver::{CallError, Client, Context, GenServer, Handle, Init, Message, ReplyTo, StartOptions};
+///
+/// struct Counter(u64);
+///
+/// /// The call requests, each with its typed reply handle.
+/// enum CounterCall {
+///     Get(ReplyTo<u64>),
+/// }
+///
+/// /// The cast requests.
+/// enum CounterCast {
+///     Add(u64),
+/// }
+///
+/// impl Message for CounterCall {
+///     fn name(&self) -> &'static str {
+///         "Get" // what a crash report shows as the last message
+///     }
+/// }
+///
+/// impl Message for CounterCast {
+///     fn name(&self) -> &'static str {
+///         "Add"
+///     }
+/// }
+///
+/// /// The typed client API, what `ServerRef<Counter>` dereferences to.
+/// #[derive(Clone)]
+/// struct CounterClient(Handle<Counter>);
+///
+/// impl Client<Counter> for CounterClient {
+///     fn from_handle(handle: Handle<Counter>) -> Self {
+///         CounterClient(handle)
+///     }
+///
+///     fn handle(&self) -> &Handle<Counter> {
+///         &self.0
+///     }
+/// }
+///
+/// impl CounterClient {
+///     async fn get(&self) -> Result<u64, CallError> {
+///         self.0.call(CounterCall::Get).await
+///     }
+///
+///     fn add(&self, n: u64) {
+///         self.0.cast(CounterCast::Add(n));
+///     }
+/// }
+///
+/// impl GenServer for Counter {
+///     type Arg = u64;
+///     type Call = CounterCall;
+///     type Cast = CounterCast;
+///     type Info = Infallible; // no `#[info]` handler
+///     type Client = CounterClient;
+///
+///     async fn init(start: u64, _ctx: &mut Context<Self>) -> Init<Self> {
+///         Init::Ok(Counter(start))
+///     }
+///
+///     /// A plain `fn` handler: answered in place, no future made.
+///     fn handle_call_now(&mut self, request: CounterCall, _ctx: &mut Context<Self>) -> Result<(), CounterCall> {
+///         match request {
+///             CounterCall::Get(reply) => reply.send(self.0),
+///         }
+///         Ok(())
+///     }
+///
+///     /// An `async fn` handler (`handle_cast_now` hands every cast here).
+///     async fn handle_cast(&mut self, request: CounterCast, _ctx: &mut Context<Self>) {
+///         match request {
+///             CounterCast::Add(n) => self.0 += n,
+///         }
+///     }
+///
+///     fn format_status(&self) -> Option<String> {
+///         Some(format!("count: {}", self.0))
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// assert_eq!(Counter::MAILBOX, None); // unbounded
+/// let counter = Counter::start_with(1, StartOptions::new()).await?;
+/// counter.add(2);
+/// assert_eq!(counter.get().await?, 3);
+/// let status = genserver::sys::get_status(&counter).await?;
+/// assert_eq!(status.state.as_deref(), Some("count: 3"));
+/// # Ok(())
+/// # }
+/// ```
 pub trait GenServer: Sized + Send + 'static {
     /// What `start` takes: the argument of the `#[init]` function, or the
     /// state itself when there is no `#[init]`.
+    ///
+    /// See the example on [`GenServer`].
     type Arg: Send + 'static;
     /// Call requests, one variant per `#[call]` handler; each variant carries
     /// its own typed [`ReplyTo`](crate::ReplyTo).
+    ///
+    /// See the example on [`GenServer`].
     type Call: Message;
     /// Cast requests, one variant per `#[cast]` handler.
+    ///
+    /// See the example on [`GenServer`].
     type Cast: Message;
     /// Info messages, one variant per `#[info]` handler.
+    ///
+    /// See the example on [`GenServer`] (no info messages) and on [`HandleInfo`].
     type Info: Message;
     /// The typed client API: one method per handler. A
     /// [`ServerRef<Self>`](crate::ServerRef) dereferences to it.
+    ///
+    /// See the example on [`GenServer`].
     type Client: Client<Self>;
 
     /// The bound of the mailbox (`#[gen_server(mailbox = N)]`): at most
@@ -47,6 +157,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// it unbounded, as an Erlang process's. See
     /// [`backpressure`](crate::backpressure);
     /// [`StartOptions::mailbox`](crate::StartOptions::mailbox) overrides it.
+    ///
+    /// See the example on [`GenServer`].
     const MAILBOX: Option<std::num::NonZeroUsize> = None;
 
     /// Builds the state inside the new server's task, before it serves
@@ -58,6 +170,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// `ctx` is the server's context, as handlers get it: `init` can trap
     /// exits, link, monitor, start timers, and ask for a continuation or
     /// an idle timeout that applies once it returns.
+    ///
+    /// See the example on [`GenServer`].
     fn init(arg: Self::Arg, ctx: &mut Context<Self>) -> impl Future<Output = Init<Self>> + Send;
 
     /// Builds the state at once, without awaiting, if it can; otherwise
@@ -67,6 +181,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// `#[gen_server]` implements it when there is no `#[init]` or the
     /// `#[init]` is a plain `fn`, which saves starting a server the
     /// allocation of init's future. The default hands the argument back.
+    ///
+    /// Implemented like its twin in the example on [`GenServer`]; `#[gen_server]` implements it for every server.
     fn init_now(arg: Self::Arg, ctx: &mut Context<Self>) -> Result<Init<Self>, Self::Arg> {
         let _ = ctx;
         Err(arg)
@@ -85,6 +201,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// no handle_call clause was provided"), which crashes the server and gives
     /// the caller that exit reason. Generated servers without `#[call]`
     /// handlers set `Call` to [`Infallible`], so it can never run.
+    ///
+    /// Implemented like its twin in the example on [`GenServer`]; `#[gen_server]` implements it for every server.
     fn handle_call(
         &mut self,
         request: Self::Call,
@@ -99,6 +217,8 @@ pub trait GenServer: Sized + Send + 'static {
     ///
     /// The default panics, as Elixir's does; generated servers without
     /// `#[cast]` handlers set `Cast` to [`Infallible`].
+    ///
+    /// See the example on [`GenServer`].
     fn handle_cast(
         &mut self,
         request: Self::Cast,
@@ -114,6 +234,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// The default logs the message at error level and carries on, as Elixir's
     /// does; generated servers without `#[info]` handlers set `Info` to
     /// [`Infallible`].
+    ///
+    /// Implemented like its twin in the example on [`GenServer`]; `#[gen_server]` implements it for every server.
     fn handle_info(
         &mut self,
         message: Self::Info,
@@ -141,6 +263,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// for each. `#[gen_server]` implements it for the handlers written as a
     /// plain `fn` and `handle_call` for the `async fn` ones. The default hands
     /// everything back, so a hand-written server needs only `handle_call`.
+    ///
+    /// See the example on [`GenServer`].
     fn handle_call_now(
         &mut self,
         request: Self::Call,
@@ -153,6 +277,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// Handles a cast request at once if it can, or hands it back for
     /// [`handle_cast`](GenServer::handle_cast); see
     /// [`handle_call_now`](GenServer::handle_call_now).
+    ///
+    /// Implemented like its twin in the example on [`GenServer`]; `#[gen_server]` implements it for every server.
     fn handle_cast_now(
         &mut self,
         request: Self::Cast,
@@ -165,6 +291,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// Handles an info message at once if it can, or hands it back for
     /// [`handle_info`](GenServer::handle_info); see
     /// [`handle_call_now`](GenServer::handle_call_now).
+    ///
+    /// Implemented like its twin in the example on [`GenServer`]; `#[gen_server]` implements it for every server.
     fn handle_info_now(
         &mut self,
         message: Self::Info,
@@ -177,6 +305,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// Starts the server with `options` and waits until its `init` has run.
     /// `#[gen_server]` also generates an inherent `start(arg)` with the
     /// default options.
+    ///
+    /// See the example on [`GenServer`].
     fn start_with(
         arg: Self::Arg,
         options: StartOptions,
@@ -187,6 +317,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// Starts the server without waiting for its `init`: the reference comes
     /// back at once, and what is sent through it is handled once `init` has
     /// run (see [`spawn`](crate::spawn)).
+    ///
+    /// See the example on [`spawn`](crate::spawn).
     fn spawn(arg: Self::Arg) -> Result<ServerRef<Self>, StartError> {
         crate::process::run::spawn(arg)
     }
@@ -201,6 +333,8 @@ pub trait GenServer: Sized + Send + 'static {
     /// out or shortens a huge state. With `#[gen_server]`, mark a method
     /// `#[format_status] fn status(&self) -> String` (or `-> Option<String>`).
     /// A view that panics shows as `"<Type>::format_status crashed"`.
+    ///
+    /// See the example on [`GenServer`].
     fn format_status(&self) -> Option<String> {
         None
     }
@@ -209,6 +343,40 @@ pub trait GenServer: Sized + Send + 'static {
     /// when a handler calls [`Context::stop`], after a handler panicked, and when
     /// the last handle is dropped. It does not run when `init` fails or when the
     /// server is killed. The default does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use genserver::prelude::*;
+    ///
+    /// struct Conn {
+    ///     log: Arc<Mutex<Vec<String>>>,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Conn {
+    ///     /// terminate(reason, state)
+    ///     #[terminate]
+    ///     fn terminate(&mut self, reason: &ExitReason) {
+    ///         self.log.lock().unwrap().push(format!("closed: {reason}"));
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let log = Arc::new(Mutex::new(Vec::new()));
+    /// let conn = Conn::start(Conn { log: Arc::clone(&log) }).await?;
+    /// conn.stop_with(ExitReason::Shutdown).await?;
+    /// assert_eq!(*log.lock().unwrap(), ["closed: shutdown"]);
+    ///
+    /// let conn = Conn::start(Conn { log: Arc::clone(&log) }).await?;
+    /// conn.kill(); // no terminate
+    /// conn.exited().await?;
+    /// assert_eq!(log.lock().unwrap().len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn terminate(&mut self, reason: &ExitReason) -> impl Future<Output = ()> + Send {
         let _ = reason;
         std::future::ready(())
@@ -225,14 +393,20 @@ fn no_clause<S: GenServer>(verb: &str, callback: &str, ctx: &Context<S>) -> Stri
 }
 
 /// A message enum generated for one handler kind.
+///
+/// See the example on [`GenServer`].
 pub trait Message: Send + 'static {
     /// The variant's name, for crash reports ("last message: Get").
+    ///
+    /// See the example on [`GenServer`].
     fn name(&self) -> &'static str;
 
     /// For a call, the tokio task that made it ([`ReplyTo::caller`]), so
     /// that a crash report can name the caller. The default says nothing.
     ///
     /// [`ReplyTo::caller`]: crate::ReplyTo::caller
+    ///
+    /// See the example on [`ReplyTo::is_closed`](crate::ReplyTo::is_closed), whose `caller` this gives.
     fn caller(&self) -> Option<tokio::task::Id> {
         None
     }
@@ -247,10 +421,16 @@ impl Message for Infallible {
 
 /// The typed client API generated for a server (`KeyValueStoreClient` for
 /// `KeyValueStore`): a thin wrapper around a [`Handle`].
+///
+/// See the example on [`GenServer`].
 pub trait Client<S: GenServer>: Clone + Send + Sync + 'static {
     /// Wraps a handle.
+    ///
+    /// See the example on [`GenServer`].
     fn from_handle(handle: Handle<S>) -> Self;
     /// The wrapped handle.
+    ///
+    /// See the example on [`GenServer`].
     fn handle(&self) -> &Handle<S>;
 }
 
@@ -259,13 +439,68 @@ pub trait Client<S: GenServer>: Clone + Send + Sync + 'static {
 /// [`ServerRef::request`](crate::ServerRef::request) returns its
 /// `Requests`, one method per call handler that sends the call at once and
 /// returns a [`Request`](crate::Request) (`gen_server:send_request/2`).
+///
+/// See the examples on [`Request`](crate::Request) and [`ReplyTo`](crate::ReplyTo).
 pub trait SendRequest: GenServer {
     /// The generated `{Server}Requests`.
+    ///
+    /// See the example on [`Request`](crate::Request).
     type Requests: Client<Self>;
 }
 
 /// A server that has an `#[info]` handler for messages of type `I`, so
 /// [`ServerRef::send`](crate::ServerRef::send) accepts an `I`.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::HandleInfo;
+///
+/// #[derive(Clone)]
+/// struct Ping;
+///
+/// struct Pong;
+///
+/// #[derive(Default)]
+/// struct Player {
+///     pings: u32,
+///     pongs: u32,
+/// }
+///
+/// #[gen_server]
+/// impl Player {
+///     #[info]
+///     fn ping(&mut self, _: Ping) {
+///         self.pings += 1;
+///     }
+///
+///     #[info]
+///     fn pong(&mut self, _: Pong) {
+///         self.pongs += 1;
+///     }
+///
+///     #[call]
+///     fn score(&self) -> (u32, u32) {
+///         (self.pings, self.pongs)
+///     }
+/// }
+///
+/// /// Sends `message` twice, to any server that handles it.
+/// fn twice<S: HandleInfo<M>, M: Clone>(server: &ServerRef<S>, message: M) {
+///     server.send(message.clone());
+///     server.send(message);
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let player = Player::start(Player::default()).await?;
+/// twice(&player, Ping);
+/// player.send(Pong); // send(pid, :pong)
+/// assert_eq!(player.score().await?, (2, 1));
+/// # Ok(())
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no `#[info]` handler for this message type",
     label = "`send` takes the message type of one of `{Self}`'s `#[info]` handlers",
@@ -273,6 +508,8 @@ pub trait SendRequest: GenServer {
 )]
 pub trait HandleInfo<I>: GenServer {
     /// Wraps `message` into the server's info enum.
+    ///
+    /// See the example on [`HandleInfo`].
     fn into_info(message: I) -> Self::Info;
 }
 
@@ -281,6 +518,8 @@ pub trait HandleInfo<I>: GenServer {
 ///
 /// Continuations travel in the server's info enum, but only the server
 /// itself can ask for one: there is no way to send one from outside.
+///
+/// See the example on [`Context::continue_with`](crate::Context::continue_with).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no `#[continuation]` handler for this step type",
     label = "`continue_with` takes the step type of one of `{Self}`'s `#[continuation]` handlers",
@@ -288,11 +527,13 @@ pub trait HandleInfo<I>: GenServer {
 )]
 pub trait HandleContinue<M>: GenServer {
     /// Wraps `message` into the server's info enum.
+    ///
+    /// See the example on [`Context::continue_with`](crate::Context::continue_with).
     fn into_continue(message: M) -> Self::Info;
 }
 
 /// The info message of an idle timeout: Elixir's `handle_info(:timeout, state)`.
-/// See [`Context::idle_timeout`](crate::Context::idle_timeout).
+/// See [`Context::idle_timeout`](crate::Context::idle_timeout) and its example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct IdleTimeout;
 
@@ -348,12 +589,16 @@ pub enum Init<S> {
 }
 
 /// The return types an `#[init]` function may have, besides `Self`.
+///
+/// See the examples on [`Init`] and [`StartError`](crate::StartError).
 #[diagnostic::on_unimplemented(
     message = "an `#[init]` function must return `Self`, `Result<Self, E>` or `Init<Self>`",
     label = "`{Self}` is not a valid init result for `{S}`"
 )]
 pub trait IntoInit<S> {
     /// Converts into the [`Init`] outcome.
+    ///
+    /// See the examples on [`Init`] and [`StartError`](crate::StartError).
     fn into_init(self) -> Init<S>;
 }
 

@@ -79,6 +79,42 @@ where
 }
 
 /// [`run_until`] ctrl-c or, on Unix, SIGTERM ([`shutdown_signal`]).
+///
+/// # Examples
+///
+/// The root of a service that ends by itself, with no signal:
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+///
+/// struct Done;
+///
+/// struct Job;
+///
+/// #[gen_server]
+/// impl Job {
+///     #[init]
+///     fn init((): (), ctx: &mut Context<Self>) -> Self {
+///         ctx.send_after(Done, Duration::from_secs(1));
+///         Job
+///     }
+///
+///     #[info]
+///     fn done(&mut self, _: Done, ctx: &mut Context<Self>) {
+///         ctx.stop(ExitReason::shutdown_with("job done"));
+///     }
+/// }
+///
+/// #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// async fn main() -> Result<(), genserver::Error> {
+///     let root = Job::start(()).await?;
+///     // Until ctrl-c or SIGTERM stops the root (reason: Shutdown), or it ends.
+///     let reason = genserver::run_until_shutdown(&root).await;
+///     assert_eq!(reason, ExitReason::shutdown_with("job done"));
+///     Ok(())
+/// }
+/// ```
 pub async fn run_until_shutdown(root: impl Into<Pid>) -> ExitReason {
     run_until(root, shutdown_signal()).await
 }
@@ -91,6 +127,31 @@ pub async fn run_until_shutdown(root: impl Into<Pid>) -> ExitReason {
 /// It installs tokio's signal handlers, which stay for the life of the
 /// process: after the first such signal, ctrl-c no longer ends the process
 /// by itself.
+///
+/// # Examples
+///
+/// Stopping a service on a signal or on a request of its own, whichever
+/// comes first:
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::{Strategy, Supervisor, SupervisorSpec};
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), genserver::Error> {
+///     let root = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+///     let (stop, stop_requested) = tokio::sync::oneshot::channel::<()>();
+///     stop.send(()).ok(); // e.g. from an admin endpoint
+///     let shutdown = async {
+///         tokio::select! {
+///             () = genserver::shutdown_signal() => {}
+///             _ = stop_requested => {}
+///         }
+///     };
+///     assert_eq!(genserver::run_until(&root, shutdown).await, ExitReason::Shutdown);
+///     Ok(())
+/// }
+/// ```
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(error) = tokio::signal::ctrl_c().await {

@@ -129,6 +129,38 @@ use crate::server::{Client, GenServer, HandleInfo, Init, Message};
 /// Which children a supervisor restarts when one fails (`:strategy`).
 ///
 /// "Fails" means exits in a way its [`Restart`] value says to restart.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::{Strategy, Supervisor, SupervisorSpec};
+///
+/// #[derive(Clone)]
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {
+///     #[cast]
+///     fn crash(&mut self, ctx: &mut Context<Self>) {
+///         ctx.stop(ExitReason::error("boom"));
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let children = ["a", "b"].map(|id| Worker::child_spec(Worker).id(id));
+/// let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForAll).children(children)).await?;
+/// let (a, b) = (sup.child_pid("a").await?, sup.child_pid("b").await?);
+/// a.downcast::<Worker>().unwrap().crash();
+/// assert_eq!(b.exited().await, ExitReason::Shutdown); // stopped by the supervisor
+/// sup.count_children().await?; // the restarts are done
+/// // Both were restarted; with OneForOne, only `a` would have been.
+/// assert_ne!(sup.child_pid("a").await?, a);
+/// assert_ne!(sup.child_pid("b").await?, b);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Strategy {
     /// Restart only the child that failed (`:one_for_one`).
@@ -155,6 +187,44 @@ pub enum Strategy {
 /// [`ExitReason::Shutdown`], which its parent sees, as after an
 /// escalation; in a tree whose top runs under
 /// [`run_until`](crate::run_until) this ends the service.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::{AutoShutdown, Restart, Strategy, Supervisor, SupervisorSpec};
+///
+/// #[derive(Clone)]
+/// struct Job;
+///
+/// #[gen_server]
+/// impl Job {
+///     #[cast]
+///     fn finish(&mut self, ctx: &mut Context<Self>) {
+///         ctx.stop(ExitReason::Normal);
+///     }
+/// }
+///
+/// #[derive(Clone)]
+/// struct Logger;
+///
+/// #[gen_server]
+/// impl Logger {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// // The job is what the supervisor is for; the logger only helps it.
+/// let job = Job::child_spec(Job).id("job").restart(Restart::Transient).significant(true);
+/// let spec = SupervisorSpec::new(Strategy::OneForOne)
+///     .auto_shutdown(AutoShutdown::AnySignificant)
+///     .child(Logger::child_spec(Logger).id("logger"))
+///     .child(job);
+/// let sup = Supervisor::start(spec).await?;
+/// sup.child::<Job>("job").await?.finish();
+/// assert_eq!(sup.exited().await?, ExitReason::Shutdown); // the job is done, so is the supervisor
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum AutoShutdown {
     /// Never (`:never`, the default). Significant children are refused
@@ -211,6 +281,8 @@ pub struct SupervisorSpec {
 impl SupervisorSpec {
     /// A supervisor with `strategy`, no children, and the default restart
     /// intensity: at most 3 restarts within 5 seconds.
+    ///
+    /// See the example on [`SupervisorSpec`].
     pub fn new(strategy: Strategy) -> Self {
         SupervisorSpec {
             strategy,
@@ -223,6 +295,8 @@ impl SupervisorSpec {
 
     /// When the supervisor shuts itself down because its significant
     /// children ended (`:auto_shutdown`, default [`AutoShutdown::Never`]).
+    ///
+    /// See the example on [`SupervisorSpec`].
     #[must_use]
     pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
         self.auto_shutdown = auto_shutdown;
@@ -233,6 +307,8 @@ impl SupervisorSpec {
     /// (`:max_restarts`, default 3). One more and the supervisor stops its
     /// children and exits with [`ExitReason::Shutdown`]. With 0, any
     /// restart does.
+    ///
+    /// See the example on [`SupervisorSpec`].
     #[must_use]
     pub fn max_restarts(mut self, max_restarts: u32) -> Self {
         self.max_restarts = max_restarts;
@@ -246,6 +322,8 @@ impl SupervisorSpec {
     /// then refuses to start, with [`StartError::Init`] carrying
     /// [`InvalidSupervisorSpec::ZeroPeriod`] (a zero window would count no
     /// earlier restart, so a crashing child would restart forever).
+    ///
+    /// See the example on [`SupervisorSpec`].
     #[must_use]
     pub fn max_seconds(mut self, max_seconds: u64) -> Self {
         self.max_seconds = Duration::from_secs(max_seconds);
@@ -257,6 +335,8 @@ impl SupervisorSpec {
     ///
     /// It must not be zero: the supervisor then refuses to start (see
     /// [`max_seconds`](Self::max_seconds)).
+    ///
+    /// See the example on [`SupervisorSpec`].
     #[must_use]
     pub fn period(mut self, period: Duration) -> Self {
         self.max_seconds = period;
@@ -264,6 +344,8 @@ impl SupervisorSpec {
     }
 
     /// Appends a child; children start in the order given.
+    ///
+    /// See the example on [`ChildSpec::from_fn`].
     #[must_use]
     pub fn child(mut self, child: ChildSpec) -> Self {
         self.children.push(child);
@@ -271,6 +353,8 @@ impl SupervisorSpec {
     }
 
     /// Appends children, in order.
+    ///
+    /// See the example on [`SupervisorSpec`].
     #[must_use]
     pub fn children(mut self, children: impl IntoIterator<Item = ChildSpec>) -> Self {
         self.children.extend(children);
@@ -278,6 +362,8 @@ impl SupervisorSpec {
     }
 
     /// The strategy.
+    ///
+    /// See the example on [`SupervisorSpec`].
     pub fn strategy(&self) -> Strategy {
         self.strategy
     }
@@ -286,6 +372,26 @@ impl SupervisorSpec {
 /// A [`SupervisorSpec`] the supervisor refuses: its start fails with
 /// [`StartError::Init`], whose reason carries this error
 /// ([`ExitReason::downcast_ref`]); no child is started.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::supervisor::InvalidSupervisorSpec;
+/// use genserver::{Strategy, Supervisor, SupervisorSpec};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let spec = SupervisorSpec::new(Strategy::OneForOne).period(Duration::ZERO);
+/// match Supervisor::start(spec).await {
+///     Err(StartError::Init(reason)) => {
+///         assert_eq!(reason.downcast_ref(), Some(&InvalidSupervisorSpec::ZeroPeriod));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum InvalidSupervisorSpec {
@@ -308,6 +414,8 @@ impl StdError for InvalidSupervisorSpec {}
 
 /// Why a supervisor request failed: the error of every
 /// [`SupervisorClient`] method.
+///
+/// See the example on [`SupervisorClient`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SupervisorError {
@@ -389,6 +497,8 @@ impl From<CallError> for SupervisorError {
 
 /// One child, as [`SupervisorClient::which_children`] lists it
 /// (`{id, child, type, modules}`).
+///
+/// See the example on [`SupervisorClient`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ChildInfo {
@@ -407,6 +517,8 @@ pub struct ChildInfo {
 }
 
 /// The counts [`SupervisorClient::count_children`] returns.
+///
+/// See the example on [`SupervisorClient`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ChildCount {
@@ -530,6 +642,8 @@ impl Supervisor {
     /// Starts a supervisor and its children, in order, each child's `init`
     /// awaited (`Supervisor.start_link/2`).
     ///
+    /// See the example on [`Supervisor`].
+    ///
     /// # Errors
     ///
     /// [`StartError::Child`] if a child failed to start (the children
@@ -543,6 +657,8 @@ impl Supervisor {
     /// A spec that starts this supervisor as a child of another: type
     /// [`ChildType::Supervisor`], shutdown [`Shutdown::Infinity`], id
     /// `"Supervisor"` (set one with [`ChildSpec::id`]).
+    ///
+    /// See the example on [`ChildType`].
     pub fn child_spec(spec: SupervisorSpec) -> ChildSpec {
         ChildSpec::new::<Supervisor>(spec)
             .id("Supervisor")
@@ -1110,6 +1226,8 @@ async fn shut_down(spec: &ChildSpec, pid: &Pid, me: &Arc<dyn Process>, who: &Who
 }
 
 /// A supervisor's call requests; made by the [`SupervisorClient`] methods.
+///
+/// See the example on [`SupervisorClient`].
 pub struct SupervisorCall(Request);
 
 enum Request {
@@ -1143,6 +1261,8 @@ impl fmt::Debug for SupervisorCall {
 }
 
 /// A supervisor's info messages: its children's exits.
+///
+/// A supervisor handles these itself; see the example on [`Strategy`], where a child's exit reaches its supervisor as one.
 pub struct SupervisorInfo(Info);
 
 enum Info {
@@ -1179,6 +1299,47 @@ impl HandleInfo<Exit> for Supervisor {
 
 /// The client of a supervisor: what a [`ServerRef<Supervisor>`] derefs
 /// to, one method per `Supervisor` function.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::supervisor::{ChildCount, SupervisorError};
+/// use genserver::{Strategy, Supervisor, SupervisorSpec};
+///
+/// #[derive(Clone)]
+/// struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+/// let pid = sup.start_child(Worker::child_spec(Worker).id("w")).await?.expect("not ignored");
+/// match sup.start_child(Worker::child_spec(Worker).id("w")).await {
+///     Err(SupervisorError::AlreadyStarted(running)) => assert_eq!(running, pid),
+///     other => panic!("{other:?}"),
+/// }
+/// assert_eq!(sup.child_pid("w").await?, pid);
+/// let _worker: ServerRef<Worker> = sup.child("w").await?; // typed
+///
+/// let children = sup.which_children().await?;
+/// assert_eq!((&*children[0].id, children[0].pid.as_ref()), ("w", Some(&pid)));
+/// let counts: ChildCount = sup.count_children().await?;
+/// assert_eq!((counts.specs, counts.active, counts.workers), (1, 1, 1));
+///
+/// assert_eq!(sup.delete_child("w").await, Err(SupervisorError::Running));
+/// sup.terminate_child("w").await?; // stopped, its spec kept
+/// assert_eq!(sup.child_pid("w").await, Err(SupervisorError::NotRunning));
+/// let again = sup.restart_child("w").await?.expect("not ignored");
+/// assert_ne!(again, pid);
+/// sup.terminate_child("w").await?;
+/// sup.delete_child("w").await?; // forgotten
+/// assert_eq!(sup.restart_child("w").await, Err(SupervisorError::NotFound));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct SupervisorClient(Handle<Supervisor>);
 
@@ -1207,6 +1368,8 @@ impl SupervisorClient {
     /// (`Supervisor.start_child/2`): `Some(pid)`, or `None` if its init
     /// returned `Ignore` (the spec is kept, unless it is temporary).
     ///
+    /// See the example on [`SupervisorClient`].
+    ///
     /// # Errors
     ///
     /// [`SupervisorError::AlreadyStarted`] or
@@ -1228,6 +1391,8 @@ impl SupervisorClient {
     /// as the child's [`Shutdown`] takes, unless this client has a timeout
     /// of its own.
     ///
+    /// See the example on [`SupervisorClient`].
+    ///
     /// # Errors
     ///
     /// [`SupervisorError::NotFound`], or [`SupervisorError::Call`].
@@ -1239,6 +1404,8 @@ impl SupervisorClient {
 
     /// Starts the child `id` again from its kept spec
     /// (`Supervisor.restart_child/2`).
+    ///
+    /// See the example on [`SupervisorClient`].
     ///
     /// # Errors
     ///
@@ -1255,6 +1422,8 @@ impl SupervisorClient {
     /// Forgets the spec of the child `id`, which must not be running
     /// (`Supervisor.delete_child/2`).
     ///
+    /// See the example on [`SupervisorClient`].
+    ///
     /// # Errors
     ///
     /// [`SupervisorError::NotFound`], [`SupervisorError::Running`],
@@ -1266,6 +1435,8 @@ impl SupervisorClient {
     }
 
     /// The children, in start order (`Supervisor.which_children/1`).
+    ///
+    /// See the example on [`SupervisorClient`].
     ///
     /// # Errors
     ///
@@ -1279,6 +1450,8 @@ impl SupervisorClient {
 
     /// How many children there are (`Supervisor.count_children/1`).
     ///
+    /// See the example on [`SupervisorClient`].
+    ///
     /// # Errors
     ///
     /// [`SupervisorError::Call`].
@@ -1290,6 +1463,8 @@ impl SupervisorClient {
     }
 
     /// The child `id` as it runs now, of any type.
+    ///
+    /// See the example on [`SupervisorClient`].
     ///
     /// # Errors
     ///
@@ -1304,6 +1479,8 @@ impl SupervisorClient {
     /// The child `id` as it runs now, as a typed reference: the way to
     /// reach a child after a restart (see [Reaching a restarted
     /// child](crate::supervisor#reaching-a-restarted-child)).
+    ///
+    /// See the examples on [`SupervisorClient`] and [`Supervisor`].
     ///
     /// # Errors
     ///

@@ -107,6 +107,36 @@ impl<S: GenServer> Debug<S> {
 }
 
 /// Why a `:sys` request got no answer.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::sys::{self, SysError};
+///
+/// struct Counter(u64);
+///
+/// #[gen_server]
+/// impl Counter {
+///     #[call]
+///     fn get(&self) -> u64 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(1)).await?;
+/// match sys::get_state(&counter, |_| -> u64 { panic!("bad probe") }).await {
+///     Err(SysError::CallbackFailed(message)) => assert_eq!(&*message, "bad probe"),
+///     other => panic!("{other:?}"),
+/// }
+/// assert_eq!(counter.get().await?, 1); // the server runs on, its state unchanged
+/// counter.stop().await?;
+/// assert_eq!(sys::get_state(&counter, |c| c.0).await, Err(SysError::NoProc));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SysError {
@@ -148,10 +178,41 @@ impl std::error::Error for SysError {}
 /// What a `:sys` function accepts as the server: a [`ServerRef`] (with the
 /// default 5 s timeout) or a [`Handle`] (with its own:
 /// `sys::suspend(&server.handle().with_timeout(d))`).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::sys::{self, SysError, Target};
+///
+/// struct Counter(u64);
+///
+/// #[gen_server]
+/// impl Counter {}
+///
+/// /// Reads the count of any reference to a counter.
+/// async fn count<T: Target<Server = Counter>>(server: &T) -> Result<u64, SysError> {
+///     assert!(server.sys_handle().is_alive());
+///     sys::get_state(server, |counter| counter.0).await
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(3)).await?;
+/// assert_eq!(count(&counter).await?, 3); // a ServerRef: the 5 s default
+/// assert_eq!(count(&counter.handle().with_timeout(Duration::from_secs(1))).await?, 3);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Target {
     /// The server's type.
+    ///
+    /// See the example on [`Target`].
     type Server: GenServer;
     /// The handle requests go through, and whose timeout they use.
+    ///
+    /// See the example on [`Target`].
     fn sys_handle(&self) -> &Handle<Self::Server>;
 }
 
@@ -262,6 +323,36 @@ where
 /// The server's state as its `Debug` shows it (`sys:get_state`, printed).
 /// The raw state, not the [`format_status`](GenServer::format_status)
 /// view: this is for tests and debugging of servers that are `Debug`.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::sys;
+///
+/// #[derive(Debug)]
+/// struct Point {
+///     x: i32,
+///     y: i32,
+/// }
+///
+/// #[gen_server]
+/// impl Point {
+///     #[cast]
+///     fn shift(&mut self, dx: i32, dy: i32) {
+///         self.x += dx;
+///         self.y += dy;
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let point = Point::start(Point { x: 0, y: 0 }).await?;
+/// point.shift(1, 2);
+/// assert_eq!(sys::get_state_debug(&point).await?, "Point { x: 1, y: 2 }");
+/// # Ok(())
+/// # }
+/// ```
 pub async fn get_state_debug<T>(server: &T) -> Result<String, SysError>
 where
     T: Target + ?Sized,
@@ -362,6 +453,8 @@ pub async fn suspend<T: Target + ?Sized>(server: &T) -> Result<(), SysError> {
 /// Resumes a suspended server (`sys:resume`): what arrived meanwhile is
 /// handled, in order, before anything sent later. Resuming a server that
 /// is not suspended does nothing.
+///
+/// See the example on [`suspend`].
 pub async fn resume<T: Target + ?Sized>(server: &T) -> Result<(), SysError> {
     request(server, |_, ctx| {
         if let Some(extra) = ctx.extra.as_deref_mut() {
@@ -416,6 +509,8 @@ pub async fn statistics<T: Target + ?Sized>(server: &T, on: bool) -> Result<(), 
 
 /// The statistics gathered since they were switched on, `None` if they are
 /// off (`sys:statistics(s, get)`, `no_statistics`).
+///
+/// See the example on [`statistics`].
 pub async fn get_statistics<T: Target + ?Sized>(
     server: &T,
 ) -> Result<Option<Statistics>, SysError> {
@@ -435,6 +530,8 @@ pub async fn get_statistics<T: Target + ?Sized>(
 /// What [`get_statistics`] returns: Erlang's `start_time`, `current_time`
 /// and `messages_in`. (`reductions` has no Rust meaning; `messages_out`
 /// would cost every send a count, so it is left out.)
+///
+/// See the example on [`statistics`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Statistics {
@@ -461,6 +558,37 @@ pub struct Statistics {
 /// traced: it does not know its server. Off, tracing costs a predictable
 /// branch per message on a flag read once per run of messages, and one per
 /// returned reply.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::sys::{self, Mode, Status};
+///
+/// struct Counter(u64);
+///
+/// #[gen_server]
+/// impl Counter {
+///     #[cast]
+///     fn add(&mut self, n: u64) {
+///         self.0 += n;
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let counter = Counter::start(Counter(0)).await?;
+/// sys::trace(&counter, true).await?; // with a subscriber: "*DBG* ... got cast add"
+/// counter.add(1);
+/// let status: Status = sys::get_status(&counter).await?;
+/// assert!(status.trace && !status.statistics);
+/// assert_eq!((status.id, status.mode), (counter.id(), Mode::Running));
+/// assert_eq!(status.state, None); // no `#[format_status]`: the state is not shown
+/// sys::trace(&counter, false).await?;
+/// assert!(!sys::get_status(&counter).await?.trace);
+/// # Ok(())
+/// # }
+/// ```
 pub async fn trace<T: Target + ?Sized>(server: &T, on: bool) -> Result<(), SysError> {
     request(server, move |_, ctx| {
         if on {
@@ -474,6 +602,8 @@ pub async fn trace<T: Target + ?Sized>(server: &T, on: bool) -> Result<(), SysEr
 
 /// Switches all debugging off: trace and statistics (`sys:no_debug`).
 /// It does not resume a suspended server.
+///
+/// See the example on [`statistics`].
 pub async fn no_debug<T: Target + ?Sized>(server: &T) -> Result<(), SysError> {
     request(server, |_, ctx| {
         if let Some(extra) = ctx.extra.as_deref_mut() {
@@ -538,6 +668,8 @@ pub async fn get_status<T: Target + ?Sized>(server: &T) -> Result<Status, SysErr
 }
 
 /// What [`get_status`] returns.
+///
+/// See the examples on [`trace`] and [`IntoView`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Status {
@@ -558,6 +690,8 @@ pub struct Status {
 }
 
 /// Whether a server is running or suspended (`sys:get_status`'s status).
+///
+/// See the examples on [`suspend`] and [`trace`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// It handles its messages.
@@ -664,12 +798,49 @@ pub(crate) fn trace_reply<S: GenServer, T>(id: ServerId) {
 
 /// What a `#[format_status]` method may return: the view of the state
 /// (`String`), or `Option<String>` when it sometimes shows none.
+///
+/// # Examples
+///
+/// ```
+/// use genserver::prelude::*;
+/// use genserver::sys;
+///
+/// struct Session {
+///     user: String,
+///     token: Option<String>,
+/// }
+///
+/// #[gen_server]
+/// impl Session {
+///     /// The user, never the token; nothing before login.
+///     #[format_status]
+///     fn status(&self) -> Option<String> {
+///         self.token.as_ref().map(|_| format!("user: {}", self.user))
+///     }
+///
+///     #[cast]
+///     fn login(&mut self, token: String) {
+///         self.token = Some(token);
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let session = Session::start(Session { user: "ada".into(), token: None }).await?;
+/// assert_eq!(sys::get_status(&session).await?.state, None);
+/// session.login("secret".into());
+/// assert_eq!(sys::get_status(&session).await?.state.as_deref(), Some("user: ada"));
+/// # Ok(())
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "a `#[format_status]` method returns `String` or `Option<String>`",
     label = "`{Self}` is not a view of the state: format it into a `String`"
 )]
 pub trait IntoView {
     /// The view, as [`GenServer::format_status`] returns it.
+    ///
+    /// See the example on [`IntoView`].
     fn into_view(self) -> Option<String>;
 }
 

@@ -110,8 +110,12 @@ type Work = Pin<Box<dyn Future<Output = ExitReason> + Send>>;
 /// [`ExitReason::Error`] (so `?` works in a task's body, and a transient
 /// task whose work failed is restarted); an [`ExitReason`] is the reason
 /// itself.
+///
+/// See the example on [`Task`].
 pub trait TaskExit: Send + 'static {
     /// The reason the task exits with.
+    ///
+    /// See the example on [`Task`].
     fn into_exit_reason(self) -> ExitReason;
 }
 
@@ -154,6 +158,8 @@ where
 /// assert_eq!(ok.exited().await?, ExitReason::Normal);
 /// let failed = Task::start(async { Err::<(), _>("no network") }).await?;
 /// assert_eq!(failed.exited().await?.to_string(), "error: no network");
+/// let reason = Task::start(async { ExitReason::shutdown_with("done") }).await?;
+/// assert_eq!(reason.exited().await?, ExitReason::shutdown_with("done"));
 /// # Ok(())
 /// # }
 /// ```
@@ -182,6 +188,8 @@ impl Task {
     /// and returns once it runs. The task exits when `work` is done: see
     /// [`TaskExit`] for the reason.
     ///
+    /// See the example on [`Task`].
+    ///
     /// # Errors
     ///
     /// [`StartError::NoRuntime`] outside a tokio runtime.
@@ -194,6 +202,22 @@ impl Task {
     }
 
     /// [`start`](Task::start) with start options (a name).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::registry;
+    /// use genserver::task::Task;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let poller = Task::start_with(std::future::pending::<()>(), StartOptions::new().name("poller")).await?;
+    /// assert_eq!(registry::whereis::<Task>("poller")?.id(), poller.id());
+    /// poller.stop().await?; // the work is dropped
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
@@ -234,6 +258,29 @@ impl Task {
     ///
     /// A supervisor calls `work` again for each restart, which is why it is
     /// a closure that makes the future (`|| async { ... }`), and an `Fn`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genserver::prelude::*;
+    /// use genserver::task::Task;
+    /// use genserver::{Strategy, Supervisor, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let warm_up = Task::child_spec(|| async {
+    ///     tokio::time::sleep(Duration::from_secs(1)).await; // e.g. fill a cache
+    /// })
+    /// .id("warm_up");
+    /// let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(warm_up)).await?;
+    /// let task = sup.child::<Task>("warm_up").await?;
+    /// assert_eq!(task.exited().await?, ExitReason::Normal);
+    /// // Done, so not restarted (transient): its spec stays, without a server.
+    /// assert_eq!(sup.count_children().await?.active, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn child_spec<F, Fut>(work: F) -> ChildSpec
     where
         F: Fn() -> Fut + Send + Sync + 'static,
@@ -263,6 +310,8 @@ async fn caught(mut work: Work) -> ExitReason {
 }
 
 /// The argument a task starts with: its work.
+///
+/// See the example on [`Task`].
 pub struct TaskArg(Work);
 
 impl fmt::Debug for TaskArg {
@@ -273,6 +322,8 @@ impl fmt::Debug for TaskArg {
 
 /// The message a task's work sends its server when it is done: the
 /// task's info message. Only this module makes one.
+///
+/// See the example on [`Task`].
 pub struct WorkDone(ExitReason);
 
 impl fmt::Debug for WorkDone {
@@ -296,6 +347,8 @@ impl HandleInfo<WorkDone> for Task {
 
 /// The client of a [`Task`]: a task takes no requests; stop it, link to it
 /// or monitor it through its [`ServerRef`] or [`Pid`].
+///
+/// See the example on [`Task`].
 #[derive(Clone, Debug)]
 pub struct TaskClient(Handle<Task>);
 
@@ -353,6 +406,8 @@ impl GenServer for Task {
 ///
 /// By the time it is handled, the task's monitor is removed (Elixir's
 /// `Process.demonitor(ref, [:flush])`): no [`Down`] of the task follows.
+///
+/// See the example on [`async_nolink`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TaskResult<T> {
@@ -365,6 +420,8 @@ pub struct TaskResult<T> {
 
 /// A task started with [`async_nolink`]: tells its [`TaskResult`] and its
 /// [`Down`] apart from other tasks'.
+///
+/// See the examples on [`async_nolink`] and [`TaskRef::shutdown`].
 #[derive(Clone, Debug)]
 pub struct TaskRef {
     monitor: MonitorRef,
@@ -374,16 +431,22 @@ pub struct TaskRef {
 impl TaskRef {
     /// The monitor the calling server holds on the task: the `monitor` of
     /// its [`TaskResult`] or of its [`Down`].
+    ///
+    /// See the example on [`async_nolink`].
     pub fn monitor_ref(&self) -> MonitorRef {
         self.monitor
     }
 
     /// The task server's id.
+    ///
+    /// See the example on [`shutdown`](TaskRef::shutdown).
     pub fn id(&self) -> ServerId {
         self.pid.id()
     }
 
     /// The task server.
+    ///
+    /// See the example on [`shutdown`](TaskRef::shutdown).
     pub fn pid(&self) -> &Pid {
         &self.pid
     }
@@ -393,6 +456,53 @@ impl TaskRef {
     /// the server after this, even one already in the mailbox. Returns
     /// whether the task's monitor was still set (`false`: its result or
     /// its `Down` was handled already).
+    ///
+    /// # Examples
+    ///
+    /// A search that a newer one replaces:
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::task::{self, TaskRef, TaskResult};
+    /// use genserver::Down;
+    ///
+    /// #[derive(Default)]
+    /// struct Searcher {
+    ///     current: Option<TaskRef>,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Searcher {
+    ///     /// Starts a search, cancelling the one running; the new task.
+    ///     #[call]
+    ///     fn search(&mut self, ctx: &mut Context<Self>) -> Result<Pid, StartError> {
+    ///         if let Some(previous) = self.current.take() {
+    ///             previous.shutdown(ctx); // no result nor `Down` of it will come
+    ///         }
+    ///         let task = task::async_nolink(ctx, std::future::pending::<u32>())?;
+    ///         assert_eq!(task.id(), task.pid().id());
+    ///         let pid = task.pid().clone();
+    ///         self.current = Some(task);
+    ///         Ok(pid)
+    ///     }
+    ///
+    ///     #[info]
+    ///     fn found(&mut self, _: TaskResult<u32>) {}
+    ///
+    ///     #[info]
+    ///     fn down(&mut self, _: Down) {}
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let searcher = Searcher::start(Searcher::default()).await?;
+    /// let first = searcher.search().await??;
+    /// let second = searcher.search().await??;
+    /// assert_eq!(first.exited().await, ExitReason::Killed);
+    /// assert!(second.is_alive());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shutdown<S>(self, ctx: &mut Context<S>) -> bool
     where
         S: GenServer,
@@ -423,6 +533,63 @@ impl TaskRef {
 /// # Errors
 ///
 /// [`StartError::NoRuntime`] outside a tokio runtime.
+///
+/// # Examples
+///
+/// Calls answered when their task is done, while the server serves on:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use genserver::prelude::*;
+/// use genserver::task::{self, TaskResult};
+/// use genserver::{Down, MonitorRef};
+///
+/// #[derive(Default)]
+/// struct Resolver {
+///     waiting: HashMap<MonitorRef, ReplyTo<Result<usize, String>>>,
+/// }
+///
+/// #[gen_server]
+/// impl Resolver {
+///     #[call]
+///     fn resolve(&mut self, host: String, reply: ReplyTo<Result<usize, String>>, ctx: &mut Context<Self>) {
+///         let work = async move {
+///             assert!(!host.is_empty(), "empty host"); // a crash reaches the server as a `Down`
+///             host.len() // e.g. a DNS lookup
+///         };
+///         match task::async_nolink(ctx, work) {
+///             Ok(task) => {
+///                 self.waiting.insert(task.monitor_ref(), reply);
+///             }
+///             Err(error) => reply.send(Err(error.to_string())),
+///         }
+///     }
+///
+///     /// handle_info({ref, result}, state)
+///     #[info]
+///     fn resolved(&mut self, done: TaskResult<usize>) {
+///         if let Some(reply) = self.waiting.remove(&done.monitor) {
+///             reply.send(Ok(done.result));
+///         }
+///     }
+///
+///     /// handle_info({:DOWN, ref, :process, pid, reason}, state)
+///     #[info]
+///     fn crashed(&mut self, down: Down) {
+///         if let Some(reply) = self.waiting.remove(&down.monitor) {
+///             reply.send(Err(down.reason.to_string()));
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let resolver = Resolver::start(Resolver::default()).await?;
+/// assert_eq!(resolver.resolve("example.com".into()).await?, Ok(11));
+/// assert_eq!(resolver.resolve(String::new()).await?, Err("panicked: empty host".into()));
+/// # Ok(())
+/// # }
+/// ```
 pub fn async_nolink<S, T, Fut>(ctx: &mut Context<S>, work: Fut) -> Result<TaskRef, StartError>
 where
     S: HandleInfo<TaskResult<T>> + HandleInfo<Down>,

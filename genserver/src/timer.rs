@@ -132,6 +132,35 @@ use crate::process::mailbox::{unique, Envelope, HookKey, Shared};
 use crate::server::{GenServer, HandleInfo};
 
 /// Why a timer could not be set.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::TimerError;
+///
+/// struct Ping;
+///
+/// struct Server;
+///
+/// #[gen_server]
+/// impl Server {
+///     #[info]
+///     fn ping(&mut self, _: Ping) {}
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), genserver::Error> {
+/// let server = Server::start(Server).await?;
+/// // A thread outside the runtime has no tokio clock to set a timer on.
+/// let set = std::thread::spawn(move || {
+///     genserver::send_after(&server, Ping, Duration::from_secs(1)).map(|_| ())
+/// });
+/// assert_eq!(set.join().unwrap(), Err(TimerError::NoRuntime));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TimerError {
@@ -156,6 +185,8 @@ impl std::error::Error for TimerError {}
 /// ([`registry::Name<S>`](crate::registry::Name),
 /// [`registry::ViaKey<K, S>`](crate::registry::ViaKey)), when the server has
 /// an `#[info]` handler for `M`.
+///
+/// See the examples on [`send_after`], [`send_at`] and [`send_interval`].
 pub trait Dest<M> {
     /// How the timer reaches the destination at delivery time.
     #[doc(hidden)]
@@ -377,6 +408,68 @@ impl<S: GenServer> Context<S> {
     /// Called from the server's own task it cannot fail. Called from a
     /// thread outside the runtime (a scoped thread the handler started), it
     /// logs an error and the timer is not set: the `TimerRef` reads as fired.
+    ///
+    /// # Examples
+    ///
+    /// A server that ticks every second and sets reminders for itself
+    /// ([`send_at`](Context::send_at), [`send_interval`](Context::send_interval)
+    /// alike):
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genserver::prelude::*;
+    /// use tokio::time::Instant;
+    ///
+    /// #[derive(Clone)]
+    /// struct Tick;
+    ///
+    /// struct Reminder(&'static str);
+    ///
+    /// #[derive(Default)]
+    /// struct Clock {
+    ///     ticks: u32,
+    ///     reminded: Vec<&'static str>,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Clock {
+    ///     #[init]
+    ///     fn init((): (), ctx: &mut Context<Self>) -> Self {
+    ///         ctx.send_interval(Tick, Duration::from_secs(1)); // :timer.send_interval(1000, :tick)
+    ///         Clock::default()
+    ///     }
+    ///
+    ///     #[cast]
+    ///     fn remind(&mut self, what: &'static str, ctx: &mut Context<Self>) {
+    ///         ctx.send_after(Reminder(what), Duration::from_secs(10));
+    ///         ctx.send_at(Reminder("at 20 s"), Instant::now() + Duration::from_secs(20));
+    ///     }
+    ///
+    ///     #[info]
+    ///     fn tick(&mut self, _: Tick) {
+    ///         self.ticks += 1;
+    ///     }
+    ///
+    ///     #[info]
+    ///     fn reminder(&mut self, reminder: Reminder) {
+    ///         self.reminded.push(reminder.0);
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn seen(&self) -> (u32, Vec<&'static str>) {
+    ///         (self.ticks, self.reminded.clone())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let clock = Clock::start(()).await?;
+    /// clock.remind("tea");
+    /// tokio::time::sleep(Duration::from_millis(20_500)).await;
+    /// assert_eq!(clock.seen().await?, (20, vec!["tea", "at 20 s"]));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_after<M>(&self, message: M, delay: Duration) -> TimerRef
     where
         S: HandleInfo<M>,
@@ -387,6 +480,8 @@ impl<S: GenServer> Context<S> {
 
     /// Sends `message` to this server at `deadline` (`abs: true`); see
     /// [`send_at`] and [`send_after`](Context::send_after).
+    ///
+    /// See the example on [`send_after`](Context::send_after).
     pub fn send_at<M>(&self, message: M, deadline: Instant) -> TimerRef
     where
         S: HandleInfo<M>,
@@ -398,6 +493,8 @@ impl<S: GenServer> Context<S> {
     /// Sends a clone of `message` to this server every `period`
     /// (`:timer.send_interval(period, self(), message)`); see
     /// [`send_interval`] and [`send_after`](Context::send_after).
+    ///
+    /// See the example on [`send_after`](Context::send_after).
     pub fn send_interval<M>(&self, message: M, period: Duration) -> TimerRef
     where
         S: HandleInfo<M>,
@@ -489,6 +586,8 @@ impl TimerRef {
     /// if it was pending, `None` if it had fired already (its message may
     /// not have been handled yet), was cancelled, or was never set. An
     /// interval stops: no tick after the cancel is sent.
+    ///
+    /// See the example on [`TimerRef`].
     pub fn cancel(&self) -> Option<Duration> {
         let service = self.service.as_ref()?;
         let now = service.nanos(Instant::now());
@@ -503,6 +602,8 @@ impl TimerRef {
     /// The time left before the timer fires (`Process.read_timer/1`), or
     /// `None` if it is not pending (see [`cancel`](TimerRef::cancel)).
     /// For an interval, the time left before its next tick.
+    ///
+    /// See the example on [`TimerRef`].
     pub fn read(&self) -> Option<Duration> {
         let service = self.service.as_ref()?;
         let now = service.nanos(Instant::now());
@@ -511,6 +612,8 @@ impl TimerRef {
     }
 
     /// Whether the timer is still pending.
+    ///
+    /// See the example on [`TimerRef`].
     pub fn is_pending(&self) -> bool {
         self.read().is_some()
     }

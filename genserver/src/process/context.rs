@@ -28,7 +28,7 @@ use crate::server::GenServer;
 ///     fn close(&mut self, ctx: &mut Context<Self>) -> bool {
 ///         self.open = false;
 ///         ctx.stop(ExitReason::Normal);
-///         true
+///         ctx.is_stopping() // true: the server stops once this returns
 ///     }
 /// }
 ///
@@ -174,6 +174,8 @@ impl<S: GenServer> Context<S> {
     }
 
     /// This server's id.
+    ///
+    /// See the example on [`server_ref`](Context::server_ref).
     pub fn id(&self) -> ServerId {
         self.shared.id
     }
@@ -183,6 +185,52 @@ impl<S: GenServer> Context<S> {
     ///
     /// A plain server lives as long as references to it exist, so storing
     /// this in the server's own state keeps it alive until it stops itself.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::ServerId;
+    ///
+    /// #[derive(Default)]
+    /// struct Crawler {
+    ///     fetched: Vec<usize>,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Crawler {
+    ///     /// Fetches off the server's loop: a task does the work, reports
+    ///     /// back with a cast, then answers the caller.
+    ///     #[call]
+    ///     fn fetch(&mut self, url: String, reply: ReplyTo<()>, ctx: &mut Context<Self>) {
+    ///         let me = ctx.server_ref();
+    ///         tokio::spawn(async move {
+    ///             let size = url.len(); // e.g. an HTTP request
+    ///             me.fetched(size);
+    ///             reply.send(());
+    ///         });
+    ///     }
+    ///
+    ///     #[cast]
+    ///     fn fetched(&mut self, size: usize) {
+    ///         self.fetched.push(size);
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn sizes(&self, ctx: &mut Context<Self>) -> (ServerId, Vec<usize>) {
+    ///         (ctx.id(), self.fetched.clone())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let crawler = Crawler::start(Crawler::default()).await?;
+    /// crawler.fetch("https://elixir-lang.org".into()).await?;
+    /// assert_eq!(crawler.sizes().await?, (crawler.id(), vec![23]));
+    /// assert_eq!(format!("{}", crawler.id()), format!("#{}", crawler.id().as_u64()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn server_ref(&self) -> ServerRef<S> {
         ServerRef::from_handle(Handle::new(Arc::clone(&self.shared)))
     }
@@ -197,6 +245,8 @@ impl<S: GenServer> Context<S> {
     ///
     /// In `init` it has no effect: `init` says that it fails by what it
     /// returns (`Err`, or [`Init::Stop`](crate::Init::Stop)).
+    ///
+    /// See the example on [`Context`].
     pub fn stop(&mut self, reason: ExitReason) {
         let actions = self.actions();
         match &mut actions.stop {
@@ -206,6 +256,8 @@ impl<S: GenServer> Context<S> {
     }
 
     /// Whether [`stop`](Context::stop) was called in this handler.
+    ///
+    /// See the example on [`Context`].
     pub fn is_stopping(&self) -> bool {
         self.actions.as_ref().is_some_and(|actions| {
             actions
@@ -342,6 +394,38 @@ impl<S: GenServer> Context<S> {
     /// smallest size. A server shrinks oversized buffers by itself after a
     /// burst; this lets go of all of them, at the cost of allocating again
     /// for the next message, so use it for servers that stay idle long.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// struct Batch(Vec<u64>);
+    ///
+    /// #[gen_server]
+    /// impl Batch {
+    ///     #[cast]
+    ///     fn add(&mut self, n: u64) {
+    ///         self.0.push(n);
+    ///     }
+    ///
+    ///     /// Sums the batch, then sleeps light until the next one.
+    ///     #[call]
+    ///     fn flush(&mut self, ctx: &mut Context<Self>) -> u64 {
+    ///         ctx.hibernate(); // {:reply, sum, state, :hibernate}
+    ///         self.0.drain(..).sum()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let batch = Batch::start(Batch(Vec::new())).await?;
+    /// (1..=1000).for_each(|n| batch.add(n));
+    /// assert_eq!(batch.flush().await?, 500_500);
+    /// assert_eq!(batch.flush().await?, 0); // it serves on after hibernating
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hibernate(&mut self) {
         self.actions().hibernate = true;
     }

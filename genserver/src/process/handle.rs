@@ -37,9 +37,13 @@ use crate::process::mailbox::{Envelope, ExitHook, HookKey, NoRoom, Refused, Shar
 use crate::server::{Client, GenServer, HandleInfo, SendRequest};
 
 /// The default call timeout, as in Elixir: 5 seconds.
+///
+/// See the example on [`Handle`].
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A server's identity: unique within the process, never reused.
+///
+/// See the example on [`Context::server_ref`](crate::Context::server_ref).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ServerId(pub(crate) u64);
 
@@ -51,6 +55,8 @@ impl ServerId {
     }
 
     /// The number behind the id.
+    ///
+    /// See the example on [`Context::server_ref`](crate::Context::server_ref).
     pub fn as_u64(self) -> u64 {
         self.0
     }
@@ -77,22 +83,40 @@ impl fmt::Display for ServerId {
 /// # use std::time::Duration;
 /// # use genserver::prelude::*;
 /// # struct Counter(u64);
+/// # struct Reset;
 /// # #[gen_server]
 /// # impl Counter {
 /// #     #[cast]
 /// #     fn add(&mut self, n: u64) { self.0 += n; }
 /// #     #[call]
 /// #     fn get(&self) -> u64 { self.0 }
+/// #     #[info]
+/// #     fn reset(&mut self, _: Reset) { self.0 = 0; }
 /// # }
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), genserver::Error> {
-/// let counter = Counter::start(Counter(0)).await?;
+/// let counter = Counter::start_with(Counter(0), StartOptions::new().name("counter")).await?;
+/// assert_eq!(counter.handle().timeout(), genserver::DEFAULT_CALL_TIMEOUT); // 5 s
 /// let handle = counter.handle().with_timeout(Duration::from_secs(1));
 /// assert_eq!(handle.timeout(), Duration::from_secs(1));
-/// // What the generated `get` does: build the call around its reply handle.
+/// assert_eq!(handle.id(), counter.id());
+/// assert_eq!(handle.type_name(), std::any::type_name::<Counter>());
+/// assert_eq!(handle.registered_name().as_deref(), Some("counter"));
+/// assert_eq!(handle.mailbox_capacity(), None); // unbounded
+///
+/// // What the generated methods do: build the request, with its reply handle for a call.
+/// handle.cast(CounterCast::Add { n: 2 });
+/// assert_eq!(handle.message_queue_len(), 1); // not taken by the server yet
 /// let count = handle.call(|reply| CounterCall::Get { reply }).await?;
-/// assert_eq!(count, 0);
+/// assert_eq!(count, 2);
+/// let request = handle.send_request(|reply| CounterCall::Get { reply }); // sent now
+/// handle.send(Reset); // an info message, handled after the request
+/// assert_eq!(request.await?, 2);
+/// assert_eq!(handle.call(|reply| CounterCall::Get { reply }).await?, 0);
+///
 /// handle.stop_with_timeout(ExitReason::Normal, Duration::from_secs(1)).await?;
+/// assert!(!handle.is_alive());
+/// assert_eq!(handle.exited().await?, ExitReason::Normal);
 /// # Ok(())
 /// # }
 /// ```
@@ -114,18 +138,24 @@ impl<S: GenServer> Handle<S> {
     }
 
     /// The server's id.
+    ///
+    /// See the example on [`Handle`].
     pub fn id(&self) -> ServerId {
         self.shared.id
     }
 
     /// The name the server is registered under, if any (`None` once it
     /// has exited).
+    ///
+    /// See the example on [`Handle`].
     pub fn registered_name(&self) -> Option<Arc<str>> {
         self.shared.name()
     }
 
     /// The server's type, as `std::any::type_name` spells it: what crash
     /// reports and `Debug` show.
+    ///
+    /// See the example on [`Handle`].
     pub fn type_name(&self) -> &'static str {
         std::any::type_name::<S>()
     }
@@ -142,11 +172,15 @@ impl<S: GenServer> Handle<S> {
 
     /// Whether the server is still running. Like `Process.alive?`, the answer
     /// may be stale by the time you act on it.
+    ///
+    /// See the example on [`Handle`].
     pub fn is_alive(&self) -> bool {
         self.shared.exit_reason().is_none()
     }
 
     /// The call timeout this handle uses.
+    ///
+    /// See the example on [`Handle`].
     pub fn timeout(&self) -> Duration {
         self.timeout.unwrap_or(DEFAULT_CALL_TIMEOUT)
     }
@@ -159,6 +193,8 @@ impl<S: GenServer> Handle<S> {
 
     /// A copy of this handle whose calls time out after `timeout`.
     /// `Duration::MAX` waits forever (`:infinity`).
+    ///
+    /// See the example on [`Handle`].
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         let mut handle = self.clone();
@@ -173,6 +209,8 @@ impl<S: GenServer> Handle<S> {
     /// first polled. [`send_request`](Handle::send_request) sends at once.
     /// It can be driven by any executor; outside tokio its timeout is kept
     /// without tokio's timer.
+    ///
+    /// See the example on [`Handle`].
     pub async fn call<R: Send + 'static>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Call,
@@ -229,6 +267,31 @@ impl<S: GenServer> Handle<S> {
     /// As [`call`](Handle::call), and [`CallError::InRuntime`] (with nothing
     /// sent) on a thread in a tokio runtime's context, where blocking could
     /// stall the server it waits for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use genserver::prelude::*;
+    /// # struct Counter(u64);
+    /// # #[gen_server]
+    /// # impl Counter {
+    /// #     #[call]
+    /// #     fn get(&self) -> u64 { self.0 }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let counter = Counter::start(Counter(5)).await?;
+    /// let handle = counter.handle().clone();
+    /// // From a plain thread, e.g. a C callback or a synchronous library.
+    /// let (tx, rx) = tokio::sync::oneshot::channel();
+    /// std::thread::spawn(move || tx.send(handle.blocking_call(|reply| CounterCall::Get { reply })));
+    /// assert_eq!(rx.await.unwrap(), Ok(5));
+    /// // Never on a runtime thread: it could stall the server it waits for.
+    /// let refused = counter.handle().blocking_call(|reply| CounterCall::Get { reply });
+    /// assert_eq!(refused, Err(CallError::InRuntime));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn blocking_call<R: Send + 'static>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Call,
@@ -253,6 +316,8 @@ impl<S: GenServer> Handle<S> {
     /// for room). A server may send a request to
     /// itself and check for the reply in a later callback; waiting for it in
     /// its own task fails at once with [`CallError::CallingSelf`].
+    ///
+    /// See the example on [`Handle`]; [`ServerRef::request`] is the typed way.
     pub fn send_request<R: Send + 'static>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Call,
@@ -287,12 +352,16 @@ impl<S: GenServer> Handle<S> {
     /// server (`when_full = drop_oldest`); if only calls wait there, this
     /// cast is the one dropped. [`try_cast`](Handle::try_cast) fails
     /// instead, [`cast_wait`](Handle::cast_wait) waits.
+    ///
+    /// See the example on [`Handle`].
     pub fn cast(&self, request: S::Cast) {
         let _ = self.shared.send(Envelope::Cast(request), false);
     }
 
     /// Sends a cast request if the mailbox has room, without waiting
     /// (`when_full = fail`). An unbounded mailbox always has room.
+    ///
+    /// See the example on [`CastError`].
     ///
     /// # Errors
     ///
@@ -321,6 +390,39 @@ impl<S: GenServer> Handle<S> {
     /// and [`CastError::Full`] at once, without waiting, in the server's
     /// own task: only the server empties its mailbox, so it would wait for
     /// itself.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use genserver::prelude::*;
+    /// struct Sum(u64);
+    ///
+    /// #[gen_server]
+    /// impl Sum {
+    ///     #[cast]
+    ///     fn add(&mut self, n: u64) {
+    ///         self.0 += n;
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn total(&self) -> u64 {
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let sum = Sum::start_with(Sum(0), StartOptions::new().mailbox(4)).await?;
+    /// let handle = sum.handle();
+    /// assert_eq!(handle.mailbox_capacity(), Some(4));
+    /// for n in 1..=100 {
+    ///     handle.cast_wait(SumCast::Add { n }).await?; // waits whenever 4 are queued
+    ///     assert!(handle.message_queue_len() <= 4);
+    /// }
+    /// assert_eq!(sum.total().await?, 5050);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn cast_wait(&self, request: S::Cast) -> Result<(), CastError> {
         WaitForRoom::new(&self.shared, Envelope::Cast(request))
             .await
@@ -336,17 +438,23 @@ impl<S: GenServer> Handle<S> {
     /// takes its mail in batches, so the messages of the batch it is
     /// working through are not counted. Like every look at another
     /// process, the answer may be stale by the time you act on it.
+    ///
+    /// See the example on [`Handle`].
     pub fn message_queue_len(&self) -> usize {
         self.shared.message_queue_len()
     }
 
     /// The bound of the server's mailbox, if it has one (see
     /// [`backpressure`](crate::backpressure)).
+    ///
+    /// See the examples on [`Handle`] and [`cast_wait`](Handle::cast_wait).
     pub fn mailbox_capacity(&self) -> Option<usize> {
         self.shared.capacity()
     }
 
     /// Sends an info message. Never fails; dropped if the server is gone.
+    ///
+    /// See the example on [`Handle`].
     pub fn send<I>(&self, message: I)
     where
         S: HandleInfo<I>,
@@ -359,6 +467,8 @@ impl<S: GenServer> Handle<S> {
     /// Stops the server with `reason` and waits until it has exited: the
     /// request is queued behind what was sent before it, then `terminate`
     /// runs. Waits at most `timeout` (`Duration::MAX`: no limit).
+    ///
+    /// See the example on [`Handle`].
     pub async fn stop_with_timeout(
         &self,
         reason: ExitReason,
@@ -388,6 +498,8 @@ impl<S: GenServer> Handle<S> {
     /// Fails at once with [`WaitError::CallingSelf`] inside the server's own
     /// task once it serves (in a handler or `terminate`), which would wait
     /// for itself forever.
+    ///
+    /// See the example on [`Handle`].
     pub async fn exited(&self) -> Result<ExitReason, WaitError> {
         if self.shared.is_own_task() {
             return Err(WaitError::CallingSelf);
@@ -457,6 +569,9 @@ impl<S: GenServer> fmt::Debug for Handle<S> {
 /// other.add(2); // the handlers are methods of the reference
 /// assert_eq!(counter.get().await?, 2);
 /// assert_eq!(counter.id(), other.id());
+/// assert_eq!(counter.handle().id(), counter.id()); // the untyped core
+/// assert_eq!(counter.type_name(), std::any::type_name::<Counter>());
+/// assert_eq!(counter.registered_name(), None); // started without a name
 /// counter.stop().await?; // terminate ran, the server is gone
 /// assert!(!other.is_alive());
 /// assert_eq!(other.get().await, Err(CallError::NoProc));
@@ -475,22 +590,30 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     /// The underlying untyped handle.
+    ///
+    /// See the example on [`ServerRef`].
     pub fn handle(&self) -> &Handle<S> {
         self.client.handle()
     }
 
     /// The server's id.
+    ///
+    /// See the example on [`ServerRef`].
     pub fn id(&self) -> ServerId {
         self.handle().id()
     }
 
     /// Whether the server is still running.
+    ///
+    /// See the example on [`ServerRef`].
     pub fn is_alive(&self) -> bool {
         self.handle().is_alive()
     }
 
     /// The name the server is registered under, if any (`None` once it
     /// has exited): `Process.info(pid, :registered_name)`.
+    ///
+    /// See the examples on [`ServerRef`] and [`Handle`].
     pub fn registered_name(&self) -> Option<Arc<str>> {
         self.handle().registered_name()
     }
@@ -498,6 +621,8 @@ impl<S: GenServer> ServerRef<S> {
     /// The typed request API: `kv.request().get(key)` sends the call at
     /// once and returns a [`Request`] to collect the reply from later
     /// (`gen_server:send_request/2`). See [`Handle::send_request`].
+    ///
+    /// See the examples on [`Request`] and [`ReplyTo`].
     pub fn request(&self) -> S::Requests
     where
         S: SendRequest,
@@ -506,12 +631,16 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     /// The server's type, as `std::any::type_name` spells it.
+    ///
+    /// See the example on [`ServerRef`].
     pub fn type_name(&self) -> &'static str {
         self.handle().type_name()
     }
 
     /// The client API with another call timeout (`Duration::MAX` waits forever):
     /// `kv.with_timeout(Duration::from_millis(50)).get(key).await`.
+    ///
+    /// See the examples on [`CallError`] and [`ReplyTo::is_closed`].
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> S::Client {
         S::Client::from_handle(self.handle().with_timeout(timeout))
@@ -519,6 +648,8 @@ impl<S: GenServer> ServerRef<S> {
 
     /// Sends an info message to an `#[info]` handler that takes an `I`. Never
     /// fails; dropped if the server is gone.
+    ///
+    /// See the example on [`HandleInfo`](crate::HandleInfo).
     pub fn send<I>(&self, message: I)
     where
         S: HandleInfo<I>,
@@ -529,12 +660,16 @@ impl<S: GenServer> ServerRef<S> {
     /// Stops the server with [`ExitReason::Normal`] and waits until `terminate`
     /// has run and the server has exited (`GenServer.stop/1`). Messages sent
     /// before the stop are handled first.
+    ///
+    /// See the example on [`ServerRef`].
     pub async fn stop(&self) -> Result<(), StopError> {
         self.stop_with(ExitReason::Normal).await
     }
 
     /// Stops the server with `reason` (`GenServer.stop/2`). A reason other than
     /// normal or shutdown is logged as a crash, as in Elixir.
+    ///
+    /// See the example on [`Down`](crate::Down).
     pub async fn stop_with(&self, reason: ExitReason) -> Result<(), StopError> {
         self.handle().stop_with_timeout(reason, Duration::MAX).await
     }
@@ -545,6 +680,8 @@ impl<S: GenServer> ServerRef<S> {
     /// Inside the server's own task (a handler or `terminate` holding its own
     /// reference) it fails at once with [`WaitError::CallingSelf`] instead of
     /// waiting for itself forever, as a call or a stop does.
+    ///
+    /// See the examples on [`Context`](crate::Context) and [`Exit`](crate::Exit).
     pub async fn exited(&self) -> Result<ExitReason, WaitError> {
         self.handle().exited().await
     }
@@ -675,16 +812,68 @@ impl<T> ReplyTo<T> {
     /// The tokio task that made the call, if it was made from one: the
     /// caller a crash report names (with the `console` feature and
     /// `--cfg tokio_unstable`, a server's task is named after the server).
+    ///
+    /// See the example on [`is_closed`](ReplyTo::is_closed).
     pub fn caller(&self) -> Option<tokio::task::Id> {
         self.caller
     }
 
-    /// Sends the reply. Silent if the caller is no longer waiting.
+    /// Sends the reply. Silent if the caller is no longer waiting. See the
+    /// example on [`ReplyTo`].
     pub fn send(self, value: T) {
         let _ = self.tx.send(value);
     }
 
     /// Whether the caller has stopped waiting (it timed out or was dropped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genserver::prelude::*;
+    /// use genserver::TaskId;
+    ///
+    /// #[derive(Default)]
+    /// struct Desk {
+    ///     waiting: Vec<ReplyTo<u32>>,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Desk {
+    ///     /// Answered later, if ever.
+    ///     #[call]
+    ///     fn ticket(&mut self, reply: ReplyTo<u32>) {
+    ///         self.waiting.push(reply);
+    ///     }
+    ///
+    ///     /// Forgets the callers that gave up; how many are still waiting.
+    ///     #[call]
+    ///     fn still_waiting(&mut self) -> usize {
+    ///         self.waiting.retain(|reply| !reply.is_closed());
+    ///         self.waiting.len()
+    ///     }
+    ///
+    ///     /// The task that called.
+    ///     #[call]
+    ///     fn who(&self, reply: ReplyTo<Option<TaskId>>) {
+    ///         let caller = reply.caller();
+    ///         reply.send(caller);
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), genserver::Error> {
+    /// let desk = Desk::start(Desk::default()).await?;
+    /// let impatient = desk.with_timeout(Duration::from_secs(1));
+    /// assert_eq!(impatient.ticket().await, Err(CallError::Timeout));
+    /// assert_eq!(desk.still_waiting().await?, 0);
+    ///
+    /// let task = tokio::spawn(async move { (tokio::task::id(), desk.who().await) });
+    /// let (id, caller) = task.await.unwrap();
+    /// assert_eq!(caller?, Some(id));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }
@@ -797,10 +986,14 @@ async fn call_when_full<S: GenServer, R>(
 /// # async fn main() -> Result<(), genserver::Error> {
 /// let counter = Counter::start(Counter(0)).await?;
 /// let mut before = counter.request().get(); // in the mailbox now
+/// assert_eq!(before.server(), counter.id());
+/// assert!(before.check_response().is_none()); // not handled yet
 /// counter.add(1);
 /// let count = before.wait_response(Duration::from_secs(1)).await?;
 /// assert_eq!(count, 0, "sent before the add");
 /// assert_eq!(counter.request().get().await?, 1);
+/// let after = counter.request().get();
+/// assert_eq!(after.receive_response(Duration::from_secs(1)).await?, 1);
 /// # Ok(())
 /// # }
 /// ```
@@ -826,12 +1019,16 @@ enum Pending<R> {
 
 impl<S: GenServer, R> Request<S, R> {
     /// The id of the server the request went to.
+    ///
+    /// See the example on [`Request`].
     pub fn server(&self) -> ServerId {
         self.shared.id
     }
 
     /// Waits at most `timeout` for the reply (`gen_server:receive_response/2`).
     /// On a timeout the request is abandoned, as with a timed-out call.
+    ///
+    /// See the example on [`Request`].
     ///
     /// # Errors
     ///
@@ -844,6 +1041,8 @@ impl<S: GenServer, R> Request<S, R> {
     /// Waits at most `timeout` for the reply (`gen_server:wait_response/2`).
     /// On [`CallError::Timeout`] the request stays pending and can be waited
     /// for again.
+    ///
+    /// See the example on [`Request`].
     ///
     /// # Errors
     ///
@@ -876,6 +1075,8 @@ impl<S: GenServer, R> Request<S, R> {
     /// (`gen_server:check_response/2`): `None` while there is none yet
     /// (Erlang's `no_reply`). Once it has returned `Some`, the request is
     /// spent: further checks return `Some(Err(CallError::NoProc))`.
+    ///
+    /// See the example on [`Request`].
     pub fn check_response(&mut self) -> Option<Result<R, CallError>> {
         let result = match &mut self.state {
             Pending::Waiting { rx, reply_gone } => {

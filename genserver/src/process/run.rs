@@ -107,11 +107,15 @@ pub struct StartOptions {
 
 impl StartOptions {
     /// The defaults: no init timeout.
+    ///
+    /// See the example on [`StartOptions`].
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sets the init timeout (Elixir's `:timeout` start option).
+    ///
+    /// See the example on [`StartOptions`].
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -123,6 +127,8 @@ impl StartOptions {
     /// if another server holds it, `start` fails with
     /// [`StartError::AlreadyStarted`] and `init` is never called. It is
     /// released when the server exits.
+    ///
+    /// See the example on [`StartOptions`].
     #[must_use]
     pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
         self.name = Some(Arc::new(LocalName(name.into())));
@@ -133,6 +139,8 @@ impl StartOptions {
     /// `name: {:via, Registry, {registry, key}}`), a
     /// [`Registry`](crate::registry::Registry) or any other [`Via`]
     /// registry; otherwise as [`name`](StartOptions::name).
+    ///
+    /// See the examples on [`StartOptions`] and [`Via`](crate::registry::Via).
     #[must_use]
     pub fn via<R>(mut self, registry: &R, key: R::Key) -> Self
     where
@@ -153,6 +161,8 @@ impl StartOptions {
     /// mailbox is full is the type's choice (`when_full`); a call waits
     /// for room within its timeout. `0` makes `start` fail with
     /// [`StartError::ZeroMailbox`].
+    ///
+    /// See the example on [`Handle::cast_wait`](crate::Handle::cast_wait).
     #[must_use]
     pub fn mailbox(mut self, capacity: usize) -> Self {
         self.mailbox = Some(capacity);

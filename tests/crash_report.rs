@@ -32,8 +32,7 @@ fn captured<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) -> Ve
         .build()
         .unwrap()
         .block_on(test());
-    let events = capture.0.lock().unwrap().clone();
-    events
+    capture.0.lock().unwrap().clone()
 }
 
 #[test]

@@ -393,8 +393,7 @@ fn capture<F: std::future::Future<Output = ()>>(
         .build()
         .unwrap()
         .block_on(test());
-    let events = capture.0.lock().unwrap().clone();
-    events
+    capture.0.lock().unwrap().clone()
 }
 
 fn messages(events: &[Captured]) -> Vec<String> {

@@ -371,13 +371,12 @@ mod rc {
             event: SupervisionEvent,
             state: &mut Self::State,
         ) -> Result<(), ActorProcessingErr> {
-            if let SupervisionEvent::ActorFailed(cell, _) = event {
-                if let Some(started) = state.remove(&cell.get_id()) {
-                    let (child, _) =
-                        Actor::spawn_linked(None, Child, started.clone(), myself.get_cell())
-                            .await?;
-                    state.insert(child.get_id(), started);
-                }
+            if let SupervisionEvent::ActorFailed(cell, _) = event
+                && let Some(started) = state.remove(&cell.get_id())
+            {
+                let (child, _) =
+                    Actor::spawn_linked(None, Child, started.clone(), myself.get_cell()).await?;
+                state.insert(child.get_id(), started);
             }
             Ok(())
         }

@@ -13,7 +13,7 @@ use std::task::Context as TaskContext;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{sys, CastError, Handle};
+use genserver::{CastError, Handle, sys};
 use tokio::sync::oneshot;
 
 /// How many calls and casts the servers' mailboxes hold.

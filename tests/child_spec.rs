@@ -163,11 +163,7 @@ struct Shy;
 impl Shy {
     #[init]
     fn init(start: bool) -> Init<Self> {
-        if start {
-            Init::Ok(Shy)
-        } else {
-            Init::Ignore
-        }
+        if start { Init::Ok(Shy) } else { Init::Ignore }
     }
 }
 

@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{block_on, BlockingError, Client, FlattenErr};
+use genserver::{BlockingError, Client, FlattenErr, block_on};
 
 #[derive(Default)]
 struct Kv {

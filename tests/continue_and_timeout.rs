@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use genserver::prelude::*;
 use genserver::{Down, IdleTimeout};
-use tokio::sync::{mpsc, Notify};
-use tokio::time::{sleep, timeout, Instant};
+use tokio::sync::{Notify, mpsc};
+use tokio::time::{Instant, sleep, timeout};
 
 /// What ran, in order, shared between a server and its test.
 type Log = Arc<Mutex<Vec<String>>>;

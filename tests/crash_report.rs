@@ -32,8 +32,7 @@ fn captured<F: std::future::Future<Output = ()>>(test: impl FnOnce() -> F) -> Ve
         .build()
         .unwrap()
         .block_on(test());
-    let events = capture.0.lock().unwrap().clone();
-    events
+    capture.0.lock().unwrap().clone()
 }
 
 #[test]
@@ -50,10 +49,12 @@ fn a_crash_is_logged_once_with_reason_and_last_message() {
     assert!(report.field("server").unwrap().ends_with("Fragile"));
     assert_eq!(report.field("reason"), Some("panicked: value exploded"));
     assert_eq!(report.field("last_message"), Some("FragileCall::GetValue"));
-    assert!(report
-        .field("message")
-        .unwrap()
-        .contains("terminating: panicked: value exploded"));
+    assert!(
+        report
+            .field("message")
+            .unwrap()
+            .contains("terminating: panicked: value exploded")
+    );
 }
 
 /// Where `panic!("value exploded")` is in this file, as `file:line:col`.
@@ -258,8 +259,10 @@ fn a_crash_report_of_a_call_names_the_caller() {
     assert_eq!(errors.len(), 1, "one crash report, got {events:?}");
     let caller = caller.lock().unwrap().clone().unwrap();
     assert_eq!(errors[0].field("caller"), Some(caller.as_str()));
-    assert!(errors[0]
-        .field("message")
-        .unwrap()
-        .contains(&format!("from task {caller}")));
+    assert!(
+        errors[0]
+            .field("message")
+            .unwrap()
+            .contains(&format!("from task {caller}"))
+    );
 }

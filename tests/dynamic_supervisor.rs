@@ -2,8 +2,8 @@
 //! typed refs, ignore and errors, max_children, restarts per child,
 //! intensity and escalation, terminate_child, and concurrent shutdown.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use genserver::dynamic_supervisor::{Options, StartChildError, TerminateChildError};
@@ -141,9 +141,11 @@ async fn start_child_returns_the_typed_child() {
     assert_eq!((counts.specs, counts.active, counts.workers), (2, 2, 2));
     let children = sup.which_children().await.unwrap();
     assert_eq!(children.len(), 2);
-    assert!(children
-        .iter()
-        .any(|child| child.pid == Some(worker.pid()) && child.restart == Restart::Permanent));
+    assert!(
+        children
+            .iter()
+            .any(|child| child.pid == Some(worker.pid()) && child.restart == Restart::Permanent)
+    );
 
     let pid = sup.start_child_pid(spec(Arg::new(2, &tx))).await.unwrap();
     assert_eq!(pid.downcast::<Worker>().unwrap().number().await.unwrap(), 2);
@@ -489,9 +491,11 @@ async fn many_children_start_and_stop() {
     assert_eq!(sup.count_children().await.unwrap().active, 10_000);
     let children = sup.which_children().await.unwrap();
     sup.stop().await.unwrap();
-    assert!(children
-        .iter()
-        .all(|child| !child.pid.as_ref().unwrap().is_alive()));
+    assert!(
+        children
+            .iter()
+            .all(|child| !child.pid.as_ref().unwrap().is_alive())
+    );
 }
 
 // ------------------------------------ stopped while a child is restarting

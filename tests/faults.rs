@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use genserver::prelude::*;
 use genserver::registry;
 use genserver::{
-    dynamic_supervisor, ChildSpec, DynamicSupervisor, Pid, Restart, Shutdown, Strategy, Supervisor,
-    SupervisorSpec,
+    ChildSpec, DynamicSupervisor, Pid, Restart, Shutdown, Strategy, Supervisor, SupervisorSpec,
+    dynamic_supervisor,
 };
 use tokio::sync::Notify;
 
@@ -520,9 +520,11 @@ async fn crash_storm_within_the_intensity_every_call_ends() {
     assert!(sup.is_alive());
     let children = sup.which_children().await.unwrap();
     assert_eq!(children.len(), CHILDREN);
-    assert!(children
-        .iter()
-        .all(|child| child.pid.as_ref().is_some_and(Pid::is_alive)));
+    assert!(
+        children
+            .iter()
+            .all(|child| child.pid.as_ref().is_some_and(Pid::is_alive))
+    );
     sup.stop().await.unwrap();
     assert!(eventually(|| slots.iter().all(|slot| !slot.alive.load(SeqCst))).await);
 }

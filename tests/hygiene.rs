@@ -24,7 +24,7 @@ mod shadowed {
     mod std {}
     mod tokio {}
 
-    use genserver::{gen_server, Context, ExitReason, ReplyTo};
+    use genserver::{Context, ExitReason, ReplyTo, gen_server};
 
     pub(crate) struct Awkward {
         pub(crate) total: u64,

@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use genserver::prelude::*;
 use genserver::Init;
+use genserver::prelude::*;
 use tokio::sync::{mpsc, oneshot};
 
 /// A log shared between a server and its test, to see what ran and in what order.

@@ -623,8 +623,8 @@ async fn a_panicking_exit_hook_strands_nobody() {
 /// A kill while an `async` init awaits drops the init there.
 #[tokio::test(start_paused = true)]
 async fn a_kill_drops_an_async_init_where_it_awaits() {
-    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     struct SlowInit;
 
@@ -650,8 +650,8 @@ async fn a_kill_drops_an_async_init_where_it_awaits() {
 /// A server that is killed before its task first ran never runs init.
 #[tokio::test]
 async fn a_server_killed_before_it_ran_never_inits() {
-    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     struct Flag;
 

@@ -5,8 +5,8 @@
 
 #![deny(warnings)]
 
-use genserver::prelude::*;
 use genserver::IdleTimeout;
+use genserver::prelude::*;
 
 /// A node that can adopt children and hand out copies of itself.
 #[derive(Clone, Debug, PartialEq, Default)]

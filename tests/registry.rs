@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use genserver::Init;
 use genserver::prelude::*;
 use genserver::registry::{self, DuplicateRegistry, LocalNames, RegisterError, Registry, Via};
-use genserver::Init;
 
 /// Counts its inits; serves a counter.
 struct Counter {
@@ -114,9 +114,11 @@ async fn a_server_started_under_a_name_is_found_and_called_by_it() {
         Ok(5)
     );
     assert_eq!(registry::whereis_pid("t_found").unwrap(), server.pid());
-    assert!(registry::registered()
-        .iter()
-        .any(|name| &**name == "t_found"));
+    assert!(
+        registry::registered()
+            .iter()
+            .any(|name| &**name == "t_found")
+    );
     // Stop by name.
     registry::whereis::<Counter>("t_found")
         .unwrap()

@@ -936,11 +936,12 @@ async fn significant_children_must_be_transient_or_temporary_under_an_auto_shutd
             error: ChildSpecError::SignificantPermanent
         })
     );
-    assert!(sup
-        .start_child(kit.spec("s").restart(Restart::Transient).significant(true))
-        .await
-        .unwrap()
-        .is_some());
+    assert!(
+        sup.start_child(kit.spec("s").restart(Restart::Transient).significant(true))
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(kit.log.take() == strings(&["start:s"]));
     sup.stop().await.unwrap();
     assert_eq!(kit.live(), 0);

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use genserver::IdleTimeout;
 use genserver::prelude::*;
 use genserver::sys::{self, Mode, SysError};
-use genserver::IdleTimeout;
 use genserver_tests::capture::{Capture, Captured};
 use tracing::Level;
 
@@ -393,8 +393,7 @@ fn capture<F: std::future::Future<Output = ()>>(
         .build()
         .unwrap()
         .block_on(test());
-    let events = capture.0.lock().unwrap().clone();
-    events
+    capture.0.lock().unwrap().clone()
 }
 
 fn messages(events: &[Captured]) -> Vec<String> {
@@ -431,12 +430,14 @@ fn trace_logs_each_message_reply_and_new_state_until_switched_off() {
             "new state Vault { 2 secrets }",
         ]
     );
-    assert!(events
-        .iter()
-        .filter(|event| event
-            .field("message")
-            .is_some_and(|m| m.starts_with("*DBG*")))
-        .all(|event| event.level == Level::INFO));
+    assert!(
+        events
+            .iter()
+            .filter(|event| event
+                .field("message")
+                .is_some_and(|m| m.starts_with("*DBG*")))
+            .all(|event| event.level == Level::INFO)
+    );
 }
 
 #[test]
@@ -466,10 +467,12 @@ fn a_crash_report_shows_the_format_status_view() {
     );
     assert!(!message.contains("hunter2"));
     assert_eq!(reports[1].field("state"), None);
-    assert!(reports[2]
-        .field("state")
-        .unwrap()
-        .ends_with("Touchy::format_status crashed"));
+    assert!(
+        reports[2]
+            .field("state")
+            .unwrap()
+            .ends_with("Touchy::format_status crashed")
+    );
 }
 
 /// A request and a timed-out request to `server`, which is then left busy.

@@ -48,7 +48,7 @@ use genserver::sys;
 use genserver::{
     ChildSpec, DynamicSupervisor, IdleTimeout, Shutdown, Strategy, Supervisor, SupervisorSpec,
 };
-use tokio::time::{sleep, Instant};
+use tokio::time::{Instant, sleep};
 
 const SECOND: Duration = Duration::from_secs(1);
 

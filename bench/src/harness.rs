@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::actix_impl::{set_remote_arbiter, ActixLocal, ActixRemote};
+use crate::actix_impl::{ActixLocal, ActixRemote, set_remote_arbiter};
 use crate::floor::Floor;
 use crate::genserver_impl::{GenServerImpl, GenServerKeyed, GenServerNamed};
 use crate::kameo_impl::{Kameo, KameoNamed};

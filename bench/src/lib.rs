@@ -19,8 +19,8 @@
 //! their command-line options through [`cli`].
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub mod actix_impl;
 pub mod cli;

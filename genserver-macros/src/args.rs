@@ -4,7 +4,7 @@
 //! mailbox (`mailbox`, `when_full`).
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, ToTokens};
+use quote::{ToTokens, quote};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 use syn::spanned::Spanned;
@@ -318,7 +318,7 @@ fn parse_shutdown(meta: &ParseNestedMeta<'_>) -> syn::Result<Shutdown> {
     let expr = value(meta, "shutdown = 5_000")?;
     let message = match &expr {
         syn::Expr::Path(path) if path.path.is_ident("brutal_kill") => {
-            return Ok(Shutdown::BrutalKill)
+            return Ok(Shutdown::BrutalKill);
         }
         syn::Expr::Path(path) if path.path.is_ident("infinity") => return Ok(Shutdown::Infinity),
         syn::Expr::Lit(syn::ExprLit {
@@ -403,7 +403,11 @@ fn parse_when_full(meta: &ParseNestedMeta<'_>) -> syn::Result<WhenFull> {
     let word = parse_word(
         meta,
         "when_full",
-        &[("wait", "Wait"), ("fail", "Fail"), ("drop_oldest", "DropOldest")],
+        &[
+            ("wait", "Wait"),
+            ("fail", "Fail"),
+            ("drop_oldest", "DropOldest"),
+        ],
         "`when_full = wait` (casts are `async` and wait for room; the default with `mailbox`), `when_full = fail` (casts return `Err(CastError::Full)`) or `when_full = drop_oldest` (casts never wait or fail: the oldest waiting cast is dropped)",
     )?;
     Ok(match word.to_string().as_str() {
@@ -426,7 +430,7 @@ fn parse_mailbox(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::LitInt> {
                 "a mailbox with room for nothing could never take a call or a cast; {MAILBOX}"
             ),
             Ok(bound) if int.suffix().is_empty() => {
-                return Ok(syn::LitInt::new(&bound.to_string(), int.span()))
+                return Ok(syn::LitInt::new(&bound.to_string(), int.span()));
             }
             Ok(bound) => format!(
                 "the mailbox bound is a count of messages, without a suffix: `mailbox = {}`",

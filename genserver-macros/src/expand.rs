@@ -10,10 +10,10 @@
 //! 6. any errors.
 
 use proc_macro2::{Ident, TokenStream, TokenTree};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{parse_quote, Attribute, Generics, ImplItem, Item, ItemImpl, ReturnType, Type};
+use syn::{Attribute, Generics, ImplItem, Item, ItemImpl, ReturnType, Type, parse_quote};
 
 use crate::args::{self, Args, ChildOptions, WhenFull};
 use crate::ast::{Handler, Param, Reply, Server};
@@ -337,8 +337,12 @@ impl<'s, 'a> Expander<'s, 'a> {
         });
         let phantom = self.phantom(&handlers);
         let doc = match kind {
-            Kind::Call => format!(" Call messages of [`{server}`], one variant per `#[call]` handler."),
-            Kind::Cast => format!(" Cast messages of [`{server}`], one variant per `#[cast]` handler."),
+            Kind::Call => {
+                format!(" Call messages of [`{server}`], one variant per `#[call]` handler.")
+            }
+            Kind::Cast => {
+                format!(" Cast messages of [`{server}`], one variant per `#[cast]` handler.")
+            }
             _ => format!(
                 " Info messages of [`{server}`], one variant per `#[info]` and per `#[continuation]` handler."
             ),
@@ -944,11 +948,10 @@ impl<'s, 'a> Expander<'s, 'a> {
             let vis = &handler.method.vis;
             let ident = handler.ident();
             let variant = &handler.variant;
-            let forwarded = handler
-                .method
-                .attrs
-                .iter()
-                .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("deprecated"));
+            let forwarded =
+                handler.method.attrs.iter().filter(|attr| {
+                    attr.path().is_ident("cfg") || attr.path().is_ident("deprecated")
+                });
             let params = handler.values().map(|(ident, ty)| {
                 let ty = self.de_self(ty);
                 let binding = binding(ident);
@@ -960,7 +963,9 @@ impl<'s, 'a> Expander<'s, 'a> {
                 Reply::Returned(Some(ty)) | Reply::Deferred(ty) => self.de_self(ty),
                 Reply::Returned(None) | Reply::None => quote!(()),
             };
-            let doc = format!(" Sends the `{ident}` call now; the reply is collected from the returned `Request`.");
+            let doc = format!(
+                " Sends the `{ident}` call now; the reply is collected from the returned `Request`."
+            );
             quote! {
                 #[doc = #doc]
                 #(#forwarded)*

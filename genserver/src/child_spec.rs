@@ -442,14 +442,14 @@ impl ChildSpec {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), genserver::Error> {
-    /// let db = Db::child_spec(Db).start_options(StartOptions::new().name("db"));
+    /// let db = Db::child_spec(Db).start_options(StartOptions::new().name("main_db"));
     /// let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(db)).await?;
-    /// let before = registry::whereis::<Db>("db")?;
+    /// let before = registry::whereis::<Db>("main_db")?;
     /// before.lose_connection();
     /// before.exited().await?;
     /// sup.count_children().await?; // the supervisor has handled the exit: restarted
     /// // Restarted under the same name: clients find the new server by it.
-    /// assert_eq!(registry::whereis::<Db>("db")?.ping().await?, "pong");
+    /// assert_eq!(registry::whereis::<Db>("main_db")?.ping().await?, "pong");
     /// # Ok(())
     /// # }
     /// ```

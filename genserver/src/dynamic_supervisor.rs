@@ -133,7 +133,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::child_spec::{
-    shutdown_child, shutdown_children, ChildSpec, ChildSpecError, ChildType, Restart, Shutdown,
+    ChildSpec, ChildSpecError, ChildType, Restart, Shutdown, shutdown_child, shutdown_children,
 };
 use crate::error::{CallError, ExitReason, StartError};
 use crate::link::Exit;

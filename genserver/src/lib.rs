@@ -120,9 +120,9 @@ pub use crate::link::{Exit, LinkError, TaskLink};
 pub use crate::monitor::{Down, Monitor, MonitorRef};
 pub use crate::process::context::Context;
 pub use crate::process::handle::{
-    Handle, ReplyTo, Request, ServerId, ServerRef, DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CALL_TIMEOUT, Handle, ReplyTo, Request, ServerId, ServerRef,
 };
-pub use crate::process::{block_on, report_panics_once, spawn, start, StartOptions};
+pub use crate::process::{StartOptions, block_on, report_panics_once, spawn, start};
 pub use crate::registry::{LookupError, Pid, RegisterError};
 pub use crate::server::{
     Client, GenServer, HandleContinue, HandleInfo, IdleTimeout, Init, IntoInit, Message,
@@ -130,7 +130,7 @@ pub use crate::server::{
 };
 pub use crate::service::{run_until, run_until_shutdown, shutdown_signal};
 pub use crate::supervisor::{AutoShutdown, Strategy, Supervisor, SupervisorError, SupervisorSpec};
-pub use crate::timer::{send_after, send_at, send_interval, TimerError, TimerRef};
+pub use crate::timer::{TimerError, TimerRef, send_after, send_at, send_interval};
 /// A tokio task's id: what [`ReplyTo::caller`] gives, re-exported so that
 /// generated code can name it.
 pub use tokio::task::Id as TaskId;

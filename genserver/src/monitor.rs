@@ -38,7 +38,7 @@ use std::task::{Context as TaskContext, Poll};
 use crate::error::ExitReason;
 use crate::process::context::Context;
 use crate::process::handle::{Process, ServerId, ServerRef};
-use crate::process::mailbox::{unique, HookKey};
+use crate::process::mailbox::{HookKey, unique};
 use crate::server::{GenServer, HandleInfo};
 
 /// A monitor's identity: what [`Context::monitor`] returns and [`Down`]

@@ -109,7 +109,7 @@ use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use crate::error::ExitReason;
 use crate::process::handle::{AnyHandle, Handle, Process, ServerId, ServerRef};
-use crate::process::mailbox::{unique, Envelope, HookKey, Shared};
+use crate::process::mailbox::{Envelope, HookKey, Shared, unique};
 use crate::server::{GenServer, HandleInfo};
 use crate::timer::{Dest, Owner, Route};
 

@@ -89,8 +89,8 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::child_spec::{ChildSpec, Restart};
 use crate::error::{ExitReason, StartError};

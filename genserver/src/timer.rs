@@ -116,7 +116,7 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering as MemoryOrdering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -128,7 +128,7 @@ use tokio::time::Instant;
 use crate::process::blocking::Sleep;
 use crate::process::context::Context;
 use crate::process::handle::{Handle, Process, ServerId, ServerRef};
-use crate::process::mailbox::{unique, Envelope, HookKey, Shared};
+use crate::process::mailbox::{Envelope, HookKey, Shared, unique};
 use crate::server::{GenServer, HandleInfo};
 
 /// Why a timer could not be set.

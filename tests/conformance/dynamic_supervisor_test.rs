@@ -7,8 +7,8 @@
 //! `pid.exit(reason)` and `pid.exited()`; a call to the supervisor after it
 //! is ordered after the child's exit in the supervisor's mailbox.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use genserver::child_spec::Started;
@@ -445,9 +445,11 @@ async fn start_child_2_child_is_restarted_with_different_values() {
     let child2 = sup.start_child_pid(restart_then(Then::Ok)).await.unwrap();
     let children = sup.which_children().await.unwrap();
     assert_eq!(children.len(), 2);
-    assert!(children
-        .iter()
-        .any(|child| child.pid.as_ref() == Some(&child2)));
+    assert!(
+        children
+            .iter()
+            .any(|child| child.pid.as_ref() == Some(&child2))
+    );
     assert_kill(&child2, ExitReason::Shutdown).await;
     assert_eq!(counts(&sup).await, (2, 2));
 

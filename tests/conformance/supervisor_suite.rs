@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::sup_common::{
-    child_counts, children, end, knock, pid_of, End, Gate, GateArg, Kid, KidArg, Log, Start,
+    End, Gate, GateArg, Kid, KidArg, Log, Start, child_counts, children, end, knock, pid_of,
 };
 
 fn ms(n: u64) -> Duration {

@@ -261,10 +261,11 @@ async fn start_child_2_with_invalid_child_spec() {
     )
     .await
     .unwrap();
-    assert!(sup
-        .start_child(sleeping_task().significant(true))
-        .await
-        .is_ok());
+    assert!(
+        sup.start_child(sleeping_task().significant(true))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test(start_paused = true)]

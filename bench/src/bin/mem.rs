@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use genserver_bench::cli::{self, Opt};
-use genserver_bench::harness::{entries, AllocStats, Flavor, ALLOC_STATS, BASELINE};
+use genserver_bench::harness::{ALLOC_STATS, AllocStats, BASELINE, Flavor, entries};
 use genserver_bench::median;
 
 struct Counting;
@@ -72,8 +72,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-const USAGE: &str =
-    "usage: mem [idle|allocs|burst|timers|flood|all] [--reps R (default 3)] [--n N (default 100000)] [--only NAME]...";
+const USAGE: &str = "usage: mem [idle|allocs|burst|timers|flood|all] [--reps R (default 3)] [--n N (default 100000)] [--only NAME]...";
 
 fn main() {
     let _ = ALLOC_STATS.set(AllocStats {

@@ -13,7 +13,7 @@
 use std::time::Instant;
 
 use genserver_bench::cli::{self, Opt};
-use genserver_bench::harness::{entries, Flavor, Metric, BASELINE};
+use genserver_bench::harness::{BASELINE, Flavor, Metric, entries};
 use genserver_bench::median;
 
 const USAGE: &str = "usage: perf [call|cast|start-link|start-async|contention|all]... \

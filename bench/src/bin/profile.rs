@@ -10,7 +10,7 @@
 //! Prints the sample (in the metric's unit) to stdout.
 
 use genserver_bench::cli::{self, Opt};
-use genserver_bench::harness::{entries, Flavor, Metric};
+use genserver_bench::harness::{Flavor, Metric, entries};
 
 const USAGE: &str = "usage: profile METRIC IMPLEMENTATION [ct|mt2] [--n N]
   METRIC: call | cast | start-link | start-async | contention

@@ -34,7 +34,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use genserver_bench::harness::{tokio_rt, Flavor};
+use genserver_bench::harness::{Flavor, tokio_rt};
 
 struct Counting;
 
@@ -371,13 +371,12 @@ mod rc {
             event: SupervisionEvent,
             state: &mut Self::State,
         ) -> Result<(), ActorProcessingErr> {
-            if let SupervisionEvent::ActorFailed(cell, _) = event {
-                if let Some(started) = state.remove(&cell.get_id()) {
-                    let (child, _) =
-                        Actor::spawn_linked(None, Child, started.clone(), myself.get_cell())
-                            .await?;
-                    state.insert(child.get_id(), started);
-                }
+            if let SupervisionEvent::ActorFailed(cell, _) = event
+                && let Some(started) = state.remove(&cell.get_id())
+            {
+                let (child, _) =
+                    Actor::spawn_linked(None, Child, started.clone(), myself.get_cell()).await?;
+                state.insert(child.get_id(), started);
             }
             Ok(())
         }
@@ -526,10 +525,11 @@ fn main() {
         match arg.as_str() {
             "--only" => only = Some(it.next().expect("--only genserver|kameo|ractor").clone()),
             "--flavor" => {
-                flavors = vec![it
-                    .next()
-                    .and_then(|v| Flavor::parse(v))
-                    .expect("--flavor ct|mt2")];
+                flavors = vec![
+                    it.next()
+                        .and_then(|v| Flavor::parse(v))
+                        .expect("--flavor ct|mt2"),
+                ];
             }
             "--row" => {
                 let row = match it.next().map(String::as_str) {
@@ -619,9 +619,13 @@ fn main() {
     }
     println!("# genserver-bench sup");
     println!();
-    println!("restart: {r} crashes in a row, each until the replacement answers a call. start: {n} children one by one under one supervisor, each init awaited. shutdown: the supervisor of those {n} stops, until every child exited. Each cell in a process of its own; the median of {samples} samples.");
+    println!(
+        "restart: {r} crashes in a row, each until the replacement answers a call. start: {n} children one by one under one supervisor, each init awaited. shutdown: the supervisor of those {n} stops, until every child exited. Each cell in a process of its own; the median of {samples} samples."
+    );
     println!();
-    println!("| implementation | runtime | restart (µs) | start (µs/child) | heap (B/child) | shutdown of {n} (ms) |");
+    println!(
+        "| implementation | runtime | restart (µs) | start (µs/child) | heap (B/child) | shutdown of {n} (ms) |"
+    );
     println!("|---|---|---:|---:|---:|---:|");
     for ((label, flavor), fs) in cells.iter().map(|&(_, l, f)| (l, f)).zip(figures) {
         let m = |get: fn(&Figures) -> f64| median(fs.iter().map(get).collect());

@@ -18,7 +18,7 @@
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::future::{Future, IntoFuture};
-use std::pin::{pin, Pin};
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};

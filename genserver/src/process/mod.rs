@@ -34,4 +34,4 @@ pub(crate) mod spans;
 
 pub use self::blocking::block_on;
 pub use self::panics::report_panics_once;
-pub use self::run::{spawn, start, StartOptions};
+pub use self::run::{StartOptions, spawn, start};

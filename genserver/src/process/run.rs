@@ -27,8 +27,8 @@
 use std::any::Any;
 use std::future::Future;
 use std::num::NonZeroUsize;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::{pin, Pin};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -36,11 +36,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::error::{ExitReason, StartError};
-use crate::process::blocking::{probe_time_driver, within, Sleep};
+use crate::process::blocking::{Sleep, probe_time_driver, within};
 use crate::process::context::{Actions, Context, HeldReply, Idle};
 use crate::process::handle::{Handle, Label, ServerId, ServerRef};
 use crate::process::mailbox::{Batch, Envelope, Receiver, Shared, SystemFn};
-use crate::process::panics::{self, catch_callback, Panicked};
+use crate::process::panics::{self, Panicked, catch_callback};
 use crate::process::spans;
 use crate::registry::{LocalName, Naming, Pid, RegisterError, Via, ViaName};
 use crate::server::{GenServer, Init, Message};

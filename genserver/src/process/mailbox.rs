@@ -827,15 +827,7 @@ impl<S: GenServer> Shared<S> {
             return self.send_bounded(envelope, from_outside, true);
         }
         let mut state = self.lock();
-        match state.status {
-            Status::Exited(_) | Status::Served(_) | Status::Ignored => {
-                return Err(Refused::NoProc(envelope));
-            }
-            ref status if from_outside && status.is_current_task() => {
-                return Err(Refused::CallingSelf(envelope));
-            }
-            Status::Starting | Status::Running(_) => {}
-        }
+        let envelope = admit(&state.status, from_outside, envelope)?;
         state.queue.push(envelope);
         let waker = self.take_waker(&mut state);
         drop(state);
@@ -866,15 +858,7 @@ impl<S: GenServer> Shared<S> {
         drop_oldest: bool,
     ) -> Result<(), Refused<Envelope<S>>> {
         let mut state = self.lock();
-        match state.status {
-            Status::Exited(_) | Status::Served(_) | Status::Ignored => {
-                return Err(Refused::NoProc(envelope));
-            }
-            ref status if from_outside && status.is_current_task() => {
-                return Err(Refused::CallingSelf(envelope));
-            }
-            Status::Starting | Status::Running(_) => {}
-        }
+        let envelope = admit(&state.status, from_outside, envelope)?;
         let State { queue, extras, .. } = &mut *state;
         let mut dropped = None;
         match extras
@@ -1478,5 +1462,21 @@ impl<S: GenServer> Receiver<S> {
     /// exiting server drops them with the rest of its queue.
     pub(crate) fn take_buffered(&mut self) -> Vec<Envelope<S>> {
         std::mem::take(&mut self.buf)
+    }
+}
+
+/// Whether a server in `status` takes a message: not once it has exited,
+/// and not a call from its own task (`from_outside`: sent by a client, which
+/// on the server's own task would wait for itself).
+#[inline]
+fn admit<S: GenServer>(
+    status: &Status,
+    from_outside: bool,
+    envelope: Envelope<S>,
+) -> Result<Envelope<S>, Refused<Envelope<S>>> {
+    match status {
+        Status::Exited(_) | Status::Served(_) | Status::Ignored => Err(Refused::NoProc(envelope)),
+        status if from_outside && status.is_current_task() => Err(Refused::CallingSelf(envelope)),
+        Status::Starting | Status::Running(_) => Ok(envelope),
     }
 }

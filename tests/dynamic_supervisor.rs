@@ -734,3 +734,55 @@ async fn a_supervisor_killed_while_it_stops_children_kills_them() {
         stopping.await.unwrap();
     }
 }
+
+/// A server whose init waits until the test lets it through.
+struct Gated;
+
+#[gen_server]
+impl Gated {
+    #[init]
+    async fn init(gate: Arc<tokio::sync::Notify>) -> Self {
+        gate.notified().await;
+        Gated
+    }
+
+    #[call]
+    fn ping(&self) -> u32 {
+        1
+    }
+}
+
+/// The same for a spec made from the server type, whose start the
+/// supervisor awaits in its own handler rather than in a task: the child,
+/// registered under a name that would keep it alive, is killed with the
+/// supervisor instead of finishing its init unsupervised.
+#[tokio::test]
+async fn a_plain_child_in_init_when_its_supervisor_is_killed_does_not_outlive_it() {
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let spec = ChildSpec::new::<Gated>(Arc::clone(&gate))
+        .start_options(StartOptions::new().name("dynamic_supervisor.gated"));
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let starting = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.start_child::<Gated>(spec).await }
+    });
+    // The name is taken before init runs: the child is in its init.
+    let child = loop {
+        if let Some(pid) = genserver::registry::whereis_pid("dynamic_supervisor.gated") {
+            break pid;
+        }
+        tokio::task::yield_now().await;
+    };
+    sup.kill();
+    assert_eq!(sup.exited().await.unwrap(), ExitReason::Killed);
+    assert!(starting.await.unwrap().is_err());
+    let exited = tokio::time::timeout(Duration::from_secs(60), child.exited()).await;
+    assert_eq!(
+        exited.expect("the child outlived its supervisor"),
+        ExitReason::Killed
+    );
+    // Its init never finishes: the gate is never opened, and no server
+    // holds the name.
+    assert!(genserver::registry::whereis_pid("dynamic_supervisor.gated").is_none());
+    drop(gate);
+}

@@ -291,6 +291,10 @@ pub struct ChildSpec {
     /// Whether `shutdown` was set, rather than left to the child type's
     /// default.
     shutdown_set: bool,
+    /// Made by [`new`](ChildSpec::new): the start runs no code of the
+    /// user's (init runs in the child's task), so a supervisor may await it
+    /// in its own handler instead of in a task of its own.
+    plain: bool,
 }
 
 impl ChildSpec {
@@ -349,7 +353,10 @@ impl ChildSpec {
                 }
             })
         });
-        ChildSpec::from_start(std::any::type_name::<S>(), start).server_type::<S>()
+        ChildSpec {
+            plain: true,
+            ..ChildSpec::from_start(std::any::type_name::<S>(), start).server_type::<S>()
+        }
     }
 
     /// A spec that starts the child with `start`, for children that are not
@@ -407,6 +414,7 @@ impl ChildSpec {
             options: crate::StartOptions::new(),
             server: "",
             shutdown_set: false,
+            plain: false,
         }
     }
 
@@ -563,6 +571,19 @@ impl ChildSpec {
     /// See the example on [`ChildSpec::new`].
     pub fn start(&self) -> StartFuture {
         (self.start)(&self.options)
+    }
+
+    /// For a supervisor that awaits the start in its own handler: the
+    /// start, killing the child if it is dropped before the child's init has
+    /// run. `None` for a spec whose start runs code of the user's (made with
+    /// [`from_fn`](ChildSpec::from_fn)), which a supervisor runs in a task
+    /// of its own so that a panic in it is the start's error.
+    pub(crate) fn start_supervised(&self) -> Option<StartFuture> {
+        self.plain.then(|| {
+            let mut options = self.options.clone();
+            options.supervised = true;
+            (self.start)(&options)
+        })
     }
 
     /// Drops the start function and options (and with them the start

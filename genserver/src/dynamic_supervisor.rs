@@ -613,7 +613,7 @@ impl DynamicSupervisor {
         {
             return Err(StartChildError::MaxChildren);
         }
-        match start_in_task(&spec, self.me.id, &self.starting).await {
+        match self.start_one(&spec).await {
             Ok(Some(pid)) => {
                 if let Some(expected) = expected {
                     if pid.type_name() != expected {
@@ -810,7 +810,7 @@ impl DynamicSupervisor {
             ctx.stop(ExitReason::Shutdown);
             return;
         }
-        match start_in_task(&spec, self.me.id, &self.starting).await {
+        match self.start_one(&spec).await {
             Ok(Some(pid)) => {
                 tracing::info!(
                     supervisor = self.me.id.as_u64(),
@@ -851,6 +851,20 @@ impl DynamicSupervisor {
         }
         shutdown_children(self.stopping.values().cloned()).await;
         self.stopping.clear();
+    }
+}
+
+impl DynamicSupervisor {
+    /// Starts a child and waits for its init: here, in the supervisor's
+    /// handler, for a spec made from the server type (nothing of the
+    /// user's runs in its start but init, which runs in the child's own
+    /// task; if the supervisor is killed while it waits, the child is
+    /// killed with it); in a task of its own for a `from_fn` closure.
+    async fn start_one(&self, spec: &ChildSpec) -> Result<Option<Pid>, StartError> {
+        match spec.start_supervised() {
+            Some(start) => start.await,
+            None => start_in_task(spec, self.me.id, &self.starting).await,
+        }
     }
 }
 

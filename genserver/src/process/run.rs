@@ -103,6 +103,12 @@ pub struct StartOptions {
     /// The bound of the mailbox, overriding the type's
     /// ([`GenServer::MAILBOX`]).
     mailbox: Option<usize>,
+    /// Started by a supervisor that waits for init in its own handler: if
+    /// that wait is dropped (the supervisor was killed), the half-started
+    /// server is killed too, as the link of OTP's `proc_lib:start_link`
+    /// would take it down. (A plain `start` that is abandoned leaves the
+    /// server running, as `gen_server:start` does.)
+    pub(crate) supervised: bool,
 }
 
 impl StartOptions {
@@ -207,6 +213,9 @@ pub async fn start<S: GenServer>(
         Some(name) => launch_named::<S>(arg, &**name, capacity).await?,
     };
     let shared = handle.shared();
+    let abandoned = Abandoned {
+        shared: options.supervised.then_some(shared),
+    };
     if options.timeout.is_some() {
         // Not to be counted against init.
         probe_time_driver();
@@ -243,7 +252,22 @@ pub async fn start<S: GenServer>(
         // No timeout, or one too long to represent: wait for init.
         Some(None) | None => shared.started().await,
     };
+    std::mem::forget(abandoned);
     started.map(|()| ServerRef::from_handle(handle))
+}
+
+/// Kills the server whose supervised start it guards if the start is
+/// dropped before init has run (see [`StartOptions::supervised`](StartOptions)).
+struct Abandoned<'a, S: GenServer> {
+    shared: Option<&'a Shared<S>>,
+}
+
+impl<S: GenServer> Drop for Abandoned<'_, S> {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared {
+            crate::process::handle::Process::kill(shared, ExitReason::Killed);
+        }
+    }
 }
 
 /// Starts a server without waiting for its `init` (`Type::spawn`).

@@ -114,10 +114,14 @@
 //! * **Links.** The supervisor is linked to its children as OTP's is: a
 //!   child's exit reaches it as an exit signal, and if the supervisor is
 //!   killed every child gets the exit signal (a child that traps exits then
-//!   runs `terminate`, as with its parent's `EXIT`). A child's start runs
-//!   in a task of its own: a panic in it is the start's error, and a child
-//!   whose init ends after its supervisor was killed gets that exit signal
-//!   too. The supervisor's side
+//!   runs `terminate`, as with its parent's `EXIT`). A child in its init
+//!   when its supervisor is killed goes too: a spec made from the server
+//!   type ([`ChildSpec::new`], the macro's `child_spec`) is started in the
+//!   supervisor's handler and its child killed if that start is dropped, as
+//!   `proc_lib:start_link`'s link would; a [`ChildSpec::from_fn`] closure
+//!   runs in a task of its own, so that a panic in it is the start's error,
+//!   and a child whose init ends after its supervisor was killed gets that
+//!   exit signal. The supervisor's side
 //!   of these links lives in its child table, not in the per-process list
 //!   that [`Context::link`] uses, so that a supervisor of 100 000 children
 //!   adds, finds and removes one in constant time.

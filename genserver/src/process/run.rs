@@ -577,7 +577,7 @@ fn run<S: GenServer>(guard: ExitGuard<S>, arg: S::Arg) -> impl Future<Output = (
                         || spans::messages();
                     // Marked for the whole batch, and left marked after it.
                     panics::mark(task);
-                    let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let next = catch_unwind(AssertUnwindSafe(|| {
                         handle_now(
                             &mut state,
                             &mut ctx,

@@ -5,9 +5,10 @@
 
 use proc_macro2::Ident;
 use syn::ext::IdentExt;
+use syn::punctuated::Punctuated;
 use syn::{
     FnArg, GenericArgument, ImplItem, ImplItemFn, ItemImpl, Pat, PathArguments, ReceiverKind,
-    ReturnType, Safety, Type,
+    ReturnType, Safety, Token, Type, TypeParamBound,
 };
 
 use crate::attr::{self, Kind};
@@ -440,11 +441,15 @@ fn params<'a>(
                     "a #[call] handler takes at most one `ReplyTo` argument; remove this one",
                 );
             }
+            if kind == Kind::Call {
+                check_send(reply_ty, Crossing::Reply, errors);
+            }
             reply = Reply::Deferred(reply_ty);
             params.push(Param::ReplyTo);
             continue;
         }
         check_owned(ty, errors);
+        check_send(ty, Crossing::Message, errors);
         match &*typed.pat {
             Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
                 params.push(Param::Value {
@@ -577,7 +582,12 @@ fn check_returns<'a>(
                 "a #[call] handler that takes a `ReplyTo` answers through it; remove the return type",
             ),
             (Reply::Deferred(_), None) => {}
-            _ => *reply = Reply::Returned(returns),
+            _ => {
+                if let Some(ty) = returns {
+                    check_send(ty, Crossing::Reply, errors);
+                }
+                *reply = Reply::Returned(returns);
+            }
         },
         Kind::Cast => {
             if let Some(ty) = returns {
@@ -682,6 +692,135 @@ fn check_owned(ty: &Type, errors: &mut Errors) {
         ),
         _ => {}
     }
+}
+
+/// Which way a value crosses between tasks, for `check_send`'s message.
+#[derive(Clone, Copy)]
+enum Crossing {
+    /// A handler argument, sent to the server's task.
+    Message,
+    /// A call's reply, sent back to the caller's task.
+    Reply,
+}
+
+/// Every message and reply crosses to another task, so it must be `Send`.
+/// rustc would say so about a type that is not at every generated item
+/// that holds it, each time at the server's name; for the types the macro
+/// can recognise by their spelling (`Rc`, raw pointers, `dyn Fn()` without
+/// `+ Send`, `Arc<RefCell<T>>`, lock guards) it says so once, at the type,
+/// with what to write instead, and the handler is left out of the
+/// expansion. Any other type that is not `Send` is reported by rustc, the
+/// first error at the argument (`send_checks` in `expand`).
+fn check_send(ty: &Type, crossing: Crossing, errors: &mut Errors) {
+    let Some((at, fix)) = not_send(ty) else {
+        return;
+    };
+    let crossing = match crossing {
+        Crossing::Message => "every message crosses to the server's task",
+        Crossing::Reply => "a reply crosses back to the caller's task",
+    };
+    errors.spanned(
+        at,
+        format!("this type is not `Send`, and {crossing}: {fix}"),
+    );
+}
+
+/// The part of `ty` that makes it not `Send`, spelled as the standard
+/// library's types are, and what to write instead. Only what is certain
+/// from the spelling: a `dyn` of the user's own trait may have `Send` as a
+/// supertrait, so only the standard library's traits count there.
+fn not_send(ty: &Type) -> Option<(&dyn quote::ToTokens, &'static str)> {
+    match ty {
+        Type::Ptr(ptr) => Some((ptr, "send an owned value instead of a raw pointer")),
+        Type::TraitObject(object) if !object_is_send(&object.bounds) => Some((
+            object,
+            "add `+ Send` to the trait object, e.g. `Box<dyn Fn() + Send>`",
+        )),
+        Type::Path(path) if path.qself.is_none() => {
+            let segments = &path.path.segments;
+            let last = segments.last()?;
+            let in_rc = || segments.len() == 1 || segments.iter().any(|s| s.ident == "rc");
+            let fix = match last.ident.to_string().as_str() {
+                "Rc" if in_rc() => Some("use `std::sync::Arc` instead of `Rc`"),
+                "Weak" if segments.iter().any(|s| s.ident == "rc") => {
+                    Some("use `std::sync::Weak` instead of `rc::Weak`")
+                }
+                "NonNull" => Some("send an owned value instead of a raw pointer"),
+                "MutexGuard" | "RwLockReadGuard" | "RwLockWriteGuard" => Some(
+                    "a lock guard stays in the task that locked; send the value, or the `Arc<Mutex<T>>` itself",
+                ),
+                "Arc" => type_args(last).find_map(|arg| match arg {
+                    Type::Path(inner) if inner.qself.is_none() => inner
+                        .path
+                        .segments
+                        .last()
+                        .filter(|s| matches!(s.ident.to_string().as_str(), "Cell" | "RefCell" | "UnsafeCell"))
+                        .map(|_| "what an `Arc` shares must be `Sync`, and a cell is not: use `Arc<Mutex<T>>` (or an atomic for a number)"),
+                    Type::TraitObject(object)
+                        if has_bound(&object.bounds, "Send")
+                            && std_only(&object.bounds)
+                            && !has_bound(&object.bounds, "Sync") =>
+                    {
+                        Some("what an `Arc` shares must be `Sync`: write `Arc<dyn Trait + Send + Sync>`")
+                    }
+                    _ => None,
+                }),
+                _ => None,
+            };
+            match fix {
+                Some(fix) => Some((ty as &dyn quote::ToTokens, fix)),
+                None => type_args(last).find_map(not_send),
+            }
+        }
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(not_send),
+        Type::Array(array) => not_send(&array.elem),
+        Type::Slice(slice) => not_send(&slice.elem),
+        Type::Paren(paren) => not_send(&paren.elem),
+        Type::Group(group) => not_send(&group.elem),
+        _ => None,
+    }
+}
+
+/// The type arguments of `Vec<T>` or `HashMap<K, V>`.
+fn type_args(segment: &syn::PathSegment) -> impl Iterator<Item = &Type> {
+    let args = match &segment.arguments {
+        PathArguments::AngleBracketed(args) => Some(&args.args),
+        _ => None,
+    };
+    args.into_iter().flatten().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+/// `dyn ... + Send`, or a `dyn` of a trait the macro cannot see into.
+fn object_is_send(bounds: &Punctuated<TypeParamBound, Token![+]>) -> bool {
+    has_bound(bounds, "Send") || !std_only(bounds)
+}
+
+/// Whether every trait of a `dyn` is one of the standard library's that
+/// do not imply `Send` or `Sync` (or is `Send` itself): only then does
+/// the spelling say what the object is.
+fn std_only(bounds: &Punctuated<TypeParamBound, Token![+]>) -> bool {
+    const STD: &[&str] = &[
+        "Fn", "FnMut", "FnOnce", "Any", "Debug", "Display", "Error", "Iterator", "Future", "Read",
+        "Write", "Send",
+    ];
+    bounds.iter().all(|bound| match bound {
+        TypeParamBound::Trait(bound) => bound
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| STD.contains(&segment.ident.to_string().as_str())),
+        _ => true,
+    })
+}
+
+fn has_bound(bounds: &Punctuated<TypeParamBound, Token![+]>, name: &str) -> bool {
+    bounds.iter().any(|bound| {
+        matches!(bound, TypeParamBound::Trait(bound)
+            if bound.path.segments.last().is_some_and(|segment| segment.ident == name))
+    })
 }
 
 fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {

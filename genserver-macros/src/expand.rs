@@ -249,9 +249,23 @@ impl<'s, 'a> Expander<'s, 'a> {
     }
 
     /// Every message argument and reply crosses to another task, so it must
-    /// be `Send + 'static`. Checked here, spanned at the user's type, so that
-    /// the first error names the argument rather than the server.
+    /// be `Send + 'static`. Checked here, in the where clause of a function
+    /// that comes before every other generated item, spanned at the user's
+    /// type: rustc checks where clauses item by item before it checks any
+    /// body, so the first error names the argument rather than the server.
+    /// (The types `ast::check_send` recognises never get here: their
+    /// handler is reported once and left out.)
+    ///
+    /// rustc still reports a type it alone knows is not `Send` again at each
+    /// item that holds the message. Silencing those would take naming the
+    /// message enum through a constant that fails for such a type (a failed
+    /// constant makes every type that mentions it an error type, which rustc
+    /// says nothing more about). That was tried: a message that carries a
+    /// `ServerRef` of its own server (or of one whose messages carry this
+    /// one's) then makes a cycle, since whether that ref is `Send` depends on
+    /// the very enum being checked, and valid code fails to compile.
     fn send_checks(&self) -> TokenStream {
+        let mut seen = Vec::new();
         let types: Vec<TokenStream> = self
             .server
             .handlers
@@ -263,27 +277,35 @@ impl<'s, 'a> Expander<'s, 'a> {
                 };
                 handler.values().map(|(_, ty)| ty).chain(reply)
             })
+            .filter(|ty| {
+                // One bound per type, however many handlers take it.
+                let key = ty.to_token_stream().to_string();
+                !seen.contains(&key) && {
+                    seen.push(key);
+                    true
+                }
+            })
             .map(|ty| {
                 let span = syn::spanned::Spanned::span(ty);
                 let ty = self.de_self(ty);
-                quote_spanned!(span=> assert_message::<#ty>();)
+                quote_spanned!(span=> #ty: ::core::marker::Send + 'static,)
             })
             .collect();
         if types.is_empty() {
             return TokenStream::new();
         }
         let (impl_generics, _, where_clause) = self.def_generics.split_for_impl();
+        let predicates = where_clause
+            .into_iter()
+            .flat_map(|clause| &clause.predicates);
         quote! {
             const _: () = {
-                fn assert_message<T: ::core::marker::Send + 'static>() {}
                 #[allow(
                     dead_code,
                     clippy::extra_unused_type_parameters,
                     clippy::multiple_bound_locations
                 )]
-                fn messages #impl_generics () #where_clause {
-                    #(#types)*
-                }
+                fn messages #impl_generics () where #(#predicates,)* #(#types)* {}
             };
         }
     }

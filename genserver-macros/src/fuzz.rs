@@ -120,6 +120,10 @@ const ARGUMENTS: &[&str] = &[
     "me: Self",
     "item: T",
     "rc: Rc<u32>",
+    "job: Box<dyn Fn()>",
+    "job: Box<dyn Fn() + Send>",
+    "job: Arc<dyn Job>",
+    "p: (u8, *const u8)",
     "reason: &ExitReason",
     "..: u32",
 ];

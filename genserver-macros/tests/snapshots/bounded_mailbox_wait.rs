@@ -5,15 +5,15 @@ impl Sink {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
         clippy::multiple_bound_locations
     )]
-    fn messages() {
-        assert_message::<u64>();
-    }
+    fn messages()
+    where
+        u64: ::core::marker::Send + 'static,
+    {}
 };
 /// Cast messages of [`Sink`], one variant per `#[cast]` handler.
 #[allow(private_interfaces, unreachable_pub)]

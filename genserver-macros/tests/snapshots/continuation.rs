@@ -24,18 +24,17 @@ impl Loader {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
         clippy::multiple_bound_locations
     )]
-    fn messages() {
-        assert_message::<Load>();
-        assert_message::<Index>();
-        assert_message::<Index>();
-        assert_message::<usize>();
-    }
+    fn messages()
+    where
+        Load: ::core::marker::Send + 'static,
+        Index: ::core::marker::Send + 'static,
+        usize: ::core::marker::Send + 'static,
+    {}
 };
 /// Call messages of [`Loader`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]

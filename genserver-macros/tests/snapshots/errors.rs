@@ -11,15 +11,15 @@ impl Broken {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
         clippy::multiple_bound_locations
     )]
-    fn messages() {
-        assert_message::<u32>();
-    }
+    fn messages()
+    where
+        u32: ::core::marker::Send + 'static,
+    {}
 };
 /// Call messages of [`Broken`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]

@@ -8,15 +8,15 @@ impl Vault {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
         clippy::multiple_bound_locations
     )]
-    fn messages() {
-        assert_message::<usize>();
-    }
+    fn messages()
+    where
+        usize: ::core::marker::Send + 'static,
+    {}
 };
 /// Call messages of [`Vault`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]

@@ -12,7 +12,6 @@ impl<T: Clone> Stack<T> {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
@@ -21,11 +20,9 @@ const _: () = {
     fn messages<T: Clone>()
     where
         T: ::core::marker::Send + 'static,
-    {
-        assert_message::<T>();
-        assert_message::<T>();
-        assert_message::<Vec<T>>();
-    }
+        T: ::core::marker::Send + 'static,
+        Vec<T>: ::core::marker::Send + 'static,
+    {}
 };
 /// Call messages of [`Stack`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]

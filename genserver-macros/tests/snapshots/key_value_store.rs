@@ -11,18 +11,16 @@ impl KeyValueStore {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
         clippy::multiple_bound_locations
     )]
-    fn messages() {
-        assert_message::<String>();
-        assert_message::<String>();
-        assert_message::<String>();
-        assert_message::<Option<String>>();
-    }
+    fn messages()
+    where
+        String: ::core::marker::Send + 'static,
+        Option<String>: ::core::marker::Send + 'static,
+    {}
 };
 /// Call messages of [`KeyValueStore`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]

@@ -17,16 +17,16 @@ impl Clock {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
         clippy::multiple_bound_locations
     )]
-    fn messages() {
-        assert_message::<Tick>();
-        assert_message::<u64>();
-    }
+    fn messages()
+    where
+        Tick: ::core::marker::Send + 'static,
+        u64: ::core::marker::Send + 'static,
+    {}
 };
 /// Call messages of [`Clock`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]

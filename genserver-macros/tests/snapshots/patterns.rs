@@ -27,24 +27,22 @@ impl Plotter {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
         clippy::multiple_bound_locations
     )]
-    fn messages() {
-        assert_message::<IdleTimeout>();
-        assert_message::<Point>();
-        assert_message::<Step>();
-        assert_message::<(i32, i32)>();
-        assert_message::<Point>();
-        assert_message::<Point>();
-        assert_message::<Reset>();
-        assert_message::<String>();
-        assert_message::<Type>();
-        assert_message::<Plotter>();
-    }
+    fn messages()
+    where
+        IdleTimeout: ::core::marker::Send + 'static,
+        Point: ::core::marker::Send + 'static,
+        Step: ::core::marker::Send + 'static,
+        (i32, i32): ::core::marker::Send + 'static,
+        Reset: ::core::marker::Send + 'static,
+        String: ::core::marker::Send + 'static,
+        Type: ::core::marker::Send + 'static,
+        Plotter: ::core::marker::Send + 'static,
+    {}
 };
 /// Call messages of [`Plotter`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]

@@ -6,17 +6,15 @@ impl SumServer {
     }
 }
 const _: () = {
-    fn assert_message<T: ::core::marker::Send + 'static>() {}
     #[allow(
         dead_code,
         clippy::extra_unused_type_parameters,
         clippy::multiple_bound_locations
     )]
-    fn messages() {
-        assert_message::<i64>();
-        assert_message::<i64>();
-        assert_message::<i64>();
-    }
+    fn messages()
+    where
+        i64: ::core::marker::Send + 'static,
+    {}
 };
 /// Call messages of [`SumServer`], one variant per `#[call]` handler.
 #[allow(private_interfaces, unreachable_pub)]

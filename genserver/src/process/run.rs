@@ -91,7 +91,7 @@ macro_rules! caught {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct StartOptions {
     /// The longest `init` may take; past it the server is killed and `start`
@@ -109,6 +109,17 @@ pub struct StartOptions {
     /// would take it down. (A plain `start` that is abandoned leaves the
     /// server running, as `gen_server:start` does.)
     pub(crate) supervised: bool,
+}
+
+/// The options a user can set; not the crate's own `supervised` mark.
+impl std::fmt::Debug for StartOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartOptions")
+            .field("timeout", &self.timeout)
+            .field("name", &self.name)
+            .field("mailbox", &self.mailbox)
+            .finish()
+    }
 }
 
 impl StartOptions {
@@ -1320,6 +1331,17 @@ fn panic_reason(payload: &(dyn Any + Send)) -> ExitReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_options_debug_shows_only_what_a_user_sets() {
+        let options = StartOptions::new()
+            .timeout(Duration::from_secs(1))
+            .mailbox(8);
+        assert_eq!(
+            format!("{options:?}"),
+            "StartOptions { timeout: Some(1s), name: None, mailbox: Some(8) }"
+        );
+    }
 
     /// The benchmarks' counter, as a user writes it: plain `fn` init and
     /// handlers, so no future of theirs is ever stored in the task.

@@ -1,8 +1,9 @@
 //! Backpressure: the opt-in bounded mailbox (`#[gen_server(mailbox = N)]`,
 //! `StartOptions::mailbox`), each `when_full` policy for casts, calls that
 //! wait for room within their timeout, waiters told when the server exits,
-//! what bypasses the bound, order, and a producer ten times faster than its
-//! consumer staying within the bound.
+//! what bypasses the bound, order, a producer ten times faster than its
+//! consumer staying within the bound, and blocking calls from a thread
+//! outside tokio into a full mailbox.
 //!
 //! The servers block in a handler on a gate the test opens, so the mailbox
 //! fills deterministically; time-based tests run on tokio's paused clock.
@@ -526,4 +527,51 @@ async fn a_start_option_overrides_the_attribute_and_refuses_zero() {
     let zero =
         Waiting::start_with(Waiting { seen: Vec::new() }, StartOptions::new().mailbox(0)).await;
     assert!(matches!(zero, Err(StartError::ZeroMailbox)));
+}
+
+// ------------------------------------------------- outside tokio
+
+/// A plain thread (no runtime) calls a server whose mailbox is full: the
+/// call waits for room, and gets its reply once the server makes room.
+#[test]
+fn a_blocking_call_from_outside_tokio_waits_for_room() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (server, open) = runtime.block_on(async {
+        let (server, open) = blocked_waiting().await;
+        for item in 0..4 {
+            server.push(item).await.unwrap();
+        }
+        (server, open)
+    });
+    let caller = {
+        let server = server.clone();
+        std::thread::spawn(move || {
+            genserver::block_on(server.with_timeout(Duration::from_secs(30)).record(10))
+        })
+    };
+    open.send(()).unwrap();
+    // Room came: the call went in behind the four casts.
+    assert_eq!(caller.join().unwrap(), Ok(Ok(5)));
+    assert_eq!(runtime.block_on(server.seen()), Ok(vec![0, 1, 2, 3, 10]));
+}
+
+/// The same call when no room comes: it fails with `Full` at its timeout,
+/// which is kept without tokio's timer, and the server never sees it.
+#[test]
+fn a_blocking_call_from_outside_tokio_into_a_full_mailbox_times_out_with_full() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (server, open) = runtime.block_on(async {
+        let (server, open) = blocked_waiting().await;
+        for item in 0..4 {
+            server.push(item).await.unwrap();
+        }
+        (server, open)
+    });
+    let timeout = Duration::from_millis(50);
+    let started = std::time::Instant::now();
+    let outcome = genserver::block_on(server.with_timeout(timeout).record(10));
+    assert_eq!(outcome, Ok(Err(CallError::Full)));
+    assert!(started.elapsed() >= timeout);
+    open.send(()).unwrap();
+    assert_eq!(runtime.block_on(server.seen()), Ok(vec![0, 1, 2, 3]));
 }

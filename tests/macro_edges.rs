@@ -428,3 +428,84 @@ async fn a_call_destructures_a_tuple_as_init_does() {
     assert_eq!(server.add((0, 0)).await.unwrap(), 29);
     assert_eq!(server.pairs().await.unwrap(), [(0, 0), (1, 2), (0, 0)]);
 }
+
+// ------------------------------------------- names that look not `Send`
+
+/// The macro reports `Rc`, `Box<dyn Fn()>` and `Arc<RefCell<T>>` by their
+/// spelling; types of the user's own that share those names, or traits
+/// that have `Send` as a supertrait, are left to rustc, which accepts them.
+mod lookalikes {
+    use std::sync::Arc;
+
+    use genserver::prelude::*;
+
+    /// A spreadsheet cell: `Sync`, so `Arc<Cell>` is `Send`.
+    #[derive(Debug, PartialEq)]
+    pub(crate) struct Cell(pub(crate) u32);
+
+    /// A trait of the user's own called `Error`, with `Send` as a supertrait.
+    pub(crate) trait Error: Send {
+        fn code(&self) -> u32;
+    }
+
+    pub(crate) struct Failure;
+
+    impl Error for Failure {
+        fn code(&self) -> u32 {
+            7
+        }
+    }
+
+    /// A job trait with `Send + Sync` as supertraits.
+    pub(crate) trait Job: Send + Sync {
+        fn run(&self) -> u32;
+    }
+
+    pub(crate) struct Seven;
+
+    impl Job for Seven {
+        fn run(&self) -> u32 {
+            7
+        }
+    }
+
+    pub(crate) struct Sheet;
+
+    #[gen_server]
+    impl Sheet {
+        #[call]
+        pub(crate) fn value(&self, cell: Arc<Cell>) -> u32 {
+            cell.0
+        }
+
+        #[call]
+        pub(crate) fn code(&self, error: Box<dyn Error>) -> u32 {
+            error.code()
+        }
+
+        #[call]
+        pub(crate) fn run(&self, job: Arc<dyn Job>) -> u32 {
+            job.run()
+        }
+
+        #[call]
+        pub(crate) fn boxed(&self, error: Box<dyn std::error::Error + Send + Sync>) -> String {
+            error.to_string()
+        }
+    }
+}
+
+#[tokio::test]
+async fn types_named_like_non_send_ones_are_accepted() {
+    use lookalikes::*;
+    use std::sync::Arc;
+
+    let sheet = Sheet::start(Sheet).await.unwrap();
+    assert_eq!(sheet.value(Arc::new(Cell(3))).await, Ok(3));
+    assert_eq!(sheet.code(Box::new(Failure)).await, Ok(7));
+    assert_eq!(sheet.run(Arc::new(Seven)).await, Ok(7));
+    assert_eq!(
+        sheet.boxed("disk full".into()).await.as_deref(),
+        Ok("disk full")
+    );
+}

@@ -750,12 +750,9 @@ fn not_send(ty: &Type) -> Option<(&dyn quote::ToTokens, &'static str)> {
                     "a lock guard stays in the task that locked; send the value, or the `Arc<Mutex<T>>` itself",
                 ),
                 "Arc" => type_args(last).find_map(|arg| match arg {
-                    Type::Path(inner) if inner.qself.is_none() => inner
-                        .path
-                        .segments
-                        .last()
-                        .filter(|s| matches!(s.ident.to_string().as_str(), "Cell" | "RefCell" | "UnsafeCell"))
-                        .map(|_| "what an `Arc` shares must be `Sync`, and a cell is not: use `Arc<Mutex<T>>` (or an atomic for a number)"),
+                    Type::Path(inner) if inner.qself.is_none() && is_cell(&inner.path) => {
+                        Some("what an `Arc` shares must be `Sync`, and a cell is not: use `Arc<Mutex<T>>` (or an atomic for a number)")
+                    }
                     Type::TraitObject(object)
                         if has_bound(&object.bounds, "Send")
                             && std_only(&object.bounds)
@@ -799,21 +796,50 @@ fn object_is_send(bounds: &Punctuated<TypeParamBound, Token![+]>) -> bool {
 }
 
 /// Whether every trait of a `dyn` is one of the standard library's that
-/// do not imply `Send` or `Sync` (or is `Send` itself): only then does
-/// the spelling say what the object is.
+/// do not imply `Send` or `Sync` (or a marker: `Send`, `Unpin`): only then
+/// does the spelling say what the object is. `Fn` and `Any` count however
+/// they are written; `Error`, `Debug` and the like only with their module
+/// (`error::Error`, `fmt::Debug`), since a trait of the user's own may
+/// share the name and have `Send` as a supertrait.
 fn std_only(bounds: &Punctuated<TypeParamBound, Token![+]>) -> bool {
-    const STD: &[&str] = &[
-        "Fn", "FnMut", "FnOnce", "Any", "Debug", "Display", "Error", "Iterator", "Future", "Read",
-        "Write", "Send",
+    const ANYWHERE: &[&str] = &["Fn", "FnMut", "FnOnce", "Any", "Send", "Unpin"];
+    const IN_MODULE: &[(&str, &str)] = &[
+        ("error", "Error"),
+        ("fmt", "Debug"),
+        ("fmt", "Display"),
+        ("iter", "Iterator"),
+        ("future", "Future"),
+        ("io", "Read"),
+        ("io", "Write"),
     ];
     bounds.iter().all(|bound| match bound {
-        TypeParamBound::Trait(bound) => bound
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| STD.contains(&segment.ident.to_string().as_str())),
+        TypeParamBound::Trait(bound) => {
+            let segments: Vec<String> = bound
+                .path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect();
+            match segments.as_slice() {
+                [.., last] if ANYWHERE.contains(&last.as_str()) => true,
+                [.., module, last] => IN_MODULE.contains(&(module.as_str(), last.as_str())),
+                _ => false,
+            }
+        }
         _ => true,
     })
+}
+
+/// `std::cell::Cell<T>`, `RefCell<T>` and the like: a cell type, told from
+/// a type of the user's own called `Cell` by its module or its argument.
+fn is_cell(path: &syn::Path) -> bool {
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    matches!(
+        last.ident.to_string().as_str(),
+        "Cell" | "RefCell" | "UnsafeCell" | "OnceCell"
+    ) && (!last.arguments.is_empty() || path.segments.iter().any(|s| s.ident == "cell"))
 }
 
 fn has_bound(bounds: &Punctuated<TypeParamBound, Token![+]>, name: &str) -> bool {

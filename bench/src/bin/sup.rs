@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --release -p genserver-bench --bin sup -- [--n N] [--restarts R]
-//!     [--samples K] [--only genserver|kameo|ractor] [--flavor ct|mt2] [--row restart|start] [--panic]
+//!     [--samples K] [--only genserver|kameo|ractor] [--flavor ct|mt2] [--row restart|start|shutdown] [--panic]
 //! ```
 //!
 //! * `restart`: a child panics on request; the time until its replacement
@@ -171,6 +171,7 @@ mod gs {
             child.exited().await.unwrap();
         }
         let shutdown = t.elapsed();
+        row_done("shutdown", shutdown.as_secs_f64() * 1e3);
         (
             start.as_secs_f64() * 1e6 / n as f64,
             heap,
@@ -273,6 +274,7 @@ mod km {
             child.wait_for_shutdown().await;
         }
         let shutdown = t.elapsed();
+        row_done("shutdown", shutdown.as_secs_f64() * 1e3);
         (
             start.as_secs_f64() * 1e6 / n as f64,
             heap,
@@ -437,6 +439,7 @@ mod rc {
         sup.stop(None);
         handle.await.unwrap();
         let shutdown = t.elapsed();
+        row_done("shutdown", shutdown.as_secs_f64() * 1e3);
         drop(children);
         (
             start.as_secs_f64() * 1e6 / n as f64,
@@ -535,7 +538,8 @@ fn main() {
                 let row = match it.next().map(String::as_str) {
                     Some("restart") => "restart",
                     Some("start") => "start",
-                    _ => panic!("--row restart|start"),
+                    Some("shutdown") => "shutdown",
+                    _ => panic!("--row restart|start|shutdown"),
                 };
                 ROW.set(row).unwrap();
             }
@@ -556,7 +560,7 @@ fn main() {
                     .expect("--samples K");
             }
             other => panic!(
-                "unknown argument {other}; usage: sup [--n N] [--restarts R] [--samples K] [--only NAME] [--flavor ct|mt2] [--row restart|start] [--panic]"
+                "unknown argument {other}; usage: sup [--n N] [--restarts R] [--samples K] [--only NAME] [--flavor ct|mt2] [--row restart|start|shutdown] [--panic]"
             ),
         }
     }

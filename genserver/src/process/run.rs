@@ -118,7 +118,7 @@ impl std::fmt::Debug for StartOptions {
             .field("timeout", &self.timeout)
             .field("name", &self.name)
             .field("mailbox", &self.mailbox)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -1339,7 +1339,7 @@ mod tests {
             .mailbox(8);
         assert_eq!(
             format!("{options:?}"),
-            "StartOptions { timeout: Some(1s), name: None, mailbox: Some(8) }"
+            "StartOptions { timeout: Some(1s), name: None, mailbox: Some(8), .. }"
         );
     }
 

@@ -396,6 +396,40 @@ async fn drop_oldest_drops_the_oldest_casts() {
     assert_eq!(server.seen().await, Ok(vec![2, 3, 4, 5]));
 }
 
+/// Many more casts than the bound, with calls among them: each drop
+/// takes the oldest cast still queued, the calls stay where they were, and
+/// the server sees the newest casts in order (the dropped casts are taken
+/// out in passes, whose order must hold too).
+#[tokio::test]
+async fn drop_oldest_keeps_order_over_many_drops_and_calls() {
+    let (server, open) = blocked_dropping().await;
+    let first = {
+        let server = server.clone();
+        tokio::spawn(async move { server.record(1000).await })
+    };
+    while server.handle().message_queue_len() < 1 {
+        tokio::task::yield_now().await;
+    }
+    for (queued, item) in (2..).zip(0..50) {
+        server.push(item);
+        assert_eq!(server.handle().message_queue_len(), BOUND.min(queued));
+    }
+    let second = {
+        let server = server.clone();
+        tokio::spawn(async move { server.record(2000).await })
+    };
+    // The second call waits for room: it never makes a cast go.
+    tokio::task::yield_now().await;
+    for item in 50..100 {
+        server.push(item);
+        assert_eq!(server.handle().message_queue_len(), BOUND);
+    }
+    open.send(()).unwrap();
+    assert_eq!(first.await.unwrap(), Ok(1));
+    assert_eq!(second.await.unwrap(), Ok(5));
+    assert_eq!(server.seen().await, Ok(vec![1000, 97, 98, 99, 2000]));
+}
+
 #[tokio::test]
 async fn drop_oldest_never_drops_a_call() {
     let (server, open) = blocked_dropping().await;

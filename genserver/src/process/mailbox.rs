@@ -229,6 +229,15 @@ pub(crate) struct Bound<S: GenServer> {
     /// the server takes a batch, their messages go into the queue in this
     /// order (no sender can overtake one that waits), and they are told.
     waiting: VecDeque<Waiting<S>>,
+    /// Casts in the shared queue, `dropped` ones included: whether there
+    /// is one for `drop_oldest` to drop.
+    casts: usize,
+    /// The oldest casts in the shared queue, which `drop_oldest` dropped.
+    /// They stay in place, so that dropping one does not move every message
+    /// behind it; they are taken out when the server takes the batch (it
+    /// never handles them), or all at once when there are more of them
+    /// than the bound (so the queue stays within twice the bound).
+    dropped: usize,
 }
 
 /// A sender waiting for room, with what it sends.
@@ -253,7 +262,15 @@ impl<S: GenServer> Bound<S> {
             capacity: capacity.get(),
             queued: 0,
             waiting: VecDeque::new(),
+            casts: 0,
+            dropped: 0,
         }
+    }
+
+    /// Counts a call or a cast going into the shared queue.
+    fn queue(&mut self, envelope: &Envelope<S>) {
+        self.queued += 1;
+        self.casts += usize::from(matches!(envelope, Envelope::Cast(_)));
     }
 
     /// Whether one more call or cast fits, without overtaking a waiting one.
@@ -413,7 +430,7 @@ impl<S: GenServer> std::future::Future for WaitForRoom<'_, S> {
                 this.slot = Some(slot);
                 return Poll::Pending;
             }
-            Some(bound) => bound.queued += 1,
+            Some(bound) => bound.queue(&envelope),
             None => {}
         }
         queue.push(envelope);
@@ -792,7 +809,13 @@ impl<S: GenServer> Shared<S> {
     /// How many messages are in the mailbox, not yet taken by the server
     /// (`Process.info(pid, :message_queue_len)`).
     pub(crate) fn message_queue_len(&self) -> usize {
-        self.lock().queue.len()
+        let state = self.lock();
+        let dropped = state
+            .extras
+            .as_deref()
+            .and_then(|extras| extras.bound.as_deref())
+            .map_or(0, |bound| bound.dropped);
+        state.queue.len() - dropped
     }
 
     fn lock(&self) -> MutexGuard<'_, State<S>> {
@@ -861,27 +884,30 @@ impl<S: GenServer> Shared<S> {
         let envelope = admit(&state.status, from_outside, envelope)?;
         let State { queue, extras, .. } = &mut *state;
         let mut dropped = None;
+        let mut compacted = Vec::new();
         match extras
             .as_deref_mut()
             .and_then(|extras| extras.bound.as_deref_mut())
         {
             _ if !envelope.is_bounded() => queue.push(envelope),
             Some(bound) if bound.has_room() => {
-                bound.queued += 1;
+                bound.queue(&envelope);
                 queue.push(envelope);
             }
-            Some(_) if drop_oldest && matches!(envelope, Envelope::Cast(_)) => {
-                // The oldest cast not yet taken by the server makes way;
-                // calls are never dropped (their callers wait for room).
-                match queue
-                    .iter()
-                    .position(|queued| matches!(queued, Envelope::Cast(_)))
-                {
-                    Some(at) => {
-                        dropped = Some(queue.remove(at));
-                        queue.push(envelope);
+            Some(bound) if drop_oldest && matches!(envelope, Envelope::Cast(_)) => {
+                // The oldest cast not yet taken by the server makes way
+                // (marked, see `Bound::dropped`); calls are never dropped
+                // (their callers wait for room).
+                if bound.casts > bound.dropped {
+                    bound.dropped += 1;
+                    bound.casts += 1;
+                    queue.push(envelope);
+                    if bound.dropped > bound.capacity {
+                        compacted = take_oldest_casts(queue, std::mem::take(&mut bound.dropped));
+                        bound.casts -= compacted.len();
                     }
-                    None => dropped = Some(envelope),
+                } else {
+                    dropped = Some(envelope);
                 }
             }
             Some(_) => return Err(Refused::Full(envelope)),
@@ -889,8 +915,9 @@ impl<S: GenServer> Shared<S> {
         }
         let waker = self.take_waker(&mut state);
         drop(state);
-        // A dropped call fails its caller, so not under the lock.
+        // What is dropped runs the user's `Drop`s, so not under the lock.
         drop(dropped);
+        drop(compacted);
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -1259,18 +1286,21 @@ impl<S: GenServer> Shared<S> {
         let State { queue, extras, .. } = &mut *state;
         std::mem::swap(queue, buf);
         let mut told = Vec::new();
+        let mut dropped = 0;
         if let Some(bound) = extras
             .as_deref_mut()
             .and_then(|extras| extras.bound.as_deref_mut())
         {
             bound.queued = 0;
+            bound.casts = 0;
+            dropped = std::mem::take(&mut bound.dropped);
             while bound.queued < bound.capacity {
                 let Some(waiting) = bound.waiting.pop_front() else {
                     break;
                 };
                 waiting.slot.store(QUEUED, Ordering::Release);
+                bound.queue(&waiting.envelope);
                 queue.push(waiting.envelope);
-                bound.queued += 1;
                 told.push(waiting.waker);
             }
         }
@@ -1281,6 +1311,11 @@ impl<S: GenServer> Shared<S> {
         }
         drop(state);
         drop(spare);
+        // The casts `drop_oldest` dropped are the oldest in the batch; the
+        // server never sees them.
+        if dropped > 0 {
+            drop(take_oldest_casts(buf, dropped));
+        }
         for waker in told {
             waker.wake();
         }
@@ -1463,6 +1498,23 @@ impl<S: GenServer> Receiver<S> {
     pub(crate) fn take_buffered(&mut self) -> Vec<Envelope<S>> {
         std::mem::take(&mut self.buf)
     }
+}
+
+/// Takes the `n` oldest casts out of `queue`, keeping the order of the
+/// rest: one pass, however many there are.
+fn take_oldest_casts<S: GenServer>(queue: &mut Vec<Envelope<S>>, mut n: usize) -> Vec<Envelope<S>> {
+    let mut taken = Vec::with_capacity(n);
+    let mut kept = Vec::with_capacity(queue.len().saturating_sub(n));
+    for envelope in queue.drain(..) {
+        if n > 0 && matches!(envelope, Envelope::Cast(_)) {
+            n -= 1;
+            taken.push(envelope);
+        } else {
+            kept.push(envelope);
+        }
+    }
+    *queue = kept;
+    taken
 }
 
 /// Whether a server in `status` takes a message: not once it has exited,

@@ -98,6 +98,15 @@
 //! taken everything), the new cast is the one dropped. The plain cast never
 //! fails, as `GenServer.cast` never does.
 //!
+//! A dropped cast is marked rather than taken out of the queue at once
+//! (which would move every message behind it): the server never sees it,
+//! and it is freed when the server takes its batch, or with all the others
+//! marked since once they number the bound. So a `drop_oldest` mailbox keeps
+//! up to twice its bound in memory (the `mem flood` bench: 48 KB for a
+//! bound of 1024 small casts), and a cast into a full one costs about as
+//! much as one with room (35 ns for a bound of 1024, against 276 ns when
+//! each drop moved the queue).
+//!
 //! # When the server exits
 //!
 //! Every sender waiting for room is told: a waiting cast fails with

@@ -166,7 +166,8 @@ fn flood_table(n: u64) {
          rows, runs alone on MT2 too: the server's task waits in the producer's worker's \
          LIFO slot, which other workers do not steal. A bounded mailbox holds its bound \
          plus, while the server works through a batch, up to another bound: the MT2 row of \
-         `wait`.)"
+         `wait`; drop-oldest leaves the casts it dropped in place until the server takes \
+         them or they number the bound, so its queue holds up to twice the bound.)"
     );
     println!();
     println!("| mailbox | peak heap CT | handled CT | peak heap MT2 | handled MT2 |");

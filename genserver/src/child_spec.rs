@@ -628,7 +628,9 @@ impl fmt::Debug for ChildSpec {
 /// there.
 pub(crate) async fn shutdown_children(children: impl IntoIterator<Item = (Pid, Shutdown)>) {
     let now = tokio::time::Instant::now();
-    let mut waiting: Vec<(Pid, Option<tokio::time::Instant>)> = Vec::new();
+    let children = children.into_iter();
+    let mut waiting: Vec<(Pid, Option<tokio::time::Instant>)> =
+        Vec::with_capacity(children.size_hint().0);
     for (pid, shutdown) in children {
         match shutdown {
             Shutdown::BrutalKill => {

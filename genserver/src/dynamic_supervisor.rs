@@ -849,6 +849,7 @@ impl DynamicSupervisor {
     async fn shutdown(&mut self) {
         self.restarting.clear();
         let me = self.me.id;
+        self.stopping.reserve(self.children.len());
         for (id, child) in self.children.drain() {
             child.pid.process().remove_hook(HookKey::Link(me));
             self.stopping.insert(id, (child.pid, child.spec.shutdown));

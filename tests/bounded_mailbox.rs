@@ -609,3 +609,173 @@ fn a_blocking_call_from_outside_tokio_into_a_full_mailbox_times_out_with_full() 
     open.send(()).unwrap();
     assert_eq!(runtime.block_on(server.seen()), Ok(vec![0, 1, 2, 3]));
 }
+
+// ------------------------------------------------- drop oldest, modelled
+
+/// Records its drop, and looks at the mailbox from its `Drop`: that would
+/// deadlock if a dropped cast were dropped under the mailbox's lock.
+struct Tracked {
+    id: u64,
+    delivered: bool,
+    drops: std::sync::Arc<std::sync::Mutex<Vec<(u64, bool)>>>,
+    handle: std::sync::Arc<std::sync::OnceLock<Handle<Modelled>>>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.get() {
+            let _ = handle.message_queue_len();
+        }
+        self.drops.lock().unwrap().push((self.id, self.delivered));
+    }
+}
+
+struct Modelled {
+    log: Vec<u64>,
+}
+
+#[gen_server(mailbox = 3, when_full = drop_oldest)]
+impl Modelled {
+    #[cast]
+    async fn block(&mut self, blocked: oneshot::Sender<()>, open: oneshot::Receiver<()>) {
+        let _ = blocked.send(());
+        let _ = open.await;
+    }
+
+    #[cast]
+    fn push(&mut self, mut tracked: Tracked) {
+        tracked.delivered = true;
+        self.log.push(tracked.id);
+    }
+
+    #[call]
+    fn record(&mut self, id: u64) {
+        self.log.push(id);
+    }
+
+    #[call]
+    fn take_log(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.log)
+    }
+
+    #[info]
+    fn note(&mut self, id: u64) {
+        self.log.push(id);
+    }
+}
+
+/// What the model's queue holds.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Cast,
+    Call,
+    Info,
+}
+
+/// Random rounds against a model of the mailbox: with the server blocked,
+/// a seeded mix of dropping casts, failing casts, info messages and
+/// requests; after each, the queue length matches the model's; then the
+/// server handles exactly the model's messages in the model's order, and
+/// every cast the model dropped was dropped once, undelivered, outside the
+/// lock. Marked casts are taken out both when the server takes its mail
+/// and in passes while it is blocked, so both paths are exercised.
+#[tokio::test(flavor = "current_thread")]
+async fn drop_oldest_matches_a_model_of_the_mailbox() {
+    const BOUND: usize = 3;
+    let server = Modelled::start(Modelled { log: Vec::new() }).await.unwrap();
+    let handle = std::sync::Arc::new(std::sync::OnceLock::new());
+    let _ = handle.set(server.handle().clone());
+    let drops = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let tracked = |id| Tracked {
+        id,
+        delivered: false,
+        drops: std::sync::Arc::clone(&drops),
+        handle: std::sync::Arc::clone(&handle),
+    };
+    let mut seed: u64 = 0x1234_5678;
+    let mut random = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let mut next = 1;
+    let mut dropped = Vec::new();
+    let mut requests = Vec::new();
+    for round in 0..100 {
+        let (blocked_tx, blocked) = oneshot::channel();
+        let (open, open_rx) = oneshot::channel();
+        server.block(blocked_tx, open_rx);
+        blocked.await.unwrap();
+        let mut model: std::collections::VecDeque<(Kind, u64)> = std::collections::VecDeque::new();
+        for _ in 0..random(40) {
+            let id = next;
+            next += 1;
+            let live = model.iter().filter(|(kind, _)| *kind != Kind::Info).count();
+            match random(10) {
+                0..=5 => {
+                    server.push(tracked(id));
+                    if live < BOUND {
+                        model.push_back((Kind::Cast, id));
+                    } else if let Some(at) = model.iter().position(|(kind, _)| *kind == Kind::Cast)
+                    {
+                        dropped.push(model.remove(at).unwrap().1);
+                        model.push_back((Kind::Cast, id));
+                    } else {
+                        dropped.push(id);
+                    }
+                }
+                6 => {
+                    let sent = server.handle().try_cast(ModelledCast::Push {
+                        tracked: tracked(id),
+                    });
+                    assert_eq!(sent.is_ok(), live < BOUND);
+                    if live < BOUND {
+                        model.push_back((Kind::Cast, id));
+                    } else {
+                        dropped.push(id);
+                    }
+                }
+                7 | 8 => {
+                    server.send(id);
+                    model.push_back((Kind::Info, id));
+                }
+                _ => {
+                    let request = server
+                        .handle()
+                        .send_request(|reply| ModelledCall::Record { id, reply });
+                    if live < BOUND {
+                        model.push_back((Kind::Call, id));
+                        requests.push(request);
+                    }
+                }
+            }
+            assert_eq!(
+                server.handle().message_queue_len(),
+                model.len(),
+                "round {round}"
+            );
+        }
+        open.send(()).unwrap();
+        let expected: Vec<u64> = model.iter().map(|(_, id)| *id).collect();
+        assert_eq!(server.take_log().await, Ok(expected), "round {round}");
+        let recorded = drops.lock().unwrap().clone();
+        for id in &dropped {
+            assert!(
+                recorded.contains(&(*id, false)),
+                "round {round}: cast {id} was not dropped"
+            );
+        }
+    }
+    let recorded = drops.lock().unwrap().clone();
+    let mut ids: Vec<u64> = recorded.iter().map(|(id, _)| *id).collect();
+    let all = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "a cast was dropped twice");
+    assert!(
+        dropped.len() > 100,
+        "the rounds dropped casts: {}",
+        dropped.len()
+    );
+}

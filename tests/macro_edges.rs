@@ -92,11 +92,23 @@ impl Iterator for Odd {
     }
 }
 
+/// A message type that exists only with a feature, as its handler does.
+#[cfg(any())]
+struct OnlyWithFeature;
+
 #[gen_server]
 impl Odd {
     #[cfg(any())]
     #[cast]
     fn gone(&mut self) {}
+
+    /// Its argument's type is not there without the feature either.
+    #[cfg(any())]
+    #[call]
+    fn with_feature(&mut self, message: OnlyWithFeature) -> u32 {
+        let _ = message;
+        self.n
+    }
 
     #[cfg(test)]
     #[cast]
@@ -432,16 +444,38 @@ async fn a_call_destructures_a_tuple_as_init_does() {
 // ------------------------------------------- names that look not `Send`
 
 /// The macro reports `Rc`, `Box<dyn Fn()>` and `Arc<RefCell<T>>` by their
-/// spelling; types of the user's own that share those names, or traits
-/// that have `Send` as a supertrait, are left to rustc, which accepts them.
+/// spelling; types of the user's own that share the names of other standard
+/// types (`Cell<T>`, `NonNull<T>`), traits with `Send` as a supertrait
+/// (`Any`, `Error`), and wrappers that are `Send` whatever they hold are
+/// left to rustc, which accepts them.
 mod lookalikes {
     use std::sync::Arc;
 
     use genserver::prelude::*;
 
-    /// A spreadsheet cell: `Sync`, so `Arc<Cell>` is `Send`.
+    /// A grid cell: `Sync`, so `Arc<Cell<u32>>` is `Send`.
     #[derive(Debug, PartialEq)]
-    pub(crate) struct Cell(pub(crate) u32);
+    pub(crate) struct Cell<T>(pub(crate) T);
+
+    /// A pointer-like type of the user's own that owns its value.
+    pub(crate) struct NonNull<T>(pub(crate) Box<T>);
+
+    /// A typed id: `Send` whatever it names (it holds no `T`).
+    pub(crate) struct Id<T>(
+        pub(crate) u64,
+        pub(crate) std::marker::PhantomData<fn() -> T>,
+    );
+
+    /// A trait of the user's own called `Any`, with `Send` as a supertrait.
+    pub(crate) trait Any: Send {
+        fn name(&self) -> &'static str;
+    }
+
+    impl Any for u8 {
+        fn name(&self) -> &'static str {
+            "u8"
+        }
+    }
 
     /// A trait of the user's own called `Error`, with `Send` as a supertrait.
     pub(crate) trait Error: Send {
@@ -474,8 +508,23 @@ mod lookalikes {
     #[gen_server]
     impl Sheet {
         #[call]
-        pub(crate) fn value(&self, cell: Arc<Cell>) -> u32 {
+        pub(crate) fn value(&self, cell: Arc<Cell<u32>>) -> u32 {
             cell.0
+        }
+
+        #[call]
+        pub(crate) fn read_pointer(&self, pointer: NonNull<u32>) -> u32 {
+            *pointer.0
+        }
+
+        #[call]
+        pub(crate) fn id_number(&self, id: Id<std::rc::Rc<u8>>) -> u64 {
+            id.0
+        }
+
+        #[call]
+        pub(crate) fn any(&self, value: Box<dyn Any>) -> &'static str {
+            value.name()
         }
 
         #[call]
@@ -502,6 +551,12 @@ async fn types_named_like_non_send_ones_are_accepted() {
 
     let sheet = Sheet::start(Sheet).await.unwrap();
     assert_eq!(sheet.value(Arc::new(Cell(3))).await, Ok(3));
+    assert_eq!(sheet.read_pointer(NonNull(Box::new(4))).await, Ok(4));
+    assert_eq!(
+        sheet.id_number(Id(5, std::marker::PhantomData)).await,
+        Ok(5)
+    );
+    assert_eq!(sheet.any(Box::new(6u8)).await, Ok("u8"));
     assert_eq!(sheet.code(Box::new(Failure)).await, Ok(7));
     assert_eq!(sheet.run(Arc::new(Seven)).await, Ok(7));
     assert_eq!(

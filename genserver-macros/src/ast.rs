@@ -707,7 +707,7 @@ enum Crossing {
 /// rustc would say so about a type that is not at every generated item
 /// that holds it, each time at the server's name; for the types the macro
 /// can recognise by their spelling (`Rc`, raw pointers, `dyn Fn()` without
-/// `+ Send`, `Arc<RefCell<T>>`, lock guards) it says so once, at the type,
+/// `+ Send`, `Arc<RefCell<T>>`: see `not_send`) it says so once, at the type,
 /// with what to write instead, and the handler is left out of the
 /// expansion. Any other type that is not `Send` is reported by rustc, the
 /// first error at the argument (`send_checks` in `expand`).
@@ -727,8 +727,13 @@ fn check_send(ty: &Type, crossing: Crossing, errors: &mut Errors) {
 
 /// The part of `ty` that makes it not `Send`, spelled as the standard
 /// library's types are, and what to write instead. Only what is certain
-/// from the spelling: a `dyn` of the user's own trait may have `Send` as a
-/// supertrait, so only the standard library's traits count there.
+/// from the spelling, since a wrong guess would reject code that compiles:
+/// a standard type written bare (`Rc`, as after `use std::rc::Rc`), with
+/// its module (`rc::Rc`) or in full (`std::rc::Rc`), never a path that may
+/// lead to a type of the user's own; the macro looks inside the standard
+/// containers (`Box`, `Vec`, `Option`, ...) and tuples and arrays, whose
+/// `Send` follows their contents, and nowhere else (a wrapper of the
+/// user's own may be `Send` whatever it holds).
 fn not_send(ty: &Type) -> Option<(&dyn quote::ToTokens, &'static str)> {
     match ty {
         Type::Ptr(ptr) => Some((ptr, "send an owned value instead of a raw pointer")),
@@ -737,36 +742,23 @@ fn not_send(ty: &Type) -> Option<(&dyn quote::ToTokens, &'static str)> {
             "add `+ Send` to the trait object, e.g. `Box<dyn Fn() + Send>`",
         )),
         Type::Path(path) if path.qself.is_none() => {
-            let segments = &path.path.segments;
-            let last = segments.last()?;
-            let in_rc = || segments.len() == 1 || segments.iter().any(|s| s.ident == "rc");
-            let fix = match last.ident.to_string().as_str() {
-                "Rc" if in_rc() => Some("use `std::sync::Arc` instead of `Rc`"),
-                "Weak" if segments.iter().any(|s| s.ident == "rc") => {
-                    Some("use `std::sync::Weak` instead of `rc::Weak`")
-                }
-                "NonNull" => Some("send an owned value instead of a raw pointer"),
-                "MutexGuard" | "RwLockReadGuard" | "RwLockWriteGuard" => Some(
-                    "a lock guard stays in the task that locked; send the value, or the `Arc<Mutex<T>>` itself",
-                ),
-                "Arc" => type_args(last).find_map(|arg| match arg {
-                    Type::Path(inner) if inner.qself.is_none() && is_cell(&inner.path) => {
-                        Some("what an `Arc` shares must be `Sync`, and a cell is not: use `Arc<Mutex<T>>` (or an atomic for a number)")
-                    }
-                    Type::TraitObject(object)
-                        if has_bound(&object.bounds, "Send")
-                            && std_only(&object.bounds)
-                            && !has_bound(&object.bounds, "Sync") =>
-                    {
-                        Some("what an `Arc` shares must be `Sync`: write `Arc<dyn Trait + Send + Sync>`")
-                    }
-                    _ => None,
-                }),
-                _ => None,
+            let path = &path.path;
+            let last = path.segments.last()?;
+            let fix = if is_std(path, "rc", "Rc") {
+                Some("use `std::sync::Arc` instead of `Rc`")
+            } else if is_std(path, "rc", "Weak") {
+                Some("use `std::sync::Weak` instead of `rc::Weak`")
+            } else if is_std(path, "ptr", "NonNull") {
+                Some("send an owned value instead of a raw pointer")
+            } else if is_std(path, "sync", "Arc") {
+                type_args(last).find_map(arc_not_send)
+            } else {
+                None
             };
             match fix {
                 Some(fix) => Some((ty as &dyn quote::ToTokens, fix)),
-                None => type_args(last).find_map(not_send),
+                None if is_std_container(path) => type_args(last).find_map(not_send),
+                None => None,
             }
         }
         Type::Tuple(tuple) => tuple.elems.iter().find_map(not_send),
@@ -776,6 +768,80 @@ fn not_send(ty: &Type) -> Option<(&dyn quote::ToTokens, &'static str)> {
         Type::Group(group) => not_send(&group.elem),
         _ => None,
     }
+}
+
+/// Why `Arc<T>` is not `Send`, for the `T` of an `Arc`: what it shares
+/// must be `Sync` as well as `Send`.
+fn arc_not_send(shared: &Type) -> Option<&'static str> {
+    match shared {
+        Type::Path(inner) if inner.qself.is_none() && is_cell(&inner.path) => Some(
+            "what an `Arc` shares must be `Sync`, and a cell is not: use `Arc<Mutex<T>>` (or an atomic for a number)",
+        ),
+        Type::TraitObject(object)
+            if std_only(&object.bounds)
+                && !(has_bound(&object.bounds, "Send") && has_bound(&object.bounds, "Sync")) =>
+        {
+            Some(
+                "what an `Arc` shares must be `Send` and `Sync`: write `Arc<dyn Trait + Send + Sync>`",
+            )
+        }
+        _ => None,
+    }
+}
+
+/// Whether `path` names the standard library's `module::name`: with its
+/// module, or from `std`, `alloc` or `core`; bare only for the names that
+/// are hardly anything else (`Rc`, `RefCell`, `Arc`), since a bare name may be a
+/// type or trait of the user's own (a `Cell<T>` of a grid, a `NonNull`,
+/// an `Any: Send`) or an alias.
+fn is_std(path: &syn::Path, module: &str, name: &str) -> bool {
+    const BARE: &[&str] = &["Rc", "RefCell", "Arc"];
+    let names: Vec<String> = path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    match names.as_slice() {
+        [last] => last == name && BARE.contains(&name),
+        [first, last] => first == module && last == name,
+        [root, .., parent, last] => {
+            matches!(root.as_str(), "std" | "alloc" | "core") && parent == module && last == name
+        }
+        [] => false,
+    }
+}
+
+/// A standard container whose `Send` follows its type arguments, written
+/// bare or from `std`, `alloc` or `core`.
+fn is_std_container(path: &syn::Path) -> bool {
+    const CONTAINERS: &[&str] = &[
+        "Box",
+        "Vec",
+        "VecDeque",
+        "LinkedList",
+        "BinaryHeap",
+        "BTreeMap",
+        "BTreeSet",
+        "HashMap",
+        "HashSet",
+        "Option",
+        "Result",
+        "Mutex",
+        "RwLock",
+        "Pin",
+        "Cell",
+        "RefCell",
+        "Reverse",
+        "Wrapping",
+        "PhantomData",
+    ];
+    let segments = &path.segments;
+    let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
+        return false;
+    };
+    CONTAINERS.contains(&last.ident.to_string().as_str())
+        && (segments.len() == 1
+            || matches!(first.ident.to_string().as_str(), "std" | "alloc" | "core"))
 }
 
 /// The type arguments of `Vec<T>` or `HashMap<K, V>`.
@@ -796,14 +862,16 @@ fn object_is_send(bounds: &Punctuated<TypeParamBound, Token![+]>) -> bool {
 }
 
 /// Whether every trait of a `dyn` is one of the standard library's that
-/// do not imply `Send` or `Sync` (or a marker: `Send`, `Unpin`): only then
-/// does the spelling say what the object is. `Fn` and `Any` count however
-/// they are written; `Error`, `Debug` and the like only with their module
-/// (`error::Error`, `fmt::Debug`), since a trait of the user's own may
-/// share the name and have `Send` as a supertrait.
+/// do not imply `Send` or `Sync` (or a marker: `Send`, `Sync`, `Unpin`):
+/// only then does the spelling say what the object is. The `Fn` traits
+/// count however they are written (no other trait takes `Fn(A) -> B`);
+/// `Any`, `Error`, `Debug` and the like only with their module, as `is_std`
+/// finds them, since a trait of the user's own may share the name and have
+/// `Send` as a supertrait.
 fn std_only(bounds: &Punctuated<TypeParamBound, Token![+]>) -> bool {
-    const ANYWHERE: &[&str] = &["Fn", "FnMut", "FnOnce", "Any", "Send", "Unpin"];
+    const ANYWHERE: &[&str] = &["Fn", "FnMut", "FnOnce", "Send", "Sync", "Unpin"];
     const IN_MODULE: &[(&str, &str)] = &[
+        ("any", "Any"),
         ("error", "Error"),
         ("fmt", "Debug"),
         ("fmt", "Display"),
@@ -814,32 +882,24 @@ fn std_only(bounds: &Punctuated<TypeParamBound, Token![+]>) -> bool {
     ];
     bounds.iter().all(|bound| match bound {
         TypeParamBound::Trait(bound) => {
-            let segments: Vec<String> = bound
-                .path
-                .segments
-                .iter()
-                .map(|segment| segment.ident.to_string())
-                .collect();
-            match segments.as_slice() {
-                [.., last] if ANYWHERE.contains(&last.as_str()) => true,
-                [.., module, last] => IN_MODULE.contains(&(module.as_str(), last.as_str())),
-                _ => false,
-            }
+            let path = &bound.path;
+            path.segments
+                .last()
+                .is_some_and(|last| ANYWHERE.contains(&last.ident.to_string().as_str()))
+                || IN_MODULE
+                    .iter()
+                    .any(|(module, name)| is_std(path, module, name))
         }
         _ => true,
     })
 }
 
-/// `std::cell::Cell<T>`, `RefCell<T>` and the like: a cell type, told from
-/// a type of the user's own called `Cell` by its module or its argument.
+/// `RefCell<T>`, or `cell::Cell<T>` and the other cells with their module
+/// (bare, `OnceCell` is as often tokio's, which is `Sync`).
 fn is_cell(path: &syn::Path) -> bool {
-    let Some(last) = path.segments.last() else {
-        return false;
-    };
-    matches!(
-        last.ident.to_string().as_str(),
-        "Cell" | "RefCell" | "UnsafeCell" | "OnceCell"
-    ) && (!last.arguments.is_empty() || path.segments.iter().any(|s| s.ident == "cell"))
+    ["Cell", "RefCell", "UnsafeCell", "OnceCell"]
+        .iter()
+        .any(|name| is_std(path, "cell", name))
 }
 
 fn has_bound(bounds: &Punctuated<TypeParamBound, Token![+]>, name: &str) -> bool {

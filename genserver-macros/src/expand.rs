@@ -265,47 +265,71 @@ impl<'s, 'a> Expander<'s, 'a> {
     /// one's) then makes a cycle, since whether that ref is `Send` depends on
     /// the very enum being checked, and valid code fails to compile.
     fn send_checks(&self) -> TokenStream {
+        // Handlers under `#[cfg]` get a function of their own under the same
+        // `#[cfg]`: a type that only exists with a feature must not be
+        // named without it (a where clause's predicates take no attributes).
+        let mut plain = Vec::new();
+        let mut configured = Vec::new();
         let mut seen = Vec::new();
-        let types: Vec<TokenStream> = self
-            .server
-            .handlers
-            .iter()
-            .flat_map(|handler| {
-                let reply = match handler.reply {
-                    Reply::Returned(Some(ty)) | Reply::Deferred(ty) => Some(ty),
-                    Reply::Returned(None) | Reply::None => None,
-                };
-                handler.values().map(|(_, ty)| ty).chain(reply)
-            })
-            .filter(|ty| {
-                // One bound per type, however many handlers take it.
-                let key = ty.to_token_stream().to_string();
-                !seen.contains(&key) && {
-                    seen.push(key);
-                    true
+        for handler in &self.server.handlers {
+            let reply = match handler.reply {
+                Reply::Returned(Some(ty)) | Reply::Deferred(ty) => Some(ty),
+                Reply::Returned(None) | Reply::None => None,
+            };
+            let cfgs: Vec<&Attribute> = cfgs(handler).collect();
+            let mut bounds = Vec::new();
+            for ty in handler.values().map(|(_, ty)| ty).chain(reply) {
+                // One bound per type (and `#[cfg]`), however many handlers
+                // take it.
+                let key = quote!(#(#cfgs)* #ty).to_string();
+                if seen.contains(&key) {
+                    continue;
                 }
-            })
-            .map(|ty| {
+                seen.push(key);
                 let span = syn::spanned::Spanned::span(ty);
                 let ty = self.de_self(ty);
-                quote_spanned!(span=> #ty: ::core::marker::Send + 'static,)
-            })
-            .collect();
-        if types.is_empty() {
-            return TokenStream::new();
+                bounds.push(quote_spanned!(span=> #ty: ::core::marker::Send + 'static,));
+            }
+            if cfgs.is_empty() {
+                plain.extend(bounds);
+            } else if !bounds.is_empty() {
+                configured.push((cfgs, handler.ident(), bounds));
+            }
         }
         let (impl_generics, _, where_clause) = self.def_generics.split_for_impl();
-        let predicates = where_clause
+        let predicates: Vec<_> = where_clause
             .into_iter()
-            .flat_map(|clause| &clause.predicates);
-        quote! {
-            const _: () = {
+            .flat_map(|clause| &clause.predicates)
+            .collect();
+        let check = |attrs: &[&Attribute], name: &Ident, bounds: &[TokenStream]| {
+            quote! {
+                #(#attrs)*
                 #[allow(
                     dead_code,
                     clippy::extra_unused_type_parameters,
                     clippy::multiple_bound_locations
                 )]
-                fn messages #impl_generics () where #(#predicates,)* #(#types)* {}
+                fn #name #impl_generics () where #(#predicates,)* #(#bounds)* {}
+            }
+        };
+        let mut checks = TokenStream::new();
+        if !plain.is_empty() {
+            checks.extend(check(
+                &[],
+                &Ident::new("messages", proc_macro2::Span::call_site()),
+                &plain,
+            ));
+        }
+        for (cfgs, handler, bounds) in &configured {
+            let name = names::internal(&format!("messages_of_{}", handler.unraw()));
+            checks.extend(check(cfgs, &name, bounds));
+        }
+        if checks.is_empty() {
+            return TokenStream::new();
+        }
+        quote! {
+            const _: () = {
+                #checks
             };
         }
     }

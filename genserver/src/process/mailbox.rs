@@ -217,7 +217,9 @@ struct Extras<S: GenServer> {
 /// The bound counts the calls and casts in the shared queue: what the
 /// server has not taken yet. The server takes its mail in batches of at
 /// most the bound, so at most twice the bound of them are in memory at
-/// once (the batch being handled and the queue behind it). Room is made
+/// once (the batch being handled and the queue behind it), and up to
+/// another bound of casts that `drop_oldest` dropped but left in place
+/// (see `dropped`). Room is made
 /// when the server takes a batch, under the lock it takes for that anyway:
 /// the server pays nothing per message, and a full queue refills while the
 /// server works through the batch taken.
@@ -1314,7 +1316,12 @@ impl<S: GenServer> Shared<S> {
         // The casts `drop_oldest` dropped are the oldest in the batch; the
         // server never sees them.
         if dropped > 0 {
-            drop(take_oldest_casts(buf, dropped));
+            let mut left = dropped;
+            buf.retain(|envelope| {
+                let keep = left == 0 || !matches!(envelope, Envelope::Cast(_));
+                left -= usize::from(!keep);
+                keep
+            });
         }
         for waker in told {
             waker.wake();

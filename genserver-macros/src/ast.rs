@@ -826,6 +826,7 @@ fn is_std_container(path: &syn::Path) -> bool {
         "HashSet",
         "Option",
         "Result",
+        "Arc",
         "Mutex",
         "RwLock",
         "Pin",

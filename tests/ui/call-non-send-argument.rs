@@ -1,4 +1,5 @@
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use genserver::prelude::*;
 
@@ -17,6 +18,12 @@ impl Counter {
     #[call]
     fn get(&self) -> u32 {
         self.0
+    }
+
+    /// Inside the standard containers too.
+    #[cast]
+    fn share(&mut self, shared: Arc<Mutex<Option<Rc<u8>>>>) {
+        let _ = shared;
     }
 }
 

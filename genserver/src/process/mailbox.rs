@@ -1316,12 +1316,8 @@ impl<S: GenServer> Shared<S> {
         // The casts `drop_oldest` dropped are the oldest in the batch; the
         // server never sees them.
         if dropped > 0 {
-            let mut left = dropped;
-            buf.retain(|envelope| {
-                let keep = left == 0 || !matches!(envelope, Envelope::Cast(_));
-                left -= usize::from(!keep);
-                keep
-            });
+            let mut oldest = oldest_casts(dropped);
+            buf.retain(|envelope| !oldest(envelope));
         }
         for waker in told {
             waker.wake();
@@ -1507,14 +1503,26 @@ impl<S: GenServer> Receiver<S> {
     }
 }
 
+/// Asked of each message of a queue in order, says whether it is one of
+/// the `n` oldest casts (those `drop_oldest` marked dropped).
+fn oldest_casts<S: GenServer>(mut n: usize) -> impl FnMut(&Envelope<S>) -> bool {
+    move |envelope| {
+        let oldest = n > 0 && matches!(envelope, Envelope::Cast(_));
+        n -= usize::from(oldest);
+        oldest
+    }
+}
+
 /// Takes the `n` oldest casts out of `queue`, keeping the order of the
-/// rest: one pass, however many there are.
-fn take_oldest_casts<S: GenServer>(queue: &mut Vec<Envelope<S>>, mut n: usize) -> Vec<Envelope<S>> {
+/// rest: one pass, however many there are. (Under the lock, so they are
+/// handed back to be dropped after it; the batch a server has taken drops
+/// them in place.)
+fn take_oldest_casts<S: GenServer>(queue: &mut Vec<Envelope<S>>, n: usize) -> Vec<Envelope<S>> {
+    let mut oldest = oldest_casts(n);
     let mut taken = Vec::with_capacity(n);
     let mut kept = Vec::with_capacity(queue.len().saturating_sub(n));
     for envelope in queue.drain(..) {
-        if n > 0 && matches!(envelope, Envelope::Cast(_)) {
-            n -= 1;
+        if oldest(&envelope) {
             taken.push(envelope);
         } else {
             kept.push(envelope);

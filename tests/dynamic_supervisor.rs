@@ -467,6 +467,48 @@ async fn a_child_whose_terminate_blocks_is_killed_after_its_timeout() {
     assert_eq!(stuck.exited().await.unwrap(), ExitReason::Killed);
 }
 
+#[tokio::test(start_paused = true)]
+async fn children_with_different_budgets_are_each_killed_when_their_own_runs_out() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+    let mut stuck = Vec::new();
+    for (id, budget) in [(1, 600), (2, 300), (3, 900)] {
+        let mut arg = Arg::new(id, &tx);
+        arg.ending = Ending::Stuck;
+        let child: ServerRef<Worker> = sup
+            .start_child(spec(arg).shutdown(Shutdown::Timeout(Duration::from_millis(budget))))
+            .await
+            .unwrap();
+        stuck.push((child, budget));
+    }
+    let quick: ServerRef<Worker> = sup.start_child(spec(Arg::new(4, &tx))).await.unwrap();
+    let before = Instant::now();
+    // Each child's exit, as its own waiter sees it, beside the supervisor's.
+    let exits: Vec<_> = stuck
+        .iter()
+        .map(|(child, budget)| {
+            let (child, budget) = (child.clone(), *budget);
+            tokio::spawn(async move { (child.exited().await.unwrap(), before.elapsed(), budget) })
+        })
+        .collect();
+    sup.stop().await.unwrap();
+    let took = before.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(1),
+        "{took:?}"
+    );
+    assert_eq!(quick.exited().await.unwrap(), ExitReason::Shutdown);
+    for exit in exits {
+        let (reason, at, budget) = exit.await.unwrap();
+        assert_eq!(reason, ExitReason::Killed);
+        let budget = Duration::from_millis(budget);
+        assert!(
+            at >= budget && at < budget + Duration::from_millis(100),
+            "killed at {at:?}, budget {budget:?}"
+        );
+    }
+}
+
 const WORKER_SHUTDOWN: Duration = Duration::from_secs(5);
 
 #[tokio::test]

@@ -59,6 +59,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::error::{ExitReason, StartError};
+use crate::process::exit_group::ExitGroup;
+use crate::process::mailbox::HookKey;
 use crate::registry::Pid;
 use crate::server::GenServer;
 
@@ -626,44 +628,65 @@ impl fmt::Debug for ChildSpec {
 /// trap exits run `terminate`; here every child is stopped in order (its
 /// `terminate` runs within its budget), since a Rust server's cleanup lives
 /// there.
-pub(crate) async fn shutdown_children(children: impl IntoIterator<Item = (Pid, Shutdown)>) {
-    let now = tokio::time::Instant::now();
-    let children = children.into_iter();
-    let mut waiting: Vec<(Pid, Option<tokio::time::Instant>)> =
-        Vec::with_capacity(children.size_hint().0);
+///
+/// The children are waited for as one [`ExitGroup`]: each is visited once
+/// to be stopped, which also removes its hooks keyed `unlink` (the
+/// supervisor's end of a link, whose exit signal would otherwise come back
+/// as a message per child), and again only if its budget runs out.
+pub(crate) async fn shutdown_children(children: &[(Pid, Shutdown)], unlink: Option<HookKey>) {
+    let started = tokio::time::Instant::now();
+    // When a budget runs out: never, for a budget too long to count.
+    let end = |shutdown: &Shutdown| match shutdown {
+        Shutdown::Timeout(budget) => started.checked_add(*budget),
+        Shutdown::BrutalKill | Shutdown::Infinity => None,
+    };
+    let group = ExitGroup::new();
+    let mut next_end = None;
     for (pid, shutdown) in children {
-        match shutdown {
-            Shutdown::BrutalKill => {
-                pid.kill();
-                waiting.push((pid, None));
-            }
-            Shutdown::Timeout(timeout) => {
-                if pid.process().stop(ExitReason::Shutdown) {
-                    waiting.push((pid, now.checked_add(timeout)));
-                }
-            }
-            Shutdown::Infinity => {
-                if pid.process().stop(ExitReason::Shutdown) {
-                    waiting.push((pid, None));
-                }
+        let process = pid.process();
+        if !process.join_exit_group(&group, unlink) {
+            continue;
+        }
+        if let Shutdown::BrutalKill = shutdown {
+            process.kill(ExitReason::Killed);
+        } else {
+            process.stop(ExitReason::Shutdown);
+            next_end = earliest(next_end, end(shutdown));
+        }
+    }
+    group.all_added();
+    while let Some(deadline) = next_end {
+        if tokio::time::timeout_at(deadline, group.all_exited())
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        // Some budgets ran out: those children are killed (one that has
+        // exited meanwhile is left as it is), and the next end is looked for.
+        next_end = None;
+        for (pid, shutdown) in children {
+            match end(shutdown) {
+                Some(end) if end <= deadline => pid.kill(),
+                end => next_end = earliest(next_end, end),
             }
         }
     }
-    for (pid, deadline) in waiting {
-        if let Some(deadline) = deadline {
-            if tokio::time::timeout_at(deadline, pid.exited())
-                .await
-                .is_ok()
-            {
-                continue;
-            }
-            pid.kill();
-        }
-        pid.exited().await;
+    group.all_exited().await;
+}
+
+/// The earlier of two instants, where `None` is never.
+fn earliest(
+    a: Option<tokio::time::Instant>,
+    b: Option<tokio::time::Instant>,
+) -> Option<tokio::time::Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
 /// Stops one child per its [`Shutdown`]; see [`shutdown_children`].
 pub(crate) async fn shutdown_child(pid: Pid, shutdown: Shutdown) {
-    shutdown_children([(pid, shutdown)]).await;
+    shutdown_children(&[(pid, shutdown)], None).await;
 }

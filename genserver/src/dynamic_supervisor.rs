@@ -534,7 +534,9 @@ pub struct DynamicSupervisor {
     /// The children being stopped (out of the table, unlinked), with their
     /// shutdown: `Drop` kills those it would have killed after their
     /// budget, should the supervisor be killed while it waits for them.
-    stopping: IdMap<ServerId, (Pid, Shutdown)>,
+    /// One, or all: the supervisor waits for them in the handler that
+    /// stops them.
+    stopping: Vec<(Pid, Shutdown)>,
     /// The children whose restart failed, to be retried, by the id of the
     /// server that exited: `terminate_child` takes that id to stop the
     /// retries, as OTP keys a restarting child by its last pid.
@@ -580,7 +582,7 @@ impl DynamicSupervisor {
         crate::Init::Ok(DynamicSupervisor {
             options,
             children: IdMap::default(),
-            stopping: IdMap::default(),
+            stopping: Vec::new(),
             restarting: IdMap::default(),
             restarts: VecDeque::new(),
             me: Arc::clone(&ctx.shared),
@@ -650,12 +652,11 @@ impl DynamicSupervisor {
                 .map(drop)
                 .ok_or(TerminateChildError::NotFound);
         };
-        // Unlinked first, so that its exit is not taken for a failure.
-        child.pid.process().remove_hook(HookKey::Link(self.me.id));
-        self.stopping
-            .insert(id, (child.pid.clone(), child.spec.shutdown));
-        shutdown_child(child.pid, child.spec.shutdown).await;
-        self.stopping.remove(&id);
+        // Unlinked as it is stopped, so that its exit is not taken for a
+        // failure.
+        self.stopping.push((child.pid, child.spec.shutdown));
+        shutdown_children(&self.stopping, Some(HookKey::Link(self.me.id))).await;
+        self.stopping.clear();
         Ok(())
     }
 
@@ -848,13 +849,14 @@ impl DynamicSupervisor {
     /// children being restarted.
     async fn shutdown(&mut self) {
         self.restarting.clear();
-        let me = self.me.id;
-        self.stopping.reserve(self.children.len());
-        for (id, child) in self.children.drain() {
-            child.pid.process().remove_hook(HookKey::Link(me));
-            self.stopping.insert(id, (child.pid, child.spec.shutdown));
-        }
-        shutdown_children(self.stopping.values().cloned()).await;
+        // Unlinked as they are stopped, so that their exits do not come
+        // back as messages.
+        self.stopping.extend(
+            self.children
+                .drain()
+                .map(|(_, child)| (child.pid, child.spec.shutdown)),
+        );
+        shutdown_children(&self.stopping, Some(HookKey::Link(self.me.id))).await;
         self.stopping.clear();
     }
 }
@@ -934,7 +936,7 @@ impl Drop for DynamicSupervisor {
         // Killed while stopping children: none is left to wait for its
         // budget, so a child that would be killed after it is killed now.
         // One stopped with `Infinity` was asked to stop and is left to.
-        for (_, (pid, shutdown)) in self.stopping.drain() {
+        for (pid, shutdown) in self.stopping.drain(..) {
             if !matches!(shutdown, Shutdown::Infinity) {
                 pid.kill();
             }

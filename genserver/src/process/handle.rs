@@ -33,6 +33,7 @@ use std::time::Duration;
 
 use crate::error::{CallError, CastError, ExitReason, StopError, WaitError};
 use crate::process::blocking::within;
+use crate::process::exit_group::ExitGroup;
 use crate::process::mailbox::{Envelope, ExitHook, HookKey, NoRoom, Refused, Shared, WaitForRoom};
 use crate::server::{Client, GenServer, HandleInfo, SendRequest};
 
@@ -1200,6 +1201,8 @@ pub(crate) trait Process: Send + Sync + 'static {
     ) -> Result<Option<ExitHook>, (ExitHook, ExitReason)>;
     /// See [`Shared::remove_hook`].
     fn remove_hook(&self, key: HookKey) -> bool;
+    /// See [`Shared::join_exit_group`].
+    fn join_exit_group(&self, group: &Arc<ExitGroup>, unlink: Option<HookKey>) -> bool;
     /// Whether the server traps exits.
     fn traps_exits(&self) -> bool;
     /// Ends the server at once with `reason`, without `terminate`, as an
@@ -1260,6 +1263,10 @@ impl<S: GenServer> Process for Shared<S> {
 
     fn remove_hook(&self, key: HookKey) -> bool {
         Shared::remove_hook(self, key)
+    }
+
+    fn join_exit_group(&self, group: &Arc<ExitGroup>, unlink: Option<HookKey>) -> bool {
+        Shared::join_exit_group(self, group, unlink)
     }
 
     fn traps_exits(&self) -> bool {

@@ -45,6 +45,7 @@ use tokio::sync::Notify;
 
 use crate::ServerId;
 use crate::error::{ExitReason, StartError};
+use crate::process::exit_group::ExitGroup;
 use crate::server::GenServer;
 
 /// What travels through a mailbox: the typed request of one handler kind, or
@@ -119,6 +120,11 @@ pub(crate) enum Status {
 }
 
 impl Status {
+    /// Whether the server is gone (the status does not change again).
+    fn is_final(&self) -> bool {
+        !matches!(self, Status::Starting | Status::Running(_))
+    }
+
     fn exit_reason(&self) -> Option<ExitReason> {
         match self {
             Status::Starting | Status::Running(_) => None,
@@ -193,6 +199,9 @@ struct Extras<S: GenServer> {
     /// Woken when the server exits (a `stop`, or a call whose reply was
     /// dropped, waits for that).
     exit_waiters: Option<Arc<Notify>>,
+    /// The group of servers whose exits a supervisor waits for at once, if
+    /// this server is in one: counted down with the exit waiters.
+    group: Option<Arc<ExitGroup>>,
     /// Run once when the server exits, after its reason is published and
     /// before anyone waiting for the exit is woken: names are released,
     /// monitors fire, links pass the exit on.
@@ -652,12 +661,16 @@ impl Hasher for KeyHasher {
 /// is in them) when the last waiter stops waiting, so that a server that
 /// once had a call wait for it returns to its idle size.
 struct ReleaseWaiters<'a, S: GenServer> {
-    shared: &'a Shared<S>,
+    /// The server waited for, once there is a waiter.
+    shared: Option<&'a Shared<S>>,
 }
 
 impl<S: GenServer> Drop for ReleaseWaiters<'_, S> {
     fn drop(&mut self) {
-        let mut state = self.shared.lock();
+        let Some(shared) = self.shared else {
+            return;
+        };
+        let mut state = shared.lock();
         let Some(extras) = state.extras.as_mut() else {
             return;
         };
@@ -679,6 +692,7 @@ impl<S: GenServer> Default for Extras<S> {
         Extras {
             bound: None,
             exit_waiters: None,
+            group: None,
             hooks: Hooks::default(),
             name: None,
             init_waker: None,
@@ -692,6 +706,7 @@ impl<S: GenServer> Extras<S> {
     fn is_empty(&self) -> bool {
         self.bound.is_none()
             && self.exit_waiters.is_none()
+            && self.group.is_none()
             && self.hooks.is_empty()
             && self.name.is_none()
             && self.init_waker.is_none()
@@ -934,7 +949,9 @@ impl<S: GenServer> Shared<S> {
     /// Waits until the server has exited and returns its reason.
     pub(crate) async fn exited(&self) -> ExitReason {
         // Declared first, so dropped last: after `waiters` and `notified`.
-        let _release = ReleaseWaiters { shared: self };
+        // Armed only once there is a waiter to release, so that an exit
+        // found at once costs one lock.
+        let mut release = ReleaseWaiters { shared: None };
         let waiters = {
             let mut state = self.lock();
             if let Some(reason) = state.status.exit_reason() {
@@ -943,6 +960,7 @@ impl<S: GenServer> Shared<S> {
             let extras = state.extras.get_or_insert_with(Box::default);
             Arc::clone(extras.exit_waiters.get_or_insert_with(Arc::default))
         };
+        release.shared = Some(self);
         let notified = waiters.notified();
         tokio::pin!(notified);
         // Register before looking again, so an exit between the look and the
@@ -989,7 +1007,7 @@ impl<S: GenServer> Shared<S> {
 
     fn finish(&self, status: Status) -> Option<Vec<Envelope<S>>> {
         let mut state = self.lock();
-        if !matches!(state.status, Status::Starting | Status::Running(_)) {
+        if state.status.is_final() {
             return None;
         }
         state.status = match (status, &state.status) {
@@ -1027,9 +1045,12 @@ impl<S: GenServer> Shared<S> {
         if let Some(init) = extras.init_waker {
             init.wake();
         }
-        let (waiters, hooks) = (extras.exit_waiters, extras.hooks);
+        let (waiters, group, hooks) = (extras.exit_waiters, extras.group, extras.hooks);
         if hooks.is_empty() {
             wake_all(waker, waiters.as_deref());
+            if let Some(group) = group {
+                group.leave();
+            }
             return Some(queue);
         }
         let reason = reason.unwrap_or(ExitReason::Normal);
@@ -1048,6 +1069,9 @@ impl<S: GenServer> Shared<S> {
                 }
             }
             wake_all(waker, waiters.as_deref());
+            if let Some(group) = group {
+                group.leave();
+            }
         });
         Some(queue)
     }
@@ -1104,6 +1128,38 @@ impl<S: GenServer> Shared<S> {
         // Dropped outside the lock: a hook may hold a handle whose drop
         // locks another server.
         removed.is_some()
+    }
+
+    /// Makes the server a member of `group`, counted out at its exit (with
+    /// its exit waiters, after its hooks), having first removed its hooks
+    /// with the key `unlink`: one visit, under one lock, for each child a
+    /// supervisor stops. `false` if it has exited already; it is then not
+    /// counted in.
+    pub(crate) fn join_exit_group(&self, group: &Arc<ExitGroup>, unlink: Option<HookKey>) -> bool {
+        let removed = {
+            let mut state = self.lock();
+            if state.status.is_final() {
+                return false;
+            }
+            let extras = state.extras.get_or_insert_with(Box::default);
+            let removed = unlink.and_then(|key| extras.hooks.remove(key));
+            group.enter();
+            if extras.group.is_none() {
+                extras.group = Some(Arc::clone(group));
+            } else {
+                // In a group already (a supervisor stops a child once, so
+                // this does not happen): this one's count goes by a hook.
+                let group = Arc::clone(group);
+                extras.hooks.push(
+                    HookKey::Other(unique()),
+                    Box::new(move |_, _| group.leave()),
+                );
+            }
+            removed
+        };
+        // Dropped outside the lock, as in `remove_hook`.
+        drop(removed);
+        true
     }
 
     /// Sets the server's parent (see `Extras::parent`).

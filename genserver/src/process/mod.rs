@@ -3,7 +3,7 @@
 //! Erlang splits a process's machinery over `erlang` (spawn, mailbox,
 //! exit signals), `proc_lib` (start with an acknowledgement, crash reports)
 //! and `gen` (call with a timeout); every behaviour (`gen_server`,
-//! `supervisor`, ...) is built on them. Here the same machinery is four
+//! `supervisor`, ...) is built on them. Here the same machinery is a few
 //! files, and the OTP concepts (`registry`, `link`, `monitor`, `timer`,
 //! `sys`) sit on top of it; nothing in this module knows about them beyond
 //! the hooks they register.
@@ -11,6 +11,8 @@
 //! * `mailbox`: the one ordered queue per server, the server's status
 //!   (starting, serving, exited) and the rarely used per-process tables
 //!   (exit hooks, links, monitors), all under one lock.
+//! * `exit_group`: one wait for the exits of many servers, for a
+//!   supervisor that stops its children all at once.
 //! * `run`: the server task: `init`, the receive loop, `terminate`, and
 //!   the start handshake (`proc_lib:start_link`/`init_ack`).
 //! * `context`: what a running callback can ask of the runtime
@@ -26,6 +28,7 @@
 
 pub(crate) mod blocking;
 pub(crate) mod context;
+pub(crate) mod exit_group;
 pub(crate) mod handle;
 pub(crate) mod mailbox;
 pub(crate) mod panics;

@@ -1,0 +1,168 @@
+//! Waiting for many exits at once: what a supervisor's shutdown waits on.
+//!
+//! A supervisor that stops its children all at once (a
+//! `DynamicSupervisor`'s shutdown, as OTP stops a `simple_one_for_one`
+//! supervisor's children: an exit signal to each, then a receive of every
+//! `'EXIT'`) waits until the last of them has exited. Waiting for each in
+//! turn would make an exit waiter on every child and wake the supervisor
+//! once per child, and visit every child twice more. An [`ExitGroup`] is
+//! one counter that its members' exits count down; its one waiter is woken
+//! when the count reaches zero.
+//!
+//! A server joins a group with `Shared::join_exit_group`, under its lock,
+//! while it has not exited, so that every member counted in is counted out
+//! once: at its exit, with its exit waiters, after its exit hooks.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Poll, Waker};
+
+/// A count of servers still to exit, and the one task that waits for none
+/// to be left.
+#[derive(Debug)]
+pub(crate) struct ExitGroup {
+    /// Members that have not exited, plus one while members are still
+    /// being added (see [`ExitGroup::new`]).
+    left: AtomicUsize,
+    /// The waiting task, woken by the last member to exit.
+    waker: Mutex<Option<Waker>>,
+}
+
+impl ExitGroup {
+    /// An empty group still being added to: it cannot be done before
+    /// [`all_added`](ExitGroup::all_added).
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(ExitGroup {
+            left: AtomicUsize::new(1),
+            waker: Mutex::new(None),
+        })
+    }
+
+    /// Counts one more member in (by the member, while it has not exited).
+    pub(crate) fn enter(&self) {
+        self.left.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a member out, at its exit.
+    pub(crate) fn leave(&self) {
+        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let waker = self
+                .waker
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Every member is in: from now on the group is done when they have
+    /// all exited.
+    pub(crate) fn all_added(&self) {
+        self.leave();
+    }
+
+    /// Waits until every member has exited (and [`all_added`] was said).
+    ///
+    /// [`all_added`]: ExitGroup::all_added
+    pub(crate) async fn all_exited(&self) {
+        std::future::poll_fn(|cx| {
+            if self.left.load(Ordering::Acquire) == 0 {
+                return Poll::Ready(());
+            }
+            {
+                let mut slot = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
+                match &mut *slot {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    slot => *slot = Some(cx.waker().clone()),
+                }
+            }
+            // The last member may have left between the look and the
+            // registration, and found no waker to wake.
+            if self.left.load(Ordering::Acquire) == 0 {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ExitReason;
+
+    struct Member;
+
+    #[crate::gen_server(crate = "crate")]
+    impl Member {
+        #[call]
+        fn ping(&self) -> u8 {
+            1
+        }
+    }
+
+    /// Whether `group` is done, looked at once.
+    async fn done(group: &ExitGroup) -> bool {
+        let mut waiting = std::pin::pin!(group.all_exited());
+        std::future::poll_fn(|cx| Poll::Ready(waiting.as_mut().poll(cx).is_ready())).await
+    }
+
+    #[tokio::test]
+    async fn a_server_counts_down_each_group_it_is_in_at_its_exit_and_an_exited_one_none() {
+        let member = Member::start(Member).await.unwrap();
+        let pid = member.pid();
+        let process = pid.process();
+        let (first, second) = (ExitGroup::new(), ExitGroup::new());
+        assert!(process.join_exit_group(&first, None));
+        // In a group already: the second counts by an exit hook.
+        assert!(process.join_exit_group(&second, None));
+        first.all_added();
+        second.all_added();
+        assert!(!done(&first).await && !done(&second).await);
+        // An exit waiter beside the groups.
+        let waiter = tokio::spawn({
+            let member = member.clone();
+            async move { member.exited().await }
+        });
+        tokio::task::yield_now().await;
+        member.stop().await.unwrap();
+        first.all_exited().await;
+        second.all_exited().await;
+        assert_eq!(waiter.await.unwrap(), Ok(ExitReason::Normal));
+        // Gone: not counted in, so a group of it alone is done at once.
+        let late = ExitGroup::new();
+        assert!(!process.join_exit_group(&late, None));
+        late.all_added();
+        assert!(done(&late).await);
+    }
+
+    #[tokio::test]
+    async fn the_group_is_done_when_the_adding_is_over_and_the_last_member_left() {
+        let group = ExitGroup::new();
+        group.enter();
+        group.enter();
+        group.leave();
+        let waiting = tokio::spawn({
+            let group = Arc::clone(&group);
+            async move { group.all_exited().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "one member and the adding are left");
+        group.all_added();
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "one member is left");
+        group.leave();
+        waiting.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_empty_group_is_done_once_all_is_added() {
+        let group = ExitGroup::new();
+        group.all_added();
+        group.all_exited().await;
+    }
+}

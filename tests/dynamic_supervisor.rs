@@ -9,6 +9,7 @@ use std::time::Duration;
 use genserver::dynamic_supervisor::{Options, StartChildError, TerminateChildError};
 use genserver::prelude::*;
 use genserver::{ChildSpec, DynamicSupervisor, Restart, Shutdown};
+use genserver_tests::capture::Capture;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -467,8 +468,32 @@ async fn a_child_whose_terminate_blocks_is_killed_after_its_timeout() {
     assert_eq!(stuck.exited().await.unwrap(), ExitReason::Killed);
 }
 
-#[tokio::test(start_paused = true)]
-async fn children_with_different_budgets_are_each_killed_when_their_own_runs_out() {
+#[test]
+fn children_with_different_budgets_are_each_killed_when_their_own_runs_out() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap()
+        .block_on(stop_children_with_different_budgets());
+    // Each kill is reported once, as the supervisor's.
+    let kills: Vec<_> = capture
+        .events()
+        .into_iter()
+        .filter(|event| {
+            event.level == tracing::Level::ERROR
+                && event
+                    .field("message")
+                    .is_some_and(|m| m.contains("did not stop within its shutdown budget"))
+        })
+        .collect();
+    assert_eq!(kills.len(), 3, "{kills:?}");
+    assert!(kills.iter().all(|kill| kill.field("supervisor").is_some()));
+}
+
+async fn stop_children_with_different_budgets() {
     let (tx, _rx) = mpsc::unbounded_channel();
     let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
     let mut stuck = Vec::new();

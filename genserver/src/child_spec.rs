@@ -58,6 +58,7 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use crate::ServerId;
 use crate::error::{ExitReason, StartError};
 use crate::process::exit_group::ExitGroup;
 use crate::process::mailbox::HookKey;
@@ -632,8 +633,14 @@ impl fmt::Debug for ChildSpec {
 /// The children are waited for as one [`ExitGroup`]: each is visited once
 /// to be stopped, which also removes its hooks keyed `unlink` (the
 /// supervisor's end of a link, whose exit signal would otherwise come back
-/// as a message per child), and again only if its budget runs out.
-pub(crate) async fn shutdown_children(children: &[(Pid, Shutdown)], unlink: Option<HookKey>) {
+/// as a message per child), and again only if its budget runs out; a kill
+/// then is reported as `supervisor`'s (an `error` event, as `Supervisor`
+/// reports it).
+pub(crate) async fn shutdown_children(
+    children: &[(Pid, Shutdown)],
+    unlink: Option<HookKey>,
+    supervisor: ServerId,
+) {
     let started = tokio::time::Instant::now();
     // When a budget runs out: never, for a budget too long to count.
     let end = |shutdown: &Shutdown| match shutdown {
@@ -667,7 +674,18 @@ pub(crate) async fn shutdown_children(children: &[(Pid, Shutdown)], unlink: Opti
         next_end = None;
         for (pid, shutdown) in children {
             match end(shutdown) {
-                Some(end) if end <= deadline => pid.kill(),
+                Some(end) if end <= deadline => {
+                    if pid.process().exit_reason().is_none() {
+                        tracing::error!(
+                            supervisor = supervisor.as_u64(),
+                            child = %pid,
+                            budget = ?shutdown,
+                            "dynamic supervisor {supervisor}: child {pid} did not stop within \
+                             its shutdown budget; killing it",
+                        );
+                    }
+                    pid.kill();
+                }
                 end => next_end = earliest(next_end, end),
             }
         }
@@ -687,6 +705,6 @@ fn earliest(
 }
 
 /// Stops one child per its [`Shutdown`]; see [`shutdown_children`].
-pub(crate) async fn shutdown_child(pid: Pid, shutdown: Shutdown) {
-    shutdown_children(&[(pid, shutdown)], None).await;
+pub(crate) async fn shutdown_child(pid: Pid, shutdown: Shutdown, supervisor: ServerId) {
+    shutdown_children(&[(pid, shutdown)], None, supervisor).await;
 }

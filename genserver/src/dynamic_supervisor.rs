@@ -624,7 +624,7 @@ impl DynamicSupervisor {
                 if let Some(expected) = expected {
                     if pid.type_name() != expected {
                         // Left in `starting` meanwhile, for `Drop`.
-                        shutdown_child(pid.clone(), spec.shutdown).await;
+                        shutdown_child(pid.clone(), spec.shutdown, self.me.id).await;
                         lock(&self.starting).started = None;
                         return Err(StartChildError::WrongType {
                             expected,
@@ -655,7 +655,7 @@ impl DynamicSupervisor {
         // Unlinked as it is stopped, so that its exit is not taken for a
         // failure.
         self.stopping.push((child.pid, child.spec.shutdown));
-        shutdown_children(&self.stopping, Some(HookKey::Link(self.me.id))).await;
+        shutdown_children(&self.stopping, Some(HookKey::Link(self.me.id)), self.me.id).await;
         self.stopping.clear();
         Ok(())
     }
@@ -856,7 +856,7 @@ impl DynamicSupervisor {
                 .drain()
                 .map(|(_, child)| (child.pid, child.spec.shutdown)),
         );
-        shutdown_children(&self.stopping, Some(HookKey::Link(self.me.id))).await;
+        shutdown_children(&self.stopping, Some(HookKey::Link(self.me.id)), self.me.id).await;
         self.stopping.clear();
     }
 }

@@ -635,11 +635,12 @@ impl fmt::Debug for ChildSpec {
 /// supervisor's end of a link, whose exit signal would otherwise come back
 /// as a message per child), and again only if its budget runs out; a kill
 /// then is reported as `supervisor`'s (an `error` event, as `Supervisor`
-/// reports it).
+/// reports it, beside the kill's own report).
 pub(crate) async fn shutdown_children(
     children: &[(Pid, Shutdown)],
     unlink: Option<HookKey>,
     supervisor: ServerId,
+    supervisor_name: Option<&str>,
 ) {
     let started = tokio::time::Instant::now();
     // When a budget runs out: never, for a budget too long to count.
@@ -662,6 +663,7 @@ pub(crate) async fn shutdown_children(
         }
     }
     group.all_added();
+    let mut passed = None;
     while let Some(deadline) = next_end {
         if tokio::time::timeout_at(deadline, group.all_exited())
             .await
@@ -669,26 +671,29 @@ pub(crate) async fn shutdown_children(
         {
             return;
         }
-        // Some budgets ran out: those children are killed (one that has
-        // exited meanwhile is left as it is), and the next end is looked for.
+        // The budgets that ended now ran out: those children are killed
+        // (one that has exited meanwhile is left as it is), and the next
+        // end is looked for.
         next_end = None;
         for (pid, shutdown) in children {
             match end(shutdown) {
+                Some(end) if passed.is_some_and(|passed| end <= passed) => {}
                 Some(end) if end <= deadline => {
-                    if pid.process().exit_reason().is_none() {
+                    if pid.process().kill(ExitReason::Killed) {
                         tracing::error!(
                             supervisor = supervisor.as_u64(),
+                            supervisor_name,
                             child = %pid,
                             budget = ?shutdown,
                             "dynamic supervisor {supervisor}: child {pid} did not stop within \
-                             its shutdown budget; killing it",
+                             its shutdown budget; killed it",
                         );
                     }
-                    pid.kill();
                 }
                 end => next_end = earliest(next_end, end),
             }
         }
+        passed = Some(deadline);
     }
     group.all_exited().await;
 }
@@ -705,6 +710,129 @@ fn earliest(
 }
 
 /// Stops one child per its [`Shutdown`]; see [`shutdown_children`].
-pub(crate) async fn shutdown_child(pid: Pid, shutdown: Shutdown, supervisor: ServerId) {
-    shutdown_children(&[(pid, shutdown)], None, supervisor).await;
+pub(crate) async fn shutdown_child(
+    pid: Pid,
+    shutdown: Shutdown,
+    supervisor: ServerId,
+    supervisor_name: Option<&str>,
+) {
+    shutdown_children(&[(pid, shutdown)], None, supervisor, supervisor_name).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::ServerRef;
+
+    /// A server whose `terminate` takes `ending` (`None`: forever).
+    struct Ends {
+        ending: Option<Duration>,
+    }
+
+    #[crate::gen_server(crate = "crate")]
+    impl Ends {
+        #[init]
+        fn init(ending: Option<Duration>) -> Self {
+            Ends { ending }
+        }
+
+        #[call]
+        fn ping(&self) -> u8 {
+            1
+        }
+
+        #[terminate]
+        async fn terminate(&mut self) {
+            match self.ending {
+                Some(ending) => tokio::time::sleep(ending).await,
+                None => std::future::pending().await,
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_child_is_killed_when_its_own_budget_runs_out_whatever_the_order() {
+        let ms = Duration::from_millis;
+        // (terminate takes, shutdown, exit expected, at)
+        let cases = [
+            (
+                None,
+                Shutdown::Timeout(ms(900)),
+                ExitReason::Killed,
+                ms(900),
+            ),
+            (
+                None,
+                Shutdown::Timeout(ms(300)),
+                ExitReason::Killed,
+                ms(300),
+            ),
+            (
+                None,
+                Shutdown::Timeout(ms(600)),
+                ExitReason::Killed,
+                ms(600),
+            ),
+            (None, Shutdown::Timeout(ms(0)), ExitReason::Killed, ms(0)),
+            (None, Shutdown::BrutalKill, ExitReason::Killed, ms(0)),
+            (
+                Some(ms(100)),
+                Shutdown::Timeout(ms(600)),
+                ExitReason::Shutdown,
+                ms(100),
+            ),
+            (
+                Some(ms(700)),
+                Shutdown::Infinity,
+                ExitReason::Shutdown,
+                ms(700),
+            ),
+            (
+                Some(ms(200)),
+                Shutdown::Timeout(Duration::MAX),
+                ExitReason::Shutdown,
+                ms(200),
+            ),
+        ];
+        let mut children = Vec::new();
+        let mut exits = Vec::new();
+        let started = Instant::now();
+        for (ending, shutdown, _, _) in &cases {
+            let child = Ends::start(*ending).await.unwrap();
+            // Each child's exit and when it came, as its own waiter sees it.
+            exits.push(tokio::spawn({
+                let child: ServerRef<Ends> = child.clone();
+                async move { (child.exited().await.unwrap(), started.elapsed()) }
+            }));
+            children.push((child.pid(), *shutdown));
+        }
+        let gone = Ends::start(None).await.unwrap();
+        gone.pid().kill();
+        children.push((gone.pid(), Shutdown::Timeout(ms(50))));
+        shutdown_children(&children, None, children[0].0.id(), None).await;
+        assert_eq!(started.elapsed(), ms(900));
+        for ((_, _, reason, at), exit) in cases.into_iter().zip(exits) {
+            assert_eq!(exit.await.unwrap(), (reason, at));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn nothing_to_stop_returns_at_once() {
+        let started = Instant::now();
+        shutdown_children(&[], None, crate::ServerId::next(), None).await;
+        let gone = Ends::start(None).await.unwrap();
+        gone.pid().kill();
+        shutdown_children(
+            &[(gone.pid(), Shutdown::Infinity)],
+            None,
+            gone.pid().id(),
+            None,
+        )
+        .await;
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
 }

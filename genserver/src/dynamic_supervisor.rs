@@ -624,7 +624,13 @@ impl DynamicSupervisor {
                 if let Some(expected) = expected {
                     if pid.type_name() != expected {
                         // Left in `starting` meanwhile, for `Drop`.
-                        shutdown_child(pid.clone(), spec.shutdown, self.me.id).await;
+                        shutdown_child(
+                            pid.clone(),
+                            spec.shutdown,
+                            self.me.id,
+                            self.me.name().as_deref(),
+                        )
+                        .await;
                         lock(&self.starting).started = None;
                         return Err(StartChildError::WrongType {
                             expected,
@@ -655,7 +661,14 @@ impl DynamicSupervisor {
         // Unlinked as it is stopped, so that its exit is not taken for a
         // failure.
         self.stopping.push((child.pid, child.spec.shutdown));
-        shutdown_children(&self.stopping, Some(HookKey::Link(self.me.id)), self.me.id).await;
+        let name = self.me.name();
+        shutdown_children(
+            &self.stopping,
+            Some(HookKey::Link(self.me.id)),
+            self.me.id,
+            name.as_deref(),
+        )
+        .await;
         self.stopping.clear();
         Ok(())
     }
@@ -856,7 +869,14 @@ impl DynamicSupervisor {
                 .drain()
                 .map(|(_, child)| (child.pid, child.spec.shutdown)),
         );
-        shutdown_children(&self.stopping, Some(HookKey::Link(self.me.id)), self.me.id).await;
+        let name = self.me.name();
+        shutdown_children(
+            &self.stopping,
+            Some(HookKey::Link(self.me.id)),
+            self.me.id,
+            name.as_deref(),
+        )
+        .await;
         self.stopping.clear();
     }
 }

@@ -65,8 +65,12 @@ impl ExitGroup {
 
     /// Waits until every member has exited (and [`all_added`] was said).
     ///
+    /// Dropped before that (its task was killed), it takes its waker back,
+    /// so that the members, which hold the group, do not keep the task.
+    ///
     /// [`all_added`]: ExitGroup::all_added
     pub(crate) async fn all_exited(&self) {
+        let _unregister = Unregister(self);
         std::future::poll_fn(|cx| {
             if self.left.load(Ordering::Acquire) == 0 {
                 return Poll::Ready(());
@@ -87,6 +91,22 @@ impl ExitGroup {
             }
         })
         .await;
+    }
+}
+
+/// Takes the waiting task's waker out of the group when the wait ends.
+struct Unregister<'a>(&'a ExitGroup);
+
+impl Drop for Unregister<'_> {
+    fn drop(&mut self) {
+        let waker = self
+            .0
+            .waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        // Dropped outside the lock.
+        drop(waker);
     }
 }
 
@@ -111,6 +131,13 @@ mod tests {
         std::future::poll_fn(|cx| Poll::Ready(waiting.as_mut().poll(cx).is_ready())).await
     }
 
+    /// Waits for `future`, failing the test instead of hanging it.
+    async fn soon<T>(future: impl Future<Output = T>) -> T {
+        tokio::time::timeout(std::time::Duration::from_secs(10), future)
+            .await
+            .expect("waited ten seconds")
+    }
+
     #[tokio::test]
     async fn a_server_counts_down_each_group_it_is_in_at_its_exit_and_an_exited_one_none() {
         let member = Member::start(Member).await.unwrap();
@@ -123,21 +150,38 @@ mod tests {
         first.all_added();
         second.all_added();
         assert!(!done(&first).await && !done(&second).await);
-        // An exit waiter beside the groups.
-        let waiter = tokio::spawn({
-            let member = member.clone();
-            async move { member.exited().await }
-        });
-        tokio::task::yield_now().await;
         member.stop().await.unwrap();
-        first.all_exited().await;
-        second.all_exited().await;
-        assert_eq!(waiter.await.unwrap(), Ok(ExitReason::Normal));
+        soon(first.all_exited()).await;
+        soon(second.all_exited()).await;
         // Gone: not counted in, so a group of it alone is done at once.
         let late = ExitGroup::new();
         assert!(!process.join_exit_group(&late, None));
         late.all_added();
         assert!(done(&late).await);
+    }
+
+    #[tokio::test]
+    async fn a_member_is_counted_out_after_its_exit_hooks() {
+        let member = Member::start(Member).await.unwrap();
+        let pid = member.pid();
+        let process = pid.process();
+        let group = ExitGroup::new();
+        assert!(process.join_exit_group(&group, None));
+        group.all_added();
+        // What the group's count was when the hook ran: still this member.
+        let seen = Arc::new(AtomicUsize::new(usize::MAX));
+        let hook = {
+            let (group, seen) = (Arc::clone(&group), Arc::clone(&seen));
+            Box::new(move |_, _: &ExitReason| {
+                seen.store(group.left.load(Ordering::SeqCst), Ordering::SeqCst);
+            })
+        };
+        let key = crate::process::mailbox::HookKey::Other(crate::process::mailbox::unique());
+        assert!(process.add_hook(key, hook).is_ok());
+        assert!(process.kill(ExitReason::Killed));
+        soon(group.all_exited()).await;
+        assert_eq!(seen.load(Ordering::SeqCst), 1);
+        assert_eq!(soon(member.exited()).await, Ok(ExitReason::Killed));
     }
 
     #[tokio::test]
@@ -156,13 +200,30 @@ mod tests {
         tokio::task::yield_now().await;
         assert!(!waiting.is_finished(), "one member is left");
         group.leave();
-        waiting.await.unwrap();
+        soon(waiting).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_wait_dropped_early_leaves_no_waker_behind() {
+        let group = ExitGroup::new();
+        group.enter();
+        group.all_added();
+        let waiting = tokio::spawn({
+            let group = Arc::clone(&group);
+            async move { group.all_exited().await }
+        });
+        while group.waker.lock().unwrap().is_none() {
+            tokio::task::yield_now().await;
+        }
+        waiting.abort();
+        assert!(soon(waiting).await.unwrap_err().is_cancelled());
+        assert!(group.waker.lock().unwrap().is_none());
     }
 
     #[tokio::test]
     async fn an_empty_group_is_done_once_all_is_added() {
         let group = ExitGroup::new();
         group.all_added();
-        group.all_exited().await;
+        soon(group.all_exited()).await;
     }
 }

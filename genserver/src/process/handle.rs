@@ -1207,8 +1207,9 @@ pub(crate) trait Process: Send + Sync + 'static {
     fn traps_exits(&self) -> bool;
     /// Ends the server at once with `reason`, without `terminate`, as an
     /// exit signal does to a process that does not trap exits. Whatever it
-    /// was awaiting is dropped at its next poll.
-    fn kill(&self, reason: ExitReason);
+    /// was awaiting is dropped at its next poll. Whether this ended it
+    /// (`false`: it had exited already).
+    fn kill(&self, reason: ExitReason) -> bool;
     /// Queues an exit signal as a system message, for a server that traps
     /// exits. `false` if the server has exited.
     fn queue_exit(&self, exit: crate::Exit) -> bool;
@@ -1273,12 +1274,12 @@ impl<S: GenServer> Process for Shared<S> {
         Shared::traps_exits(self)
     }
 
-    fn kill(&self, reason: ExitReason) {
+    fn kill(&self, reason: ExitReason) -> bool {
         let loud = !reason.is_normal();
         // Read before the exit, which releases it; only for the report.
         let name = loud.then(|| self.name()).flatten();
         let Some(unhandled) = self.exit(reason.clone()) else {
-            return;
+            return false;
         };
         if loud {
             let who = Label::new::<S>(self.id, name);
@@ -1292,6 +1293,7 @@ impl<S: GenServer> Process for Shared<S> {
         }
         // Queued calls fail with the reason, now published.
         drop(unhandled);
+        true
     }
 
     fn queue_exit(&self, exit: crate::Exit) -> bool {

@@ -82,13 +82,15 @@
 //! * **Its own shutdown** (stop, its parent's exit, escalation) stops all
 //!   children **concurrently**, each per its [`Shutdown`]:
 //!   `BrutalKill` kills it, `Timeout(t)` stops it and kills it if it has
-//!   not exited within `t`, `Infinity` waits. The whole takes as long as the
-//!   slowest child. A supervisor killed meanwhile (or during
+//!   not exited within `t` (each child when its own budget runs out),
+//!   `Infinity` waits. The whole takes as long as the slowest child: the
+//!   supervisor waits once for all of them, not for each in turn. A
+//!   supervisor killed meanwhile (or during
 //!   `terminate_child`) kills at once the `Timeout` children it was waiting
 //!   for, since none is left to kill them after their budget.
-//! * Every restart, escalation and crash of a child is reported through
-//!   `tracing`, with the supervisor's id (and name) and the child's server
-//!   type and id.
+//! * Every restart, escalation and crash of a child, and every child killed
+//!   when its shutdown budget ran out, is reported through `tracing`, with
+//!   the supervisor's id (and name) and the child's server type and id.
 //!
 //! # Where this differs from OTP
 //!

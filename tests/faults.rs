@@ -1626,10 +1626,12 @@ async fn blocking_callers_on_plain_threads_get_their_own_replies_and_never_hang(
     .unwrap();
     let started = Instant::now();
     let (done, finished) = std::sync::mpsc::channel();
+    let (rounds_over, all_rounds_over) = std::sync::mpsc::channel();
     for thread in 0..THREADS {
         let hasty = server.with_timeout(Duration::from_millis(1 + thread % 4));
         let patient = server.with_timeout(Duration::from_secs(5));
         let done = done.clone();
+        let rounds_over = rounds_over.clone();
         std::thread::spawn(move || {
             let mut tally = TimeoutTally::default();
             for round in 0..rounds {
@@ -1641,6 +1643,7 @@ async fn blocking_callers_on_plain_threads_get_their_own_replies_and_never_hang(
                 let reply = genserver::block_on(patient.quick(token)).unwrap();
                 tally.count(token, Some(&reply));
             }
+            rounds_over.send(()).unwrap();
             // Then calls until the server is gone: each ends.
             let mut after = Ended::default();
             for token in (thread << 32 | 1 << 31).. {
@@ -1662,13 +1665,13 @@ async fn blocking_callers_on_plain_threads_get_their_own_replies_and_never_hang(
         });
     }
     drop(done);
-    // Stop the server once every slow call has been handled, while the
-    // threads keep calling.
+    // Stop the server once every thread is done with its rounds (each
+    // round's last call answered), while the threads keep calling.
     let mut total = TimeoutTally::default();
     let mut after = Ended::default();
-    let patient = server.with_timeout(Duration::from_secs(5));
-    while patient.handled().await.unwrap() < THREADS * rounds {
-        tokio::time::sleep(Duration::from_millis(1)).await;
+    for _ in 0..THREADS {
+        tokio::task::block_in_place(|| all_rounds_over.recv_timeout(Duration::from_secs(30)))
+            .expect("a blocking caller hung in its rounds");
     }
     server.stop().await.unwrap();
     for _ in 0..THREADS {

@@ -656,7 +656,8 @@ pub(crate) async fn shutdown_children(
             continue;
         }
         if let Shutdown::BrutalKill = shutdown {
-            process.kill(ExitReason::Killed);
+            // The end this child's spec asks for: not reported.
+            process.kill_quietly();
         } else {
             process.stop(ExitReason::Shutdown);
             next_end = earliest(next_end, end(shutdown));
@@ -679,7 +680,8 @@ pub(crate) async fn shutdown_children(
             match end(shutdown) {
                 Some(end) if passed.is_some_and(|passed| end <= passed) => {}
                 Some(end) if end <= deadline => {
-                    if pid.process().kill(ExitReason::Killed) {
+                    // Reported here, as the supervisor's, and only here.
+                    if pid.process().kill_quietly() {
                         tracing::error!(
                             supervisor = supervisor.as_u64(),
                             supervisor_name,

@@ -1190,7 +1190,8 @@ async fn shut_down(spec: &ChildSpec, pid: &Pid, me: &Arc<dyn Process>, who: &Who
     // only acts on the exit of a child's current pid.
     let expected = match spec.shutdown {
         Shutdown::BrutalKill => {
-            pid.kill();
+            // The end this child's spec asks for: not reported.
+            pid.process().kill_quietly();
             ExitReason::Killed
         }
         Shutdown::Timeout(budget) => {
@@ -1202,7 +1203,8 @@ async fn shut_down(spec: &ChildSpec, pid: &Pid, me: &Arc<dyn Process>, who: &Who
                     "supervisor {who}: child {} did not stop within {budget:?}; killing it",
                     spec.id,
                 );
-                pid.kill();
+                // Reported above, as the supervisor's.
+                pid.process().kill_quietly();
             }
             ExitReason::Shutdown
         }

@@ -508,7 +508,8 @@ impl TaskRef {
         S: GenServer,
     {
         let pending = ctx.demonitor(self.monitor);
-        self.pid.kill();
+        // Killed as asked (`:brutal_kill`): not reported.
+        self.pid.process().kill_quietly();
         pending
     }
 }

@@ -1208,8 +1208,14 @@ pub(crate) trait Process: Send + Sync + 'static {
     /// Ends the server at once with `reason`, without `terminate`, as an
     /// exit signal does to a process that does not trap exits. Whatever it
     /// was awaiting is dropped at its next poll. Whether this ended it
-    /// (`false`: it had exited already).
+    /// (`false`: it had exited already). A kill for any reason but a normal
+    /// one is reported (an `error` event).
     fn kill(&self, reason: ExitReason) -> bool;
+    /// Kills it with [`ExitReason::Killed`], unreported: a kill that is the
+    /// expected end of a server (a `BrutalKill` shutdown, a budget run out
+    /// that the supervisor reports itself, `Task.shutdown`), which OTP does
+    /// not report either.
+    fn kill_quietly(&self) -> bool;
     /// Queues an exit signal as a system message, for a server that traps
     /// exits. `false` if the server has exited.
     fn queue_exit(&self, exit: crate::Exit) -> bool;
@@ -1275,25 +1281,11 @@ impl<S: GenServer> Process for Shared<S> {
     }
 
     fn kill(&self, reason: ExitReason) -> bool {
-        let loud = !reason.is_normal();
-        // Read before the exit, which releases it; only for the report.
-        let name = loud.then(|| self.name()).flatten();
-        let Some(unhandled) = self.exit(reason.clone()) else {
-            return false;
-        };
-        if loud {
-            let who = Label::new::<S>(self.id, name);
-            tracing::error!(
-                server = who.type_name,
-                id = who.id.as_u64(),
-                name = who.name.as_deref(),
-                reason = %reason,
-                "GenServer {who} killed by an exit signal: {reason}",
-            );
-        }
-        // Queued calls fail with the reason, now published.
-        drop(unhandled);
-        true
+        Shared::kill(self, &reason, true)
+    }
+
+    fn kill_quietly(&self) -> bool {
+        Shared::kill(self, &ExitReason::Killed, false)
     }
 
     fn queue_exit(&self, exit: crate::Exit) -> bool {
@@ -1322,6 +1314,32 @@ impl<S: GenServer> Process for Shared<S> {
 
     fn set_parent(&self, parent: Option<ServerId>) {
         Shared::set_parent(self, parent);
+    }
+}
+
+impl<S: GenServer> Shared<S> {
+    /// See [`Process::kill`]; `report`: whether an abnormal kill is
+    /// reported.
+    fn kill(&self, reason: &ExitReason, report: bool) -> bool {
+        let loud = report && !reason.is_normal();
+        // Read before the exit, which releases it; only for the report.
+        let name = loud.then(|| self.name()).flatten();
+        let Some(unhandled) = self.exit(reason.clone()) else {
+            return false;
+        };
+        if loud {
+            let who = Label::new::<S>(self.id, name);
+            tracing::error!(
+                server = who.type_name,
+                id = who.id.as_u64(),
+                name = who.name.as_deref(),
+                reason = %reason,
+                "GenServer {who} killed by an exit signal: {reason}",
+            );
+        }
+        // Queued calls fail with the reason, now published.
+        drop(unhandled);
+        true
     }
 }
 

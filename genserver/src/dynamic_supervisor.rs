@@ -660,18 +660,8 @@ impl DynamicSupervisor {
                 .map(drop)
                 .ok_or(TerminateChildError::NotFound);
         };
-        // Unlinked as it is stopped, so that its exit is not taken for a
-        // failure.
         self.stopping.push((child.pid, child.spec.shutdown));
-        let name = self.me.name();
-        shutdown_children(
-            &self.stopping,
-            Some(HookKey::Link(self.me.id)),
-            self.me.id,
-            name.as_deref(),
-        )
-        .await;
-        self.stopping.clear();
+        self.stop_stopping().await;
         Ok(())
     }
 
@@ -864,13 +854,19 @@ impl DynamicSupervisor {
     /// children being restarted.
     async fn shutdown(&mut self) {
         self.restarting.clear();
-        // Unlinked as they are stopped, so that their exits do not come
-        // back as messages.
         self.stopping.extend(
             self.children
                 .drain()
                 .map(|(_, child)| (child.pid, child.spec.shutdown)),
         );
+        self.stop_stopping().await;
+    }
+
+    /// Stops the children in `stopping`, each per its shutdown, and forgets
+    /// them once they have all exited. Each is unlinked as it is stopped, so
+    /// that its exit is neither taken for a failure nor sent back as a
+    /// message.
+    async fn stop_stopping(&mut self) {
         let name = self.me.name();
         shutdown_children(
             &self.stopping,

@@ -28,6 +28,8 @@ enum Ending {
     Slow(Duration),
     /// `terminate` never returns.
     Stuck,
+    /// `terminate` panics.
+    Crash,
 }
 
 #[derive(Clone)]
@@ -101,6 +103,7 @@ impl Worker {
             Ending::Quick => {}
             Ending::Slow(d) => tokio::time::sleep(d).await,
             Ending::Stuck => std::future::pending::<()>().await,
+            Ending::Crash => panic!("terminate crashed"),
         }
         let _ = self
             .arg
@@ -558,6 +561,51 @@ async fn stop_children_with_different_budgets() -> (String, Vec<String>) {
     }
     let shown = stuck.iter().map(|(child, _)| child.pid().to_string());
     (sup.pid().id().as_u64().to_string(), shown.collect())
+}
+
+#[test]
+fn a_child_that_crashes_while_shutting_down_is_reported_by_its_supervisor() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    tracing::callsite::rebuild_interest_cache();
+    let (supervisor, crashed) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap()
+        .block_on(async {
+            let (tx, _rx) = mpsc::unbounded_channel();
+            let sup = DynamicSupervisor::start(Options::new()).await.unwrap();
+            let mut arg = Arg::new(1, &tx);
+            arg.ending = Ending::Crash;
+            let crashing: ServerRef<Worker> = sup.start_child(spec(arg)).await.unwrap();
+            let quick: ServerRef<Worker> = sup.start_child(spec(Arg::new(2, &tx))).await.unwrap();
+            sup.stop().await.unwrap();
+            assert_eq!(
+                crashing.exited().await.unwrap(),
+                ExitReason::Panic("terminate crashed".into())
+            );
+            assert_eq!(quick.exited().await.unwrap(), ExitReason::Shutdown);
+            (
+                sup.pid().id().as_u64().to_string(),
+                crashing.pid().id().as_u64().to_string(),
+            )
+        });
+    let reports: Vec<_> = capture
+        .events()
+        .into_iter()
+        .filter(|event| {
+            event
+                .field("message")
+                .is_some_and(|m| m.contains("while shutting down"))
+        })
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let report = &reports[0];
+    assert_eq!(report.level, tracing::Level::ERROR);
+    assert_eq!(report.field("supervisor"), Some(&*supervisor));
+    assert_eq!(report.field("child"), Some(&*crashed));
+    assert_eq!(report.field("reason"), Some("panicked: terminate crashed"));
 }
 
 const WORKER_SHUTDOWN: Duration = Duration::from_secs(5);

@@ -670,7 +670,7 @@ pub(crate) async fn shutdown_children(
             .await
             .is_ok()
         {
-            return;
+            break;
         }
         // The budgets that ended now ran out: those children are killed
         // (one that has exited meanwhile is left as it is), and the next
@@ -697,7 +697,21 @@ pub(crate) async fn shutdown_children(
         }
         passed = Some(deadline);
     }
+    // Done already if the loop ended so; else the children left have no
+    // budget, or are killed.
     group.all_exited().await;
+    // OTP's `shutdown_error`: a child that ended otherwise than stopped or
+    // killed (its `terminate` crashed, say).
+    for (child, reason) in group.take_unexpected() {
+        tracing::error!(
+            supervisor = supervisor.as_u64(),
+            supervisor_name,
+            child = child.as_u64(),
+            reason = %reason,
+            "dynamic supervisor {supervisor}: child {child} exited with {reason} while \
+             shutting down",
+        );
+    }
 }
 
 /// The earlier of two instants, where `None` is never.

@@ -88,9 +88,11 @@
 //!   supervisor killed meanwhile (or during
 //!   `terminate_child`) kills at once the `Timeout` children it was waiting
 //!   for, since none is left to kill them after their budget.
-//! * Every restart, escalation and crash of a child, and every child killed
-//!   when its shutdown budget ran out, is reported through `tracing`, with
-//!   the supervisor's id (and name) and the child's server type and id.
+//! * Every restart, escalation and crash of a child, every child killed
+//!   when its shutdown budget ran out, and every child that ended otherwise
+//!   than stopped or killed while shutting down (OTP's `shutdown_error`), is
+//!   reported through `tracing`, with the supervisor's id (and name) and
+//!   the child.
 //!
 //! # Where this differs from OTP
 //!

@@ -7,7 +7,9 @@
 //! turn would make an exit waiter on every child and wake the supervisor
 //! once per child, and visit every child twice more. An [`ExitGroup`] is
 //! one counter that its members' exits count down; its one waiter is woken
-//! when the count reaches zero.
+//! when the count reaches zero. It also keeps the members that exited for a
+//! reason a shutdown does not expect (a `terminate` that crashed), which
+//! the supervisor reports, as OTP's reports a `shutdown_error`.
 //!
 //! A server joins a group with `Shared::join_exit_group`, under its lock,
 //! while it has not exited, so that every member counted in is counted out
@@ -16,6 +18,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Poll, Waker};
+
+use crate::{ExitReason, ServerId};
 
 /// A count of servers still to exit, and the one task that waits for none
 /// to be left.
@@ -26,6 +30,9 @@ pub(crate) struct ExitGroup {
     left: AtomicUsize,
     /// The waiting task, woken by the last member to exit.
     waker: Mutex<Option<Waker>>,
+    /// The members that exited for a reason a shutdown does not expect
+    /// (neither normal nor killed), for the supervisor to report.
+    unexpected: Mutex<Vec<(ServerId, ExitReason)>>,
 }
 
 impl ExitGroup {
@@ -35,6 +42,7 @@ impl ExitGroup {
         Arc::new(ExitGroup {
             left: AtomicUsize::new(1),
             waker: Mutex::new(None),
+            unexpected: Mutex::new(Vec::new()),
         })
     }
 
@@ -43,14 +51,24 @@ impl ExitGroup {
         self.left.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts a member out, at its exit.
-    pub(crate) fn leave(&self) {
+    /// Counts member `id` out, at its exit for `reason`.
+    pub(crate) fn member_exited(&self, id: ServerId, reason: &ExitReason) {
+        if !reason.is_normal() && *reason != ExitReason::Killed {
+            lock(&self.unexpected).push((id, reason.clone()));
+        }
+        self.leave();
+    }
+
+    /// The members that exited for a reason neither normal nor `Killed`
+    /// (a `terminate` that crashed, say), taken.
+    pub(crate) fn take_unexpected(&self) -> Vec<(ServerId, ExitReason)> {
+        std::mem::take(&mut *lock(&self.unexpected))
+    }
+
+    /// Counts one out.
+    fn leave(&self) {
         if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let waker = self
-                .waker
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
+            let waker = lock(&self.waker).take();
             if let Some(waker) = waker {
                 waker.wake();
             }
@@ -76,7 +94,7 @@ impl ExitGroup {
                 return Poll::Ready(());
             }
             {
-                let mut slot = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut slot = lock(&self.waker);
                 match &mut *slot {
                     Some(waker) if waker.will_wake(cx.waker()) => {}
                     slot => *slot = Some(cx.waker().clone()),
@@ -94,17 +112,17 @@ impl ExitGroup {
     }
 }
 
+/// Locks one of the group's slots (nothing that runs under them panics).
+fn lock<T>(slot: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Takes the waiting task's waker out of the group when the wait ends.
 struct Unregister<'a>(&'a ExitGroup);
 
 impl Drop for Unregister<'_> {
     fn drop(&mut self) {
-        let waker = self
-            .0
-            .waker
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        let waker = lock(&self.0.waker).take();
         // Dropped outside the lock.
         drop(waker);
     }

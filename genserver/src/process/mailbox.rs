@@ -1046,14 +1046,14 @@ impl<S: GenServer> Shared<S> {
             init.wake();
         }
         let (waiters, group, hooks) = (extras.exit_waiters, extras.group, extras.hooks);
+        let reason = reason.unwrap_or(ExitReason::Normal);
         if hooks.is_empty() {
             wake_all(waker, waiters.as_deref());
             if let Some(group) = group {
-                group.leave();
+                group.member_exited(self.id, &reason);
             }
             return Some(queue);
         }
-        let reason = reason.unwrap_or(ExitReason::Normal);
         let id = self.id;
         // Names first, so that whoever is told of the exit (`start`
         // included) finds the name free; then the rest, in the order they
@@ -1070,7 +1070,7 @@ impl<S: GenServer> Shared<S> {
             }
             wake_all(waker, waiters.as_deref());
             if let Some(group) = group {
-                group.leave();
+                group.member_exited(id, &reason);
             }
         });
         Some(queue)
@@ -1153,7 +1153,7 @@ impl<S: GenServer> Shared<S> {
                 let group = Arc::clone(group);
                 extras.hooks.push(
                     HookKey::Other(unique()),
-                    Box::new(move |_, _| group.leave()),
+                    Box::new(move |id, reason| group.member_exited(id, reason)),
                 );
             }
             removed

@@ -633,9 +633,10 @@ impl fmt::Debug for ChildSpec {
 /// The children are waited for as one [`ExitGroup`]: each is visited once
 /// to be stopped, which also removes its hooks keyed `unlink` (the
 /// supervisor's end of a link, whose exit signal would otherwise come back
-/// as a message per child), and again only if its budget runs out; a kill
+/// as a message per child), and again only if its budget runs out. A kill
 /// then is reported as `supervisor`'s (an `error` event, as `Supervisor`
-/// reports it, beside the kill's own report).
+/// reports it; the kill itself is quiet), and so is a child that ended
+/// otherwise than stopped or killed (OTP's `shutdown_error`).
 pub(crate) async fn shutdown_children(
     children: &[(Pid, Shutdown)],
     unlink: Option<HookKey>,

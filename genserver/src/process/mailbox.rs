@@ -1132,10 +1132,9 @@ impl<S: GenServer> Shared<S> {
 
     /// Makes the server a member of `group`, counted out at its exit (with
     /// its exit waiters, after its hooks; for a second group, by a hook of
-    /// its own), having first removed its hooks
-    /// with the key `unlink`: one visit, under one lock, for each child a
-    /// supervisor stops. `false` if it has exited already; it is then not
-    /// counted in.
+    /// its own), having first removed its hooks with the key `unlink`: one
+    /// visit, under one lock, for each child a supervisor stops. `false` if
+    /// it has exited already; it is then not counted in.
     pub(crate) fn join_exit_group(&self, group: &Arc<ExitGroup>, unlink: Option<HookKey>) -> bool {
         let removed = {
             let mut state = self.lock();
